@@ -1,0 +1,152 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// iniEntry is one "key = value" line. Section and key are lower-cased and
+// trimmed (viper lower-cases keys anyway); the value is trimmed only.
+type iniEntry struct {
+	section, key, value string
+	line                int
+}
+
+// iniSection records where a section header appeared.
+type iniSection struct {
+	name string
+	line int
+}
+
+type iniDoc struct {
+	sections []iniSection
+	entries  []iniEntry
+}
+
+// iniSyntaxError is a syntax problem on one line; callers add the path.
+type iniSyntaxError struct {
+	line int
+	msg  string
+}
+
+func (e *iniSyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// parseINI reads CTDB-style INI: "[section]" headers, "key = value" lines
+// (keys may contain spaces), full-line comments starting with '#' or ';',
+// blank lines. Values keep inner '#' and ';' (a cluster lock helper's
+// arguments may contain them). A key repeated within a section is an error.
+func parseINI(data []byte) (*iniDoc, error) {
+	doc := &iniDoc{}
+	seen := map[string]int{} // "section\x00key" -> line
+	section := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || line[0] == '#' || line[0] == ';':
+			continue
+		case line[0] == '[':
+			name, err := parseSectionHeader(line)
+			if err != nil {
+				return nil, &iniSyntaxError{n, err.Error()}
+			}
+			section = name
+			doc.sections = append(doc.sections, iniSection{name, n})
+		default:
+			e, err := parseKeyValue(line, section)
+			if err != nil {
+				return nil, &iniSyntaxError{n, err.Error()}
+			}
+			e.line = n
+			id := e.section + "\x00" + e.key
+			if first, dup := seen[id]; dup {
+				return nil, &iniSyntaxError{n, fmt.Sprintf(
+					"option %q set twice in section [%s] (first on line %d)", e.key, e.section, first)}
+			}
+			seen[id] = n
+			doc.entries = append(doc.entries, e)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func parseSectionHeader(line string) (string, error) {
+	if !strings.HasSuffix(line, "]") {
+		return "", fmt.Errorf(`expected "[section]", got %q`, line)
+	}
+	name := strings.ToLower(strings.TrimSpace(line[1 : len(line)-1]))
+	if name == "" || strings.ContainsAny(name, "[]") {
+		return "", fmt.Errorf(`expected "[section]", got %q`, line)
+	}
+	return name, nil
+}
+
+func parseKeyValue(line, section string) (iniEntry, error) {
+	key, value, ok := strings.Cut(line, "=")
+	key = strings.ToLower(strings.TrimSpace(key))
+	if !ok || key == "" {
+		return iniEntry{}, fmt.Errorf(`expected "key = value"`)
+	}
+	if section == "" {
+		return iniEntry{}, fmt.Errorf("option %q is not in any [section]", key)
+	}
+	return iniEntry{section: section, key: key, value: strings.TrimSpace(value)}, nil
+}
+
+// iniCodec lets viper read and write our INI format. Decode produces
+// {section: {key: value}} with string values.
+type iniCodec struct{}
+
+func (iniCodec) Decode(b []byte, v map[string]any) error {
+	doc, err := parseINI(b)
+	if err != nil {
+		return err
+	}
+	for _, s := range doc.sections {
+		if _, ok := v[s.name]; !ok {
+			v[s.name] = map[string]any{}
+		}
+	}
+	for _, e := range doc.entries {
+		v[e.section].(map[string]any)[e.key] = e.value
+	}
+	return nil
+}
+
+// Encode writes sections and keys in sorted order so output is stable.
+func (iniCodec) Encode(v map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	for i, section := range sortedKeys(v) {
+		m, ok := v[section].(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("ini: top-level key %q is not a section", section)
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "[%s]\n", section)
+		for _, key := range sortedKeys(m) {
+			val := m[key]
+			if _, nested := val.(map[string]any); nested {
+				return nil, fmt.Errorf("ini: [%s] %s: nested sections are not supported", section, key)
+			}
+			fmt.Fprintf(&b, "\t%s = %v\n", key, val)
+		}
+	}
+	return b.Bytes(), nil
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
