@@ -1,0 +1,70 @@
+package eventd
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// pollSummary runs event until its script summary is want.
+func (h *harness) pollSummary(event, want string) {
+	h.t.Helper()
+	var got string
+	waitFor(h.t, "scripts "+want, 3*time.Second, func() bool {
+		got = summary(h.mustRun(event, 5*time.Second))
+		return got == want
+	})
+}
+
+func TestWatch_ChangesTakeEffectWithoutRestart(t *testing.T) {
+	h := newHarness(t, nil)
+	h.script("10.a", `true`)
+	h.pollSummary("monitor", "10.a=OK")
+
+	h.script("20.b", `true`)
+	h.pollSummary("monitor", "10.a=OK 20.b=OK")
+
+	if err := os.Chmod(filepath.Join(h.dir, "10.a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.pollSummary("monitor", "10.a=DISABLED 20.b=OK")
+
+	if err := os.Remove(filepath.Join(h.dir, "20.b")); err != nil {
+		t.Fatal(err)
+	}
+	h.pollSummary("monitor", "10.a=DISABLED")
+
+	for _, msg := range []string{"script 20.b added (enabled)", "script 10.a disabled", "script 20.b removed"} {
+		if !h.logged(msg) {
+			t.Errorf("change not logged: %q", msg)
+		}
+	}
+}
+
+func TestWatch_CachesBetweenChanges(t *testing.T) {
+	h := newHarness(t, nil)
+	h.script("10.a", `true`)
+	h.pollSummary("monitor", "10.a=OK")
+	// Let the notifications of the initial write settle: from then on a
+	// run must use the cache, which the sentinel below detects.
+	waitFor(t, "a cached scan", 3*time.Second, func() bool {
+		h.r.scripts.mu.Lock()
+		h.r.scripts.cached = append(h.r.scripts.cached, scriptEntry{name: "99.sentinel"})
+		h.r.scripts.mu.Unlock()
+		list, err := h.r.scripts.get()
+		return err == nil && len(list) == 2
+	})
+}
+
+func TestWatch_UnavailableRescansEveryEvent(t *testing.T) {
+	h := newHarnessWatch(t, nil, false)
+	h.script("10.a", `true`)
+	if got := summary(h.mustRun("monitor", 5*time.Second)); got != "10.a=OK" {
+		t.Fatalf("scripts = %q", got)
+	}
+	h.script("20.b", `true`)
+	if got := summary(h.mustRun("monitor", 5*time.Second)); got != "10.a=OK 20.b=OK" {
+		t.Errorf("without a watch the new script must be seen at once: %q", got)
+	}
+}
