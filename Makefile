@@ -1,0 +1,57 @@
+# ctdb-go: a CTDB-style HA cluster daemon.
+GO        ?= go
+PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR   ?=
+BIN       := bin
+# Binaries and the package that builds each.
+CMDS      := ctdbd:./ctdbd ctdb:./tools/ctdb ctdb_probe:./tools/ctdb_probe ctdb_local:./tools/ctdb_local
+FUZZTIME  ?= 15s
+
+.PHONY: all build test unit fuzz vet install demo clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	@set -e; for c in $(CMDS); do \
+		name=$${c%%:*}; pkg=$${c#*:}; \
+		$(GO) build -o $(BIN)/$$name $$pkg; \
+	done
+	@echo "built: $$(ls $(BIN) | tr '\n' ' ')"
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+# Everything: unit tests, the tests that run the real binaries (tests/),
+# and a short fuzz run of the wire decoder.
+test: build vet
+	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/protocol
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/ctdb
+	install -m 0755 $(BIN)/ctdbd $(DESTDIR)$(PREFIX)/sbin/ctdbd
+	install -m 0755 $(BIN)/ctdb $(BIN)/ctdb_local $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BIN)/ctdb_probe $(DESTDIR)$(PREFIX)/libexec/ctdb/
+	install -d $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d
+	install -m 0644 functions $(DESTDIR)$(SYSCONFDIR)/ctdb/functions
+	install -m 0755 events.d/[0-9][0-9].* $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d/
+	@for f in etc/*; do \
+		b=$$(basename $$f); \
+		install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b.sample; \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b ] || install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b; \
+	done
+	@echo "installed under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)/ctdb"
+
+# The main job on a built-in default: a local node with the shipped
+# eventscripts; shows ctdb status and ctdb event status, then stops.
+demo: build
+	$(BIN)/ctdb_local demo
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,12 @@
+// Command ctdbd is the cluster daemon: one per node. See internal/daemon.
+package main
+
+import (
+	"os"
+
+	"github.com/ctdb-go/ctdb/internal/daemon"
+)
+
+func main() {
+	os.Exit(daemon.Main(os.Args[1:]))
+}

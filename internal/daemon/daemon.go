@@ -1,0 +1,308 @@
+// Package daemon is ctdbd: it owns the node's state, serves controls on the
+// unix socket, runs the eventscripts for every event and the monitor event
+// every MonitorInterval, and turns monitor results into the node's health.
+//
+// The daemon itself never touches the cluster filesystem: checks of it run
+// in eventscripts through the isolated probe helper, so a hung filesystem
+// can block a script (which the event runner times out and kills) but never
+// a goroutine of the daemon.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/config"
+	"github.com/ctdb-go/ctdb/internal/ctrlsock"
+	"github.com/ctdb-go/ctdb/internal/eventd"
+	"github.com/ctdb-go/ctdb/internal/health"
+	"github.com/ctdb-go/ctdb/internal/logging"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/tunables"
+	"github.com/sirupsen/logrus"
+)
+
+// Version is reported by `ctdb version`.
+var Version = "0.1.0"
+
+// Options are what ctdbd's main hands to the daemon.
+type Options struct {
+	Config *config.Config
+	Logger *logging.Logger
+	// HelperDir holds ctdb, ctdb_probe and the other helpers; it is put
+	// first on the eventscripts' PATH and exported as CTDB_HELPER_BINDIR.
+	HelperDir string
+	// Path lists directories put first on the eventscripts' PATH.
+	Path []string
+	// Ready is called once the control socket is up (or startup failed
+	// before that), so a daemonizing parent can exit with the right status.
+	Ready func(error)
+}
+
+// Daemon is one running ctdbd.
+type Daemon struct {
+	cfg    *config.Config
+	logger *logging.Logger
+	log    *logrus.Entry
+	tun    *tunables.Set
+	opts   Options
+
+	runner *eventd.Runner
+	srv    *ctrlsock.Server
+	ln     net.Listener
+	pid    *pidFile
+
+	mu     sync.Mutex
+	st     nodeState
+	health *health.Tracker
+
+	shutdownOnce sync.Once
+	shutdownCh   chan struct{}
+	shutdownWhy  string
+}
+
+// New checks what can be checked without side effects (the PNN) and builds
+// the daemon.
+func New(o Options) (*Daemon, error) {
+	cfg := o.Config
+	pnn, err := findPNN(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{
+		cfg:        cfg,
+		logger:     o.Logger,
+		log:        o.Logger.WithField(logging.TagField, "ctdbd"),
+		tun:        cfg.Tunables,
+		opts:       o,
+		health:     health.NewTracker(),
+		shutdownCh: make(chan struct{}),
+	}
+	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
+		leader: protocol.PNNUnknown, started: time.Now()}
+	for _, n := range cfg.Nodes {
+		flags := protocol.FlagDisconnected
+		if n.Deleted {
+			flags |= protocol.FlagDeleted
+		}
+		if n.PNN == pnn {
+			flags = 0
+		}
+		d.st.nodes = append(d.st.nodes, protocol.NodeInfo{PNN: n.PNN, Address: n.Addr.String(), Flags: flags})
+	}
+	if cfg.Legacy.StartAsDisabled {
+		d.st.self().Flags |= protocol.FlagPermanentlyDisabled
+	}
+	if cfg.Legacy.StartAsStopped {
+		d.st.self().Flags |= protocol.FlagStopped
+	}
+	return d, nil
+}
+
+// PNN returns this node's PNN.
+func (d *Daemon) PNN() uint32 { return d.st.pnn }
+
+// Run runs the daemon until shutdown. It returns an error if startup failed
+// (the init or setup event failed, the socket could not be created...).
+func (d *Daemon) Run(ctx context.Context) (err error) {
+	ready := d.opts.Ready
+	if ready == nil {
+		ready = func(error) {}
+	}
+	defer func() {
+		if err != nil {
+			ready(err)
+		}
+	}()
+	if err := d.prepareDirs(); err != nil {
+		return err
+	}
+	if d.pid, err = createPidFile(d.cfg.Paths.PidFile); err != nil {
+		return err
+	}
+	defer d.pid.remove()
+	d.logStart()
+
+	if d.runner, err = d.newRunner(); err != nil {
+		return err
+	}
+	defer d.runner.Close()
+
+	d.setRunstate(RunstateInit)
+	if err := d.mustEvent(ctx, "init"); err != nil {
+		return err
+	}
+	if err := d.listen(ctx); err != nil {
+		return err
+	}
+	defer d.closeSocket()
+	ready(nil)
+
+	d.setRunstate(RunstateSetup)
+	if err := d.mustEvent(ctx, "setup"); err != nil {
+		return err
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-ctx.Done():
+			d.Shutdown("context cancelled")
+		case <-d.shutdownCh:
+		}
+		cancel()
+	}()
+
+	d.setRunstate(RunstateFirstRecovery)
+	d.localRecovery(ctx)
+	d.waitStartup(ctx)
+
+	var wg sync.WaitGroup
+	if ctx.Err() == nil {
+		d.setRunstate(RunstateRunning)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.monitorLoop(ctx)
+		}()
+	}
+	<-d.shutdownCh
+	cancel()
+	wg.Wait()
+	d.shutdownEvents()
+	return nil
+}
+
+// Shutdown asks the daemon to stop; it returns at once.
+func (d *Daemon) Shutdown(why string) {
+	d.shutdownOnce.Do(func() {
+		d.log.Infof("Shutdown requested: %s", why)
+		d.shutdownWhy = why
+		close(d.shutdownCh)
+	})
+}
+
+func (d *Daemon) prepareDirs() error {
+	for _, dir := range []string{d.cfg.Paths.RunDir, d.cfg.Paths.VarDir,
+		filepath.Join(d.cfg.Paths.VarDir, "scripts"), filepath.Join(d.cfg.Paths.VarDir, "failcount")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create directory: %w", err)
+		}
+	}
+	return os.Chmod(d.cfg.Paths.RunDir, 0o700)
+}
+
+func (d *Daemon) logStart() {
+	d.log.Infof("CTDB starting on node %d (ctdbd version %s, pid %d)", d.st.pnn, Version, os.Getpid())
+	for _, w := range d.cfg.Warnings {
+		d.log.Warning(w)
+	}
+	if d.cfg.Cluster.ClusterLock == "" {
+		d.log.Warning("No cluster lock configured: leader election cannot prevent split brain")
+	} else {
+		d.log.Infof("Cluster lock is %s", d.cfg.Cluster.ClusterLock)
+	}
+}
+
+func (d *Daemon) listen(ctx context.Context) error {
+	ln, err := ctrlsock.Listen(d.cfg.Paths.Socket)
+	if err != nil {
+		return fmt.Errorf("control socket %s: %w", d.cfg.Paths.Socket, err)
+	}
+	d.ln = ln
+	d.srv = &ctrlsock.Server{Handler: d.handle, Log: d.log}
+	go d.srv.Serve(ctx, ln)
+	d.log.Infof("Listening on control socket %s", d.cfg.Paths.Socket)
+	return nil
+}
+
+func (d *Daemon) closeSocket() {
+	if d.ln != nil {
+		d.ln.Close()
+		os.Remove(d.cfg.Paths.Socket)
+	}
+}
+
+func (d *Daemon) setRunstate(r Runstate) {
+	d.mu.Lock()
+	old := d.st.runstate
+	d.st.runstate = r
+	d.mu.Unlock()
+	d.log.Infof("Set runstate to %s (%d)", r, r)
+	_ = old
+}
+
+func (d *Daemon) runstate() Runstate {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.st.runstate
+}
+
+// localRecovery stands in for the recovery daemon's first recovery on a
+// node that has no cluster transport yet: it runs startrecovery, installs a
+// new generation whose vnnmap is this node, sets recovery mode NORMAL and
+// runs recovered.
+func (d *Daemon) localRecovery(ctx context.Context) {
+	start := time.Now()
+	d.mu.Lock()
+	d.st.recStart = start
+	d.st.recmode = protocol.RecModeActive
+	d.mu.Unlock()
+	d.runEvent(ctx, "startrecovery", nil, 0)
+	gen := newGeneration()
+	d.mu.Lock()
+	d.st.generation = gen
+	d.st.vnnmap = []uint32{d.st.pnn}
+	d.st.leader = d.st.pnn
+	d.st.recmode = protocol.RecModeNormal
+	d.mu.Unlock()
+	d.runEvent(ctx, "recovered", nil, 0)
+	d.mu.Lock()
+	d.st.recEnd = time.Now()
+	d.mu.Unlock()
+	d.log.Infof("Recovery complete: generation %d, took %.3f s", gen, time.Since(start).Seconds())
+}
+
+// newGeneration returns a random generation that is never the invalid one.
+func newGeneration() uint32 {
+	for {
+		if g := rand.Uint32(); g != GenerationInvalid && g != 0 {
+			return g
+		}
+	}
+}
+
+// waitStartup runs the startup event until it succeeds, every 5 s as CTDB.
+func (d *Daemon) waitStartup(ctx context.Context) {
+	d.setRunstate(RunstateStartup)
+	for ctx.Err() == nil {
+		res, err := d.runEvent(ctx, "startup", nil, 0)
+		if err == nil && res.Outcome == eventd.OutcomeOK {
+			return
+		}
+		d.log.Warning("startup event failed, retrying in 5 s")
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+// shutdownEvents runs the shutdown event, bounded by EventScriptTimeout.
+func (d *Daemon) shutdownEvents() {
+	d.setRunstate(RunstateShutdown)
+	ctx, cancel := context.WithTimeout(context.Background(), d.eventTimeout()+5*time.Second)
+	defer cancel()
+	d.runEvent(ctx, "shutdown", nil, 0)
+	d.log.Info("Shutdown complete")
+}
+
+var errEventFailed = errors.New("event failed")

@@ -1,0 +1,57 @@
+package daemon
+
+import (
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/protocol"
+)
+
+// GenerationInvalid is CTDB's INVALID_GENERATION: no recovery has completed.
+const GenerationInvalid uint32 = 1
+
+// Runstate is the daemon's life-cycle stage, with CTDB's names.
+type Runstate int
+
+const (
+	RunstateUnknown Runstate = iota
+	RunstateInit
+	RunstateSetup
+	RunstateFirstRecovery
+	RunstateStartup
+	RunstateRunning
+	RunstateShutdown
+)
+
+func (r Runstate) String() string {
+	return [...]string{"UNKNOWN", "INIT", "SETUP", "FIRST_RECOVERY", "STARTUP", "RUNNING", "SHUTDOWN"}[r]
+}
+
+// nodeState is the node's view of the cluster. It is guarded by Daemon.mu.
+type nodeState struct {
+	pnn        uint32
+	nodes      []protocol.NodeInfo // indexed by PNN
+	generation uint32
+	vnnmap     []uint32
+	recmode    int32
+	leader     uint32
+	runstate   Runstate
+	started    time.Time
+	recStart   time.Time
+	recEnd     time.Time
+}
+
+func (s *nodeState) self() *protocol.NodeInfo { return &s.nodes[s.pnn] }
+
+// flagsOf returns the flags of node pnn.
+func (s *nodeState) flagsOf(pnn uint32) uint32 { return s.nodes[pnn].Flags }
+
+func (s *nodeState) status() protocol.Status {
+	return protocol.Status{
+		PNN:        s.pnn,
+		Nodes:      append([]protocol.NodeInfo(nil), s.nodes...),
+		Generation: s.generation,
+		VNNMap:     append([]uint32(nil), s.vnnmap...),
+		RecMode:    s.recmode,
+		Leader:     s.leader,
+	}
+}

@@ -1,0 +1,204 @@
+// Package tests runs the real binaries: ctdbd nodes on loopback, the ctdb
+// tool, the eventscripts, a real rsyslogd, and a freezable FUSE filesystem.
+package tests
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/hangfs"
+)
+
+var (
+	binDir string // the binaries built for this test run
+	srcDir string // the source tree (events.d/, functions)
+)
+
+func TestMain(m *testing.M) {
+	// The FUSE tests must mount in a private mount namespace (a mount made
+	// in the host namespace leaks into namespaces created later).
+	hangfs.ReexecInPrivateMountNS(m)
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	var err error
+	srcDir, err = filepath.Abs("..")
+	if err != nil {
+		panic(err)
+	}
+	tmp, err := os.MkdirTemp("", "ctdb-tests-bin-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(tmp)
+	binDir = tmp
+	cmd := exec.Command("go", "build", "-o", binDir+"/", "./ctdbd", "./tools/ctdb", "./tools/ctdb_probe", "./tools/ctdb_local")
+	cmd.Dir = srcDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building binaries: %v\n%s", err, out)
+		return 1
+	}
+	return m.Run()
+}
+
+// cluster sets up n local nodes in a temp dir and stops them (and anything
+// they left behind) when the test ends.
+func cluster(t *testing.T, o localcluster.Options) *localcluster.Cluster {
+	t.Helper()
+	if o.Nodes == 0 {
+		o.Nodes = 1
+	}
+	o.Base = t.TempDir()
+	o.BinDir, o.SrcDir = binDir, srcDir
+	c, err := localcluster.Setup(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.StopAll(30 * time.Second); err != nil {
+			t.Error(err)
+		}
+		if t.Failed() {
+			for i := 0; i < c.Nodes; i++ {
+				t.Logf("log of node %d:\n%s", i, tail(c.Log(i), 60))
+			}
+		}
+		killLeftovers(t, c.Base)
+	})
+	return c
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// addScript writes an eventscript into node i's events.d.
+func addScript(t *testing.T, c *localcluster.Cluster, i int, name, body string, mode os.FileMode) string {
+	t.Helper()
+	p := filepath.Join(c.ConfigDir(i), "events.d", name)
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func start(t *testing.T, c *localcluster.Cluster, i int) {
+	t.Helper()
+	if err := c.Start(i); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ctdb runs the tool as node i and fails the test on a non-zero exit.
+func ctdb(t *testing.T, c *localcluster.Cluster, i int, args ...string) string {
+	t.Helper()
+	out, errOut, code := c.Ctdb(i, args...)
+	if code != 0 {
+		t.Fatalf("ctdb %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+// eventually polls cond every 50 ms until it returns "" or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, cond func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := ""
+	for time.Now().Before(deadline) {
+		if last = cond(); last == "" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("condition not met after %v: %s", timeout, last)
+}
+
+func waitRunning(t *testing.T, c *localcluster.Cluster, i int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.WaitRunstate(ctx, i, "RUNNING"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// nodeStatusLine returns node i's own line of `ctdb nodestatus`.
+func nodeFlags(c *localcluster.Cluster, i int) string {
+	out, _, _ := c.Ctdb(i, "nodestatus")
+	f := strings.Fields(out)
+	if len(f) < 3 {
+		return "?" + out
+	}
+	return f[2]
+}
+
+// procsUnder lists the live processes whose environment has
+// CTDB_BASE under base: the daemons' and everything they started.
+func procsUnder(base string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(env), "\x00") {
+			if strings.HasPrefix(kv, "CTDB_BASE="+base) {
+				if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && !isZombie(string(st)) {
+					pids = append(pids, pid)
+				}
+				break
+			}
+		}
+	}
+	return pids
+}
+
+func isZombie(stat string) bool {
+	j := strings.LastIndexByte(stat, ')')
+	return j >= 0 && j+2 < len(stat) && stat[j+2] == 'Z'
+}
+
+func describePids(pids []int) string {
+	var b strings.Builder
+	for _, p := range pids {
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
+		fmt.Fprintf(&b, "%d:%s ", p, strings.ReplaceAll(string(cmd), "\x00", " "))
+	}
+	return b.String()
+}
+
+// killLeftovers kills, by PID, processes a failed test left behind.
+func killLeftovers(t *testing.T, base string) {
+	var pids []int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if pids = procsUnder(base); len(pids) == 0 {
+			return
+		}
+	}
+	t.Errorf("processes left behind: %s", describePids(pids))
+	for _, p := range pids {
+		syscall.Kill(p, syscall.SIGKILL)
+	}
+}

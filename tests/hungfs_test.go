@@ -1,0 +1,181 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/hangfs"
+)
+
+// mountHangfs mounts a freezable FUSE filesystem for the test. Unmounting
+// is registered now, so it runs after everything registered later.
+func mountHangfs(t *testing.T) (*hangfs.FS, string) {
+	t.Helper()
+	if ok, why := hangfs.Available(); !ok {
+		t.Skipf("no FUSE here, hung-filesystem test skipped: %s", why)
+	}
+	dir := t.TempDir()
+	back, mnt := filepath.Join(dir, "back"), filepath.Join(dir, "mnt")
+	for _, d := range []string{filepath.Join(back, ".ctdb"), mnt} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fs, err := hangfs.Mount(hangfs.Options{Backing: back, Mountpoint: mnt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := fs.Unmount(); err != nil {
+			t.Errorf("unmount: %v", err)
+		}
+	})
+	return fs, mnt
+}
+
+// probeWorkers counts the live probe processes that stat path: the
+// detached workers (the short-lived ctdb_probe callers waiting for them are
+// not probes of the filesystem and are not counted).
+func probeWorkers(path string) int {
+	ents, _ := os.ReadDir("/proc")
+	n := 0
+	for _, e := range ents {
+		cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		s := string(cmd)
+		if strings.Contains(s, "ctdb_probe\x00"+probeWorkerVerb+"\x00") && strings.Contains(s, path) {
+			if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && !isZombie(string(st)) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+const probeWorkerVerb = "worker" // internal/probe.workerVerb
+
+// The recovery lock's filesystem hangs: the node goes UNHEALTHY within three
+// monitor intervals, `ctdb status` keeps answering fast, at most one probe
+// per path is alive, and after the thaw the node is healthy with an empty
+// failcount.
+func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
+	fs, mnt := mountHangfs(t)
+	const interval = 2
+	t.Setenv("CTDB_PROBE_TIMEOUT", "1")
+	c := cluster(t, localcluster.Options{
+		Scripts:  []string{"00.ctdb", "01.reclock"},
+		Reclock:  filepath.Join(mnt, ".ctdb", "reclock"),
+		Tunables: map[string]uint32{"MonitorInterval": interval},
+	})
+	t.Cleanup(fs.Thaw) // runs before the cluster is stopped
+	start(t, c, 0)
+	waitRunning(t, c, 0)
+	eventually(t, 20*time.Second, func() string {
+		if f := nodeFlags(c, 0); f != "OK" {
+			return "flags " + f
+		}
+		return ""
+	})
+
+	var (
+		mu         sync.Mutex
+		maxStatus  time.Duration
+		maxWorkers int
+		statusErrs []string
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // sample every 200 ms while frozen
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			t0 := time.Now()
+			out, errOut, code := c.Ctdb(0, "status")
+			d := time.Since(t0)
+			w := probeWorkers(filepath.Join(mnt, ".ctdb"))
+			mu.Lock()
+			if d > maxStatus {
+				maxStatus = d
+			}
+			if w > maxWorkers {
+				maxWorkers = w
+			}
+			if code != 0 {
+				statusErrs = append(statusErrs, fmt.Sprintf("exit %d: %s %s", code, out, errOut))
+			}
+			mu.Unlock()
+		}
+	}()
+
+	fs.Freeze()
+	frozenAt := time.Now()
+	eventually(t, 4*interval*time.Second, func() string {
+		if f := nodeFlags(c, 0); f != "UNHEALTHY" {
+			return "flags " + f
+		}
+		return ""
+	})
+	took := time.Since(frozenAt)
+	t.Logf("UNHEALTHY %.2f s after the freeze (MonitorInterval %d s)", took.Seconds(), interval)
+	if took > 3*interval*time.Second+500*time.Millisecond {
+		t.Errorf("UNHEALTHY after %v, more than 3 monitor intervals", took)
+	}
+	// Stay frozen for several more intervals: nothing may pile up.
+	time.Sleep(4 * interval * time.Second)
+	if st, _, _ := c.Ctdb(0, "event", "status", "monitor"); !strings.Contains(st, "01.reclock           ERROR") {
+		t.Errorf("monitor status while frozen:\n%s", st)
+	}
+	fs.Thaw()
+	thawedAt := time.Now()
+	eventually(t, 4*interval*time.Second, func() string {
+		if f := nodeFlags(c, 0); f != "OK" {
+			return "flags " + f
+		}
+		return ""
+	})
+	t.Logf("OK again %.2f s after the thaw", time.Since(thawedAt).Seconds())
+	close(stop)
+	wg.Wait()
+
+	t.Logf("slowest ctdb status while frozen: %v; most probe workers alive at once: %d", maxStatus, maxWorkers)
+	if len(statusErrs) > 0 {
+		t.Errorf("ctdb status failed while frozen: %v", statusErrs)
+	}
+	if maxStatus > time.Second {
+		t.Errorf("ctdb status took %v while the filesystem was frozen", maxStatus)
+	}
+	if maxWorkers > 1 {
+		t.Errorf("%d probe processes for one path at once", maxWorkers)
+	}
+	if maxWorkers == 0 {
+		t.Errorf("never saw the stuck probe: the test did not exercise the hang")
+	}
+	ents, err := os.ReadDir(filepath.Join(c.VarDir(0), "failcount"))
+	if err != nil || len(ents) == 0 {
+		t.Fatalf("no failcount files: %v", err)
+	}
+	for _, e := range ents {
+		if info, _ := e.Info(); info.Size() != 0 {
+			t.Errorf("failcount %s has %d bytes after recovery", e.Name(), info.Size())
+		}
+	}
+	eventually(t, 5*time.Second, func() string {
+		if n := probeWorkers(filepath.Join(mnt, ".ctdb")); n > 0 {
+			return fmt.Sprintf("%d probe workers still alive after thaw", n)
+		}
+		return ""
+	})
+}
