@@ -211,8 +211,11 @@ func (d *Daemon) ctlScriptSet(_ context.Context, _ protocol.Header, req any) (an
 	} else {
 		err = d.runner.DisableScript(r.Name)
 	}
-	if err != nil {
+	if errors.Is(err, eventd.ErrNoScript) {
 		return nil, protocol.Errorf(protocol.StatusNotFound, "%v", err)
+	}
+	if err != nil {
+		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
 	}
 	d.log.WithFields(logrus.Fields{"script": r.Name, "enabled": r.Enable}).Info("Event script changed")
 	return nil, nil

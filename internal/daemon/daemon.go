@@ -155,7 +155,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			d.Shutdown("context cancelled")
+			d.Shutdown("signal received")
 		case <-d.shutdownCh:
 		}
 		cancel()

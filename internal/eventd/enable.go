@@ -38,7 +38,7 @@ func (r *Runner) setExecutable(name string, on bool) error {
 	p := filepath.Join(r.cfg.Dir, name)
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("eventd: no script %s in %s", name, r.cfg.Dir)
+		return fmt.Errorf("%w: %s in %s", ErrNoScript, name, r.cfg.Dir)
 	}
 	if err != nil {
 		return fmt.Errorf("eventd: script %s: %w", name, err)

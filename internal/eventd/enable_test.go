@@ -1,6 +1,7 @@
 package eventd
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,13 +60,17 @@ func TestEnableDisableScript_Errors(t *testing.T) {
 		{"../tmp/10.outside", "invalid script name"},
 		{"10.a/b", "invalid script name"},
 		{"10.a~", "invalid script name"},
-		{"10.missing", "no script 10.missing"},
+		{"10.missing", "no such script: 10.missing"},
 		{"30.dir", "not a regular file"},
 	}
 	for _, tc := range cases {
 		for _, f := range []func(string) error{h.r.EnableScript, h.r.DisableScript} {
-			if err := f(tc.name); err == nil || !strings.Contains(err.Error(), tc.want) {
+			err := f(tc.name)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("%q: err %v, want %q", tc.name, err, tc.want)
+			}
+			if errors.Is(err, ErrNoScript) != (tc.name == "10.missing") {
+				t.Errorf("%q: errors.Is(err, ErrNoScript) wrong for %v", tc.name, err)
 			}
 		}
 	}

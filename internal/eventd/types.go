@@ -13,6 +13,8 @@ var (
 	ErrCancelled = errors.New("eventd: event cancelled")
 	// ErrClosed is returned by Run once the Runner is closed.
 	ErrClosed = errors.New("eventd: runner closed")
+	// ErrNoScript: EnableScript/DisableScript of a name that is not there.
+	ErrNoScript = errors.New("eventd: no such script")
 )
 
 // State is the result of one script.
