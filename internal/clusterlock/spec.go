@@ -1,0 +1,55 @@
+package clusterlock
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// HelperName is the file name of the fcntl helper binary.
+const HelperName = "ctdb_mutex_fcntl_helper"
+
+// Defaults of the fcntl helper's optional arguments.
+const (
+	DefaultRecheckInterval = 5 * time.Second
+	DefaultPingTimeout     = 5 * time.Second
+	DefaultRecheckTimeout  = 5 * time.Second
+)
+
+// ParseSpec turns the [cluster] "cluster lock" value into the helper's argv.
+//
+// A value starting with '!' is a command: the rest is split on spaces and
+// tabs, with no shell and no quoting (CTDB semantics); a command without a
+// '/' is looked up in PATH, and it runs in "/". Otherwise the value is
+// the lock file, which must be an absolute path (helpers run in "/"), and the
+// argv is helperPath, the file and the default intervals (written out, so
+// that ps and the logs show them). An empty value is an error.
+func ParseSpec(value, helperPath string) ([]string, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, errors.New("cluster lock: empty value")
+	}
+	if cmd, ok := strings.CutPrefix(value, "!"); ok {
+		argv := strings.FieldsFunc(cmd, func(r rune) bool { return r == ' ' || r == '\t' })
+		if len(argv) == 0 {
+			return nil, fmt.Errorf("cluster lock %q: no command after '!'", value)
+		}
+		return argv, nil
+	}
+	if !filepath.IsAbs(value) {
+		return nil, fmt.Errorf("cluster lock %q: lock file must be an absolute path", value)
+	}
+	if helperPath == "" {
+		return nil, errors.New("cluster lock: no helper path")
+	}
+	return []string{helperPath, value,
+		seconds(DefaultRecheckInterval), seconds(DefaultPingTimeout), seconds(DefaultRecheckTimeout)}, nil
+}
+
+// seconds formats d as the helper's decimal-seconds argument.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+}

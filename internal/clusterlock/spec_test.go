@@ -1,0 +1,52 @@
+package clusterlock
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseSpec(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		value string
+		want  []string
+		err   string
+	}{
+		{"/cluster/.reclock", []string{"/h/" + HelperName, "/cluster/.reclock", "5", "5", "5"}, ""},
+		{"  /cluster/.reclock\n", []string{"/h/" + HelperName, "/cluster/.reclock", "5", "5", "5"}, ""},
+		{"!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /c/lock 5 20", []string{"/usr/libexec/ctdb/ctdb_mutex_fcntl_helper", "/c/lock", "5", "20"}, ""},
+		{"!/bin/etcd-lock\t-n  ns\t\tx", []string{"/bin/etcd-lock", "-n", "ns", "x"}, ""},
+		{`!/bin/h "a b"`, []string{"/bin/h", `"a`, `b"`}, ""}, // no quoting, as in CTDB
+		{"", nil, "empty value"},
+		{"   ", nil, "empty value"},
+		{"!", nil, "no command"},
+		{"! \t ", nil, "no command"},
+		{"cluster/.reclock", nil, "absolute path"},
+	}
+	for _, c := range cases {
+		got, err := ParseSpec(c.value, "/h/"+HelperName)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("ParseSpec(%q) error %v, want %q", c.value, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("ParseSpec(%q) = %q, %v; want %q", c.value, got, err, c.want)
+		}
+	}
+	if _, err := ParseSpec("/c/lock", ""); err == nil {
+		t.Error("ParseSpec with no helper path accepted a plain file")
+	}
+}
+
+func TestResultString(t *testing.T) {
+	t.Parallel()
+	for r, want := range map[Result]string{ResultLocked: "locked", ResultContended: "contention",
+		ResultTimeout: "timeout", ResultError: "error", 'x': `unknown('x')`} {
+		if got := r.String(); got != want {
+			t.Errorf("%q.String() = %q, want %q", byte(r), got, want)
+		}
+	}
+}
