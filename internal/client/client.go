@@ -41,7 +41,17 @@ type Client struct {
 	pending map[uint32]chan protocol.Frame
 	err     error
 	done    chan struct{}
+	msgs    chan protocol.Frame
+	dropped uint64
 }
+
+// Messages returns the one-way messages the daemon pushes to this client
+// (after a SUBSCRIBE control). Messages that arrive while the channel is
+// full are dropped and counted: the subscriber polls state anyway.
+func (c *Client) Messages() <-chan protocol.Frame { return c.msgs }
+
+// Done is closed when the connection to the daemon is lost or closed.
+func (c *Client) Done() <-chan struct{} { return c.done }
 
 // Dial connects to the daemon's socket, retrying until timeout if the
 // socket is not there yet (the daemon may be starting).
@@ -71,7 +81,8 @@ func unwrapNetErr(err error) error {
 func New(conn net.Conn) *Client { return newClient(conn) }
 
 func newClient(conn net.Conn) *Client {
-	c := &Client{conn: conn, pending: map[uint32]chan protocol.Frame{}, done: make(chan struct{})}
+	c := &Client{conn: conn, pending: map[uint32]chan protocol.Frame{}, done: make(chan struct{}),
+		msgs: make(chan protocol.Frame, 256)}
 	go c.readLoop()
 	return c
 }
@@ -82,6 +93,16 @@ func (c *Client) readLoop() {
 		if err != nil {
 			c.fail(err)
 			return
+		}
+		if f.Kind == protocol.KindMessage {
+			select {
+			case c.msgs <- f:
+			default:
+				c.mu.Lock()
+				c.dropped++
+				c.mu.Unlock()
+			}
+			continue
 		}
 		if f.Kind != protocol.KindReply {
 			continue
@@ -105,9 +126,20 @@ func (c *Client) fail(err error) {
 	}
 }
 
+// CallFenced is Call for a fenced control: the header carries the
+// sender's generation and leader epoch, and the receiver refuses it if
+// either is older than what it has seen.
+func (c *Client) CallFenced(ctx context.Context, dst, generation, epoch uint32, op protocol.Op, req, rep any) error {
+	return c.call(ctx, dst, generation, protocol.FenceFlags(epoch), op, req, rep)
+}
+
 // Call sends a control to dst (protocol.PNNCurrent for the local daemon)
 // and decodes the reply data into rep (a pointer, or nil to discard).
 func (c *Client) Call(ctx context.Context, dst uint32, op protocol.Op, req, rep any) error {
+	return c.call(ctx, dst, c.Generation, 0, op, req, rep)
+}
+
+func (c *Client) call(ctx context.Context, dst, gen, flags uint32, op protocol.Op, req, rep any) error {
 	if req == nil {
 		req = protocol.Empty{}
 	}
@@ -132,7 +164,7 @@ func (c *Client) Call(ctx context.Context, dst uint32, op protocol.Op, req, rep 
 	}()
 
 	h := protocol.Header{Kind: protocol.KindRequest, Op: op, ReqID: id,
-		SrcPNN: protocol.PNNUnknown, DstPNN: dst, Generation: c.Generation}
+		SrcPNN: protocol.PNNUnknown, DstPNN: dst, Generation: gen, Flags: flags}
 	c.wmu.Lock()
 	if d, ok := ctx.Deadline(); ok {
 		_ = c.conn.SetWriteDeadline(d)

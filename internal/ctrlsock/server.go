@@ -89,9 +89,41 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 }
 
 type conn struct {
-	c   net.Conn
-	wmu sync.Mutex
+	c    net.Conn
+	wmu  sync.Mutex
+	done chan struct{}
 }
+
+// Pusher sends one-way messages (KindMessage frames) to a client
+// connection; a client that subscribed (the recovery daemon) gets its
+// messages this way instead of polling.
+type Pusher interface {
+	Push(op protocol.Op, body any) error
+	// Done is closed when the connection ends.
+	Done() <-chan struct{}
+}
+
+type pusherKey struct{}
+
+// PusherFrom returns the Pusher of the connection a request came on.
+func PusherFrom(ctx context.Context) (Pusher, bool) {
+	p, ok := ctx.Value(pusherKey{}).(Pusher)
+	return p, ok
+}
+
+func (c *conn) Push(op protocol.Op, v any) error {
+	body, err := protocol.MarshalBody(v)
+	if err != nil {
+		return err
+	}
+	h := protocol.Header{Kind: protocol.KindMessage, Op: op, SrcPNN: protocol.PNNCurrent, DstPNN: protocol.PNNCurrent}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	return protocol.WriteFrame(c.c, h, body)
+}
+
+func (c *conn) Done() <-chan struct{} { return c.done }
 
 func (c *conn) reply(h protocol.Header, rep protocol.Reply) error {
 	body, err := protocol.MarshalBody(rep)
@@ -110,8 +142,9 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	s.clients.Add(1)
 	defer s.clients.Add(-1)
 	defer nc.Close()
-	c := &conn{c: nc}
-	ctx, cancel := context.WithCancel(ctx)
+	c := &conn{c: nc, done: make(chan struct{})}
+	defer close(c.done)
+	ctx, cancel := context.WithCancel(context.WithValue(ctx, pusherKey{}, Pusher(c)))
 	defer cancel()
 	for {
 		f, err := protocol.ReadFrame(nc, 0)

@@ -1,0 +1,98 @@
+package protocol
+
+import "time"
+
+// Controls and messages of the cluster: the recovery daemon drives
+// recoveries with these, through its local ctdbd, which forwards them to
+// other nodes. The recovery controls are FENCED: the header carries the
+// sender's generation, and Header.Flags carries the sender's leader epoch
+// (FencedFlag marks them). A node refuses a fenced control whose generation
+// is older than its own, or whose epoch is older than the newest leader
+// epoch it has seen, so a deposed leader cannot change anything.
+const (
+	OpSetRecMode    Op = 30 // SetRecMode: ACTIVE, or NORMAL after checking the lock
+	OpStartRecovery Op = 31 // runs the startrecovery event
+	OpSetVNNMap     Op = 32 // installs a new generation and vnnmap
+	OpEndRecovery   Op = 33 // runs the recovered event
+	OpBan           Op = 34 // Ban: ban this node for a time (0 = unban)
+	OpBroadcast     Op = 35 // LeaderMsg: the local recovery daemon asks ctdbd to send it to all nodes
+	OpSubscribe     Op = 36 // the caller's connection receives pushed messages (the recovery daemon)
+	OpReloadNodes   Op = 37 // re-read the nodes file
+	OpGetNodeInfo   Op = 38 // NodeSelf: the node's own state, for the leader's checks
+)
+
+// One-way messages.
+const (
+	MsgLeader     Op = 50 // LeaderMsg: "I lead" (Leader == From) or "election" (Leader unknown)
+	MsgNodeUpdate Op = 51 // NodeSelf: a node's own state, sent when it changes
+	MsgPeer       Op = 52 // PeerEvent: pushed to the recovery daemon on connect/disconnect
+	MsgRecdWake   Op = 53 // Empty: something changed locally; look now
+)
+
+// FencedFlag in Header.Flags marks a fenced control; the low 31 bits are
+// the sender's leader epoch.
+const FencedFlag uint32 = 1 << 31
+
+// FenceFlags builds the Header.Flags of a fenced control.
+func FenceFlags(epoch uint32) uint32 { return FencedFlag | epoch&^FencedFlag }
+
+// FenceEpoch returns the epoch of a fenced control and whether it is one.
+func FenceEpoch(flags uint32) (uint32, bool) { return flags &^ FencedFlag, flags&FencedFlag != 0 }
+
+type SetRecMode struct {
+	Mode int32 `json:"mode"`
+}
+
+type SetVNNMap struct {
+	Generation uint32   `json:"generation"`
+	VNNMap     []uint32 `json:"vnnmap"`
+}
+
+type Ban struct {
+	Seconds uint32 `json:"seconds"`
+}
+
+// LeaderMsg is a leader broadcast. Epoch is the leader's term (or, for an
+// election call, the highest epoch the caller has seen).
+type LeaderMsg struct {
+	From   uint32 `json:"from"`
+	Leader uint32 `json:"leader"`
+	Epoch  uint32 `json:"epoch"`
+}
+
+// NodeSelf is what a node says about itself: in keepalives, in node
+// updates, and as the answer to GET_NODEINFO.
+type NodeSelf struct {
+	PNN        uint32     `json:"pnn"`
+	Flags      uint32     `json:"flags"`
+	Generation uint32     `json:"generation"`
+	VNNMap     []uint32   `json:"vnnmap"`
+	RecMode    int32      `json:"recmode"`
+	Leader     uint32     `json:"leader"`
+	Epoch      uint32     `json:"epoch"`
+	Started    time.Time  `json:"started"`
+	Capable    bool       `json:"capable"`
+	Nodes      []NodeInfo `json:"nodes"` // its view of every node
+}
+
+// PeerEvent reports a peer's connection state change.
+type PeerEvent struct {
+	PNN       uint32 `json:"pnn"`
+	Connected bool   `json:"connected"`
+}
+
+func init() {
+	Ops[OpSetRecMode] = OpInfo{"SET_RECMODE", newOf[SetRecMode](), newOf[Empty]()}
+	Ops[OpStartRecovery] = OpInfo{"START_RECOVERY", newOf[Empty](), newOf[Empty]()}
+	Ops[OpSetVNNMap] = OpInfo{"SET_VNNMAP", newOf[SetVNNMap](), newOf[Empty]()}
+	Ops[OpEndRecovery] = OpInfo{"END_RECOVERY", newOf[Empty](), newOf[Empty]()}
+	Ops[OpBan] = OpInfo{"BAN", newOf[Ban](), newOf[Empty]()}
+	Ops[OpBroadcast] = OpInfo{"BROADCAST", newOf[LeaderMsg](), newOf[Empty]()}
+	Ops[OpSubscribe] = OpInfo{"SUBSCRIBE", newOf[Empty](), newOf[Empty]()}
+	Ops[OpReloadNodes] = OpInfo{"RELOAD_NODES", newOf[Empty](), newOf[Empty]()}
+	Ops[OpGetNodeInfo] = OpInfo{"GET_NODEINFO", newOf[Empty](), newOf[NodeSelf]()}
+	Ops[MsgLeader] = OpInfo{"MSG_LEADER", newOf[LeaderMsg](), newOf[Empty]()}
+	Ops[MsgNodeUpdate] = OpInfo{"MSG_NODE_UPDATE", newOf[NodeSelf](), newOf[Empty]()}
+	Ops[MsgPeer] = OpInfo{"MSG_PEER", newOf[PeerEvent](), newOf[Empty]()}
+	Ops[MsgRecdWake] = OpInfo{"MSG_RECD_WAKE", newOf[Empty](), newOf[Empty]()}
+}
