@@ -5,6 +5,7 @@ package tests
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,11 +43,14 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	binDir = tmp
-	cmd := exec.Command("go", "build", "-o", binDir+"/", "./ctdbd", "./tools/ctdb", "./tools/ctdb_probe", "./tools/ctdb_local")
-	cmd.Dir = srcDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building binaries: %v\n%s", err, out)
-		return 1
+	for name, pkg := range map[string]string{"ctdbd": "./ctdbd", "ctdb-recoverd": "./recoverd", "ctdb": "./tools/ctdb",
+		"ctdb_probe": "./tools/ctdb_probe", "ctdb_mutex_fcntl_helper": "./tools/ctdb_mutex_fcntl_helper", "ctdb_local": "./tools/ctdb_local"} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg)
+		cmd.Dir = srcDir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", name, err, out)
+			return 1
+		}
 	}
 	return m.Run()
 }
@@ -59,6 +63,9 @@ func cluster(t *testing.T, o localcluster.Options) *localcluster.Cluster {
 		o.Nodes = 1
 	}
 	o.Base = t.TempDir()
+	if o.Port == 0 {
+		o.Port = freePort(t)
+	}
 	o.BinDir, o.SrcDir = binDir, srcDir
 	c, err := localcluster.Setup(o)
 	if err != nil {
@@ -201,4 +208,28 @@ func killLeftovers(t *testing.T, base string) {
 	for _, p := range pids {
 		syscall.Kill(p, syscall.SIGKILL)
 	}
+}
+
+// freePort returns a TCP port that is free on 127.0.0.1 now; every node of
+// a test cluster listens on it on its own loopback address.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// isDaemonPart reports whether pid is one of a node's own long-lived
+// processes (the recovery daemon and its lock helper), not a script.
+func isDaemonPart(pid int) bool {
+	cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	exe := strings.SplitN(string(cmd), "\x00", 2)[0]
+	switch filepath.Base(exe) {
+	case "ctdb-recoverd", "ctdb_mutex_fcntl_helper":
+		return true
+	}
+	return false
 }

@@ -165,7 +165,7 @@ exit 0
 	eventually(t, 5*time.Second, func() string {
 		var left []int
 		for _, p := range procsUnder(c.Base) {
-			if p != daemon {
+			if p != daemon && !isDaemonPart(p) {
 				left = append(left, p)
 			}
 		}

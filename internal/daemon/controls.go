@@ -40,16 +40,35 @@ var controls = map[protocol.Op]handlerFunc{
 	protocol.OpModifyFlags:     (*Daemon).ctlModifyFlags,
 	protocol.OpGetCapabilities: (*Daemon).ctlCapabilities,
 	protocol.OpGetVersion:      (*Daemon).ctlVersion,
+	protocol.OpSetRecMode:      (*Daemon).ctlSetRecMode,
+	protocol.OpStartRecovery:   (*Daemon).ctlStartRecovery,
+	protocol.OpSetVNNMap:       (*Daemon).ctlSetVNNMap,
+	protocol.OpEndRecovery:     (*Daemon).ctlEndRecovery,
+	protocol.OpBan:             (*Daemon).ctlBan,
+	protocol.OpBroadcast:       (*Daemon).ctlBroadcast,
+	protocol.OpSubscribe:       (*Daemon).ctlSubscribe,
+	protocol.OpGetNodeInfo:     (*Daemon).ctlNodeInfo,
+	protocol.OpReloadNodes:     (*Daemon).ctlReloadNodes,
 }
+
+// localOnly controls are never forwarded: they concern the local daemon's
+// own clients.
+var localOnly = map[protocol.Op]bool{protocol.OpSubscribe: true, protocol.OpBroadcast: true}
 
 // handle is the control socket's entry point.
 func (d *Daemon) handle(ctx context.Context, h protocol.Header, req any) (any, error) {
-	if h.DstPNN != protocol.PNNCurrent && h.DstPNN != d.st.pnn {
-		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d is not connected", h.DstPNN)
-	}
 	fn, ok := controls[h.Op]
 	if !ok {
 		return nil, protocol.Errorf(protocol.StatusUnknownOp, "control %s is not supported", h.Op)
+	}
+	if h.DstPNN != protocol.PNNCurrent && h.DstPNN != d.st.pnn && !localOnly[h.Op] {
+		return d.forward(ctx, h, req)
+	}
+	if fenced[h.Op] {
+		if err := d.checkFence(h); err != nil {
+			d.log.Warning(err.Error())
+			return nil, err
+		}
 	}
 	return fn(d, ctx, h, req)
 }
@@ -233,9 +252,13 @@ func (d *Daemon) ctlModifyFlags(ctx context.Context, _ protocol.Header, req any)
 	old := d.st.self().Flags
 	d.st.self().Flags = (old | r.Set) &^ r.Clear
 	now := d.st.self().Flags
+	if now&protocol.FlagInactive != 0 {
+		d.st.priority = time.Now()
+	}
 	d.mu.Unlock()
 	if old != now {
 		d.log.Infof("Node flags changed from 0x%x to 0x%x", old, now)
+		d.stateChanged()
 	}
 	if old&protocol.FlagStopped == 0 && now&protocol.FlagStopped != 0 {
 		go d.runEvent(context.WithoutCancel(ctx), "stopped", nil, 0)

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -41,6 +40,9 @@ type Options struct {
 	HelperDir string
 	// Path lists directories put first on the eventscripts' PATH.
 	Path []string
+	// RecoverdLog is the log location for the recovery daemon ("" = the
+	// configured one).
+	RecoverdLog string
 	// Ready is called once the control socket is up (or startup failed
 	// before that), so a daemonizing parent can exit with the right status.
 	Ready func(error)
@@ -62,6 +64,7 @@ type Daemon struct {
 	mu     sync.Mutex
 	st     nodeState
 	health *health.Tracker
+	cl     clusterState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -86,7 +89,7 @@ func New(o Options) (*Daemon, error) {
 		shutdownCh: make(chan struct{}),
 	}
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
-		leader: protocol.PNNUnknown, started: time.Now()}
+		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now()}
 	for _, n := range cfg.Nodes {
 		flags := protocol.FlagDisconnected
 		if n.Deleted {
@@ -161,11 +164,21 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		cancel()
 	}()
 
+	if err := d.startTransport(ctx); err != nil {
+		return err
+	}
+	defer d.cl.tr.Close()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.superviseRecoverd(ctx)
+	}()
+
 	d.setRunstate(RunstateFirstRecovery)
-	d.localRecovery(ctx)
+	d.waitFirstRecovery(ctx)
 	d.waitStartup(ctx)
 
-	var wg sync.WaitGroup
 	if ctx.Err() == nil {
 		d.setRunstate(RunstateRunning)
 		wg.Add(1)
@@ -246,36 +259,21 @@ func (d *Daemon) runstate() Runstate {
 	return d.st.runstate
 }
 
-// localRecovery stands in for the recovery daemon's first recovery on a
-// node that has no cluster transport yet: it runs startrecovery, installs a
-// new generation whose vnnmap is this node, sets recovery mode NORMAL and
-// runs recovered.
-func (d *Daemon) localRecovery(ctx context.Context) {
-	start := time.Now()
-	d.mu.Lock()
-	d.st.recStart = start
-	d.st.recmode = protocol.RecModeActive
-	d.mu.Unlock()
-	d.runEvent(ctx, "startrecovery", nil, 0)
-	gen := newGeneration()
-	d.mu.Lock()
-	d.st.generation = gen
-	d.st.vnnmap = []uint32{d.st.pnn}
-	d.st.leader = d.st.pnn
-	d.st.recmode = protocol.RecModeNormal
-	d.mu.Unlock()
-	d.runEvent(ctx, "recovered", nil, 0)
-	d.mu.Lock()
-	d.st.recEnd = time.Now()
-	d.mu.Unlock()
-	d.log.Infof("Recovery complete: generation %d, took %.3f s", gen, time.Since(start).Seconds())
-}
-
-// newGeneration returns a random generation that is never the invalid one.
-func newGeneration() uint32 {
+// waitFirstRecovery waits until the leader's first recovery has given
+// this node a valid generation and set recovery mode NORMAL.
+func (d *Daemon) waitFirstRecovery(ctx context.Context) {
 	for {
-		if g := rand.Uint32(); g != GenerationInvalid && g != 0 {
-			return g
+		d.mu.Lock()
+		done := d.st.generation != GenerationInvalid && d.st.recmode == protocol.RecModeNormal
+		d.mu.Unlock()
+		if done {
+			d.log.Info("First recovery done")
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -106,7 +106,11 @@ func run(cfg *config.Config, interactive, child bool) int {
 	defer logger.Close()
 
 	helpers, path := helperDirs()
-	d, err := New(Options{Config: cfg, Logger: logger, HelperDir: helpers, Path: path,
+	recdLog := ""
+	if interactive {
+		recdLog = "stderr"
+	}
+	d, err := New(Options{Config: cfg, Logger: logger, HelperDir: helpers, Path: path, RecoverdLog: recdLog,
 		Ready: func(err error) { readyReport(report, err) }})
 	if err != nil {
 		logger.WithField(logging.TagField, "ctdbd").Error(err)

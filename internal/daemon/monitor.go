@@ -88,6 +88,9 @@ func (d *Daemon) observeMonitor(res *eventd.EventResult, err error) {
 		}
 	}
 	d.mu.Unlock()
+	if changed {
+		d.stateChanged()
+	}
 	switch {
 	case r == health.TimedOut && !changed:
 		d.log.Warningf("Monitor event timed out (%d of %d before the node counts as unhealthy)", timeouts, limit)

@@ -34,10 +34,19 @@ type nodeState struct {
 	vnnmap     []uint32
 	recmode    int32
 	leader     uint32
-	runstate   Runstate
-	started    time.Time
-	recStart   time.Time
-	recEnd     time.Time
+	// leaderEpoch is the epoch of the leader shown; maxEpoch the newest
+	// leader epoch seen from anyone: fenced controls from an older epoch
+	// are refused.
+	leaderEpoch uint32
+	maxEpoch    uint32
+	// priority is when this node last became active (CTDB's priority
+	// time, used by elections without a lock).
+	priority time.Time
+	banTimer *time.Timer
+	runstate Runstate
+	started  time.Time
+	recStart time.Time
+	recEnd   time.Time
 }
 
 func (s *nodeState) self() *protocol.NodeInfo { return &s.nodes[s.pnn] }

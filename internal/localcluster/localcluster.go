@@ -45,6 +45,8 @@ type Options struct {
 	ExtraConf string
 	// LogLevel for the nodes (default NOTICE).
 	LogLevel string
+	// Port is the node transport port (0 = the default, 4379).
+	Port int
 	// LogLocation overrides the log location (default file:NODEDIR/log.ctdb).
 	LogLocation string
 }
@@ -110,10 +112,10 @@ func (c *Cluster) writeNode(i int) error {
 [cluster]
 	cluster lock = %s
 	node address = %s
-[paths]
+%s[paths]
 	run directory = %s
 	state directory = %s
-%s`, c.logLocation(i), c.LogLevel, c.Reclock, Addr(i),
+%s`, c.logLocation(i), c.LogLevel, c.Reclock, Addr(i), c.portLine(),
 		filepath.Join(c.NodeDir(i), "run"), c.VarDir(i), c.ExtraConf)
 	var tun strings.Builder
 	names := make([]string, 0, len(c.Tunables))
@@ -134,6 +136,13 @@ func (c *Cluster) writeNode(i int) error {
 		return err
 	}
 	return c.copyScripts(filepath.Join(etc, "events.d"))
+}
+
+func (c *Cluster) portLine() string {
+	if c.Port == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\ttransport port = %d\n", c.Port)
 }
 
 func (c *Cluster) logLocation(i int) string {

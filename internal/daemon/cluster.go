@@ -1,0 +1,375 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/ctrlsock"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/transport"
+)
+
+// clusterState is what ctdbd keeps about the cluster beyond nodeState:
+// the transport, forwarded controls in flight, and the subscribed
+// recovery daemon.
+type clusterState struct {
+	tr      transport.Transport
+	reqID   atomic.Uint32
+	fwdMu   sync.Mutex
+	fwd     map[uint32]chan protocol.Frame
+	recdMu  sync.Mutex
+	recd    ctrlsock.Pusher
+	updates chan struct{}
+}
+
+func (d *Daemon) keepaliveParams() (time.Duration, int) {
+	iv, _ := d.tun.Get("KeepaliveInterval")
+	lim, _ := d.tun.Get("KeepaliveLimit")
+	return time.Duration(iv) * time.Second, int(lim)
+}
+
+func (d *Daemon) transportNodes() []transport.Node {
+	var out []transport.Node
+	for _, n := range d.cfg.Nodes {
+		out = append(out, transport.Node{PNN: n.PNN, Addr: n.Addr, Deleted: n.Deleted})
+	}
+	return out
+}
+
+// startTransport connects to the other nodes.
+func (d *Daemon) startTransport(ctx context.Context) error {
+	iv, lim := d.keepaliveParams()
+	tcp, err := transport.NewTCP(transport.TCPConfig{
+		MyPNN: d.st.pnn, Nodes: d.transportNodes(), Port: d.cfg.Cluster.TransportPort,
+		KeepaliveInterval: iv, KeepaliveLimit: lim,
+		Payload: d.selfPayload, Log: d.log,
+	})
+	if err != nil {
+		return fmt.Errorf("node transport: %w", err)
+	}
+	d.cl.tr = tcp
+	d.cl.fwd = map[uint32]chan protocol.Frame{}
+	d.cl.updates = make(chan struct{}, 1)
+	go d.recvLoop(ctx)
+	go d.peerEvents(ctx)
+	go d.updateLoop(ctx)
+	go d.keepaliveTuner(ctx, tcp)
+	return nil
+}
+
+// keepaliveTuner applies changed KeepaliveInterval/Limit tunables.
+func (d *Daemon) keepaliveTuner(ctx context.Context, tcp *transport.TCP) {
+	iv, lim := d.keepaliveParams()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		if niv, nlim := d.keepaliveParams(); niv != iv || nlim != lim {
+			iv, lim = niv, nlim
+			tcp.SetKeepalive(iv, lim)
+		}
+	}
+}
+
+// selfInfo is this node's own state, as told to the others.
+func (d *Daemon) selfInfo() protocol.NodeSelf {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return protocol.NodeSelf{
+		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.generation,
+		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
+		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
+		Capable: d.cfg.Cluster.LeaderCapability,
+		Nodes:   append([]protocol.NodeInfo(nil), d.st.nodes...),
+	}
+}
+
+func (d *Daemon) selfPayload() []byte {
+	b, _ := json.Marshal(d.selfInfo())
+	return b
+}
+
+// stateChanged tells the other nodes and the recovery daemon at once that
+// this node's own state changed (flags, recovery mode...).
+func (d *Daemon) stateChanged() {
+	if d.cl.updates == nil {
+		return
+	}
+	select {
+	case d.cl.updates <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Daemon) updateLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.cl.updates:
+		}
+		d.broadcastSelf()
+		d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
+	}
+}
+
+func (d *Daemon) broadcastSelf() {
+	body, _ := protocol.MarshalBody(d.selfInfo())
+	d.cl.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgNodeUpdate}, body)
+}
+
+// peerEvents marks peers connected or DISCONNECTED.
+func (d *Daemon) peerEvents(ctx context.Context) {
+	for {
+		var ev transport.Event
+		select {
+		case <-ctx.Done():
+			return
+		case ev = <-d.cl.tr.Events():
+		}
+		d.mu.Lock()
+		if int(ev.PNN) < len(d.st.nodes) && ev.PNN != d.st.pnn {
+			n := &d.st.nodes[ev.PNN]
+			if ev.Connected {
+				n.Flags &^= protocol.FlagDisconnected
+			} else {
+				// What we knew of its flags is void; DISCONNECTED is
+				// also UNHEALTHY-free: CTDB shows just DISCONNECTED.
+				n.Flags = protocol.FlagDisconnected | n.Flags&protocol.FlagDeleted
+				if d.st.leader == ev.PNN {
+					d.st.leader = protocol.PNNUnknown
+				}
+			}
+		}
+		d.mu.Unlock()
+		if ev.Connected {
+			d.broadcastSelf()
+		}
+		d.pushRecd(protocol.MsgPeer, protocol.PeerEvent{PNN: ev.PNN, Connected: ev.Connected})
+	}
+}
+
+// recvLoop handles frames from other nodes.
+func (d *Daemon) recvLoop(ctx context.Context) {
+	for {
+		var f protocol.Frame
+		select {
+		case <-ctx.Done():
+			return
+		case f = <-d.cl.tr.Recv():
+		}
+		switch f.Kind {
+		case protocol.KindRequest:
+			go d.serveRemote(ctx, f)
+		case protocol.KindReply:
+			d.cl.fwdMu.Lock()
+			ch := d.cl.fwd[f.ReqID]
+			delete(d.cl.fwd, f.ReqID)
+			d.cl.fwdMu.Unlock()
+			if ch != nil {
+				ch <- f
+			}
+		case protocol.KindMessage:
+			d.onMessage(f)
+		}
+	}
+}
+
+func (d *Daemon) onMessage(f protocol.Frame) {
+	switch f.Op {
+	case protocol.OpKeepalive:
+		var k protocol.Keepalive
+		if protocol.UnmarshalBody(f.Body, &k) == nil && len(k.Payload) > 0 {
+			var s protocol.NodeSelf
+			if protocol.UnmarshalBody(k.Payload, &s) == nil {
+				d.learnPeer(f.SrcPNN, s)
+			}
+		}
+	case protocol.MsgNodeUpdate:
+		var s protocol.NodeSelf
+		if err := protocol.UnmarshalBody(f.Body, &s); err == nil {
+			d.learnPeer(f.SrcPNN, s)
+			d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
+		}
+	case protocol.MsgLeader:
+		var m protocol.LeaderMsg
+		if err := protocol.UnmarshalBody(f.Body, &m); err != nil || m.From != f.SrcPNN {
+			d.log.WithField("from", f.SrcPNN).Warn("Ignoring malformed leader message")
+			return
+		}
+		d.noteLeader(m)
+		d.pushRecd(protocol.MsgLeader, m)
+	default:
+		d.log.WithField("op", f.Op).Debug("Ignoring unknown message from a peer")
+	}
+}
+
+// learnPeer records a peer's own flags (a node is the authority on its own
+// flags) unless we see it disconnected.
+func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
+	if s.PNN != pnn || !d.cl.tr.Connected(pnn) {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if int(pnn) >= len(d.st.nodes) || pnn == d.st.pnn {
+		return
+	}
+	d.st.nodes[pnn].Flags = s.Flags &^ protocol.FlagDisconnected
+}
+
+// noteLeader mirrors leader broadcasts for `ctdb status`; the recovery
+// daemon decides, ctdbd only shows. A claim from an older epoch than one
+// already seen is ignored.
+func (d *Daemon) noteLeader(m protocol.LeaderMsg) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case m.Leader == protocol.PNNUnknown:
+		if m.Epoch >= d.st.leaderEpoch {
+			d.st.leader = protocol.PNNUnknown
+		}
+	case m.Leader == m.From && m.Epoch >= d.st.maxEpoch:
+		d.st.leader, d.st.leaderEpoch, d.st.maxEpoch = m.From, m.Epoch, m.Epoch
+	}
+}
+
+// serveRemote answers a control forwarded by another node.
+func (d *Daemon) serveRemote(ctx context.Context, f protocol.Frame) {
+	rep := d.callLocal(ctx, f)
+	body, _ := protocol.MarshalBody(rep)
+	h := f.Header
+	h.Kind = protocol.KindReply
+	h.DstPNN = f.SrcPNN
+	if err := d.cl.tr.Send(f.SrcPNN, h, body); err != nil {
+		d.log.WithError(err).WithField("to", f.SrcPNN).Debug("Cannot send reply to forwarded control")
+	}
+}
+
+func (d *Daemon) callLocal(ctx context.Context, f protocol.Frame) protocol.Reply {
+	req, err := protocol.DecodeRequest(f.Op, f.Body)
+	if err != nil {
+		return protocol.Reply{Status: protocol.StatusBadRequest, Error: err.Error()}
+	}
+	h := f.Header
+	h.DstPNN = d.st.pnn
+	out, err := d.handle(ctx, h, req)
+	if err != nil {
+		return protocol.Reply{Status: protocol.StatusOf(err), Error: err.Error()}
+	}
+	if out == nil {
+		out = protocol.Empty{}
+	}
+	data, err := protocol.MarshalBody(out)
+	if err != nil {
+		return protocol.Reply{Status: protocol.StatusError, Error: err.Error()}
+	}
+	return protocol.Reply{Status: protocol.StatusOK, Data: data}
+}
+
+// forwardTimeout bounds a control forwarded to another node.
+const forwardTimeout = 5 * time.Second
+
+// forward sends a control to node dst and returns its reply data.
+func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, error) {
+	dst := h.DstPNN
+	if d.cl.tr == nil || int(dst) >= len(d.st.nodes) {
+		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d does not exist", dst)
+	}
+	if !d.cl.tr.Connected(dst) {
+		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d is DISCONNECTED", dst)
+	}
+	body, err := protocol.MarshalBody(req)
+	if err != nil {
+		return nil, err
+	}
+	id := d.cl.reqID.Add(1)
+	ch := make(chan protocol.Frame, 1)
+	d.cl.fwdMu.Lock()
+	d.cl.fwd[id] = ch
+	d.cl.fwdMu.Unlock()
+	defer func() {
+		d.cl.fwdMu.Lock()
+		delete(d.cl.fwd, id)
+		d.cl.fwdMu.Unlock()
+	}()
+	fh := protocol.Header{Kind: protocol.KindRequest, Op: h.Op, ReqID: id, DstPNN: dst,
+		Generation: h.Generation, Flags: h.Flags}
+	if err := d.cl.tr.Send(dst, fh, body); err != nil {
+		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d: %v", dst, err)
+	}
+	timer := time.NewTimer(forwardTimeout)
+	defer timer.Stop()
+	select {
+	case f := <-ch:
+		var r protocol.Reply
+		if err := protocol.UnmarshalBody(f.Body, &r); err != nil {
+			return nil, err
+		}
+		if r.Status != protocol.StatusOK {
+			return nil, &protocol.Error{Status: r.Status, Msg: r.Error}
+		}
+		return json.RawMessage(nonEmpty(r.Data)), nil
+	case <-timer.C:
+		return nil, protocol.Errorf(protocol.StatusTimeout, "node %d did not answer %s within %v", dst, h.Op, forwardTimeout)
+	case <-ctx.Done():
+		return nil, protocol.Errorf(protocol.StatusTimeout, "%v", ctx.Err())
+	}
+}
+
+func nonEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return []byte("{}")
+	}
+	return b
+}
+
+// pushRecd sends a message to the subscribed recovery daemon, if any.
+func (d *Daemon) pushRecd(op protocol.Op, v any) {
+	d.cl.recdMu.Lock()
+	p := d.cl.recd
+	d.cl.recdMu.Unlock()
+	if p != nil {
+		_ = p.Push(op, v)
+	}
+}
+
+func (d *Daemon) ctlSubscribe(ctx context.Context, _ protocol.Header, _ any) (any, error) {
+	p, ok := ctrlsock.PusherFrom(ctx)
+	if !ok {
+		return nil, protocol.Errorf(protocol.StatusNotPermitted, "subscribe only works on the local socket")
+	}
+	d.cl.recdMu.Lock()
+	d.cl.recd = p
+	d.cl.recdMu.Unlock()
+	go func() {
+		<-p.Done()
+		d.cl.recdMu.Lock()
+		if d.cl.recd == p {
+			d.cl.recd = nil
+		}
+		d.cl.recdMu.Unlock()
+	}()
+	return nil, nil
+}
+
+// ctlBroadcast sends the local recovery daemon's leader message to every
+// node and applies it here.
+func (d *Daemon) ctlBroadcast(_ context.Context, _ protocol.Header, req any) (any, error) {
+	m := *req.(*protocol.LeaderMsg)
+	m.From = d.st.pnn
+	d.noteLeader(m)
+	body, _ := protocol.MarshalBody(m)
+	d.cl.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, body)
+	return nil, nil
+}
+
+func (d *Daemon) ctlNodeInfo(context.Context, protocol.Header, any) (any, error) {
+	return d.selfInfo(), nil
+}

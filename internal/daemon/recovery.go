@@ -1,0 +1,174 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/internal/eventd"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+)
+
+// fenced lists the controls that change recovery state: they are refused
+// unless they come with a generation and leader epoch at least as new as
+// this node has seen.
+var fenced = map[protocol.Op]bool{
+	protocol.OpSetRecMode: true, protocol.OpStartRecovery: true,
+	protocol.OpSetVNNMap: true, protocol.OpEndRecovery: true,
+}
+
+// checkFence refuses a stale fenced control, and otherwise raises the
+// newest epoch seen to the sender's.
+func (d *Daemon) checkFence(h protocol.Header) error {
+	epoch, ok := protocol.FenceEpoch(h.Flags)
+	if !ok {
+		return protocol.Errorf(protocol.StatusNotPermitted, "%s must come from the leader with its generation and epoch", h.Op)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	gen := d.st.generation
+	if gen != GenerationInvalid && h.Generation < gen {
+		return protocol.Errorf(protocol.StatusStaleGen, "refusing %s from generation %d: this node is at generation %d", h.Op, h.Generation, gen)
+	}
+	if epoch < d.st.maxEpoch {
+		return protocol.Errorf(protocol.StatusStaleGen, "refusing %s from leader epoch %d: leader epoch %d has been seen", h.Op, epoch, d.st.maxEpoch)
+	}
+	d.st.maxEpoch = epoch
+	return nil
+}
+
+// lockCheckTimeout bounds the check that the leader holds the lock.
+const lockCheckTimeout = 5 * time.Second
+
+func (d *Daemon) ctlSetRecMode(_ context.Context, h protocol.Header, req any) (any, error) {
+	mode := req.(*protocol.SetRecMode).Mode
+	if mode != protocol.RecModeNormal && mode != protocol.RecModeActive {
+		return nil, protocol.Errorf(protocol.StatusBadRequest, "invalid recovery mode %d", mode)
+	}
+	if mode == protocol.RecModeNormal {
+		if err := d.confirmLockHeld(); err != nil {
+			return nil, err
+		}
+	}
+	d.setRecMode(mode)
+	return nil, nil
+}
+
+// confirmLockHeld: a node returns to NORMAL only after it has positively
+// confirmed that the cluster lock is held (by the leader): a fresh helper
+// must see contention. CTDB counts a timeout of this check as success,
+// which let an isolated node keep serving; here a timeout is a refusal.
+func (d *Daemon) confirmLockHeld() error {
+	if d.cfg.Cluster.ClusterLock == "" {
+		return nil
+	}
+	argv, err := clusterlock.ParseSpec(d.cfg.Cluster.ClusterLock, d.lockHelper())
+	if err != nil {
+		return protocol.Errorf(protocol.StatusError, "cluster lock: %v", err)
+	}
+	held, err := clusterlock.CheckHeldElsewhere(argv, lockCheckTimeout, d.log)
+	if err != nil {
+		return protocol.Errorf(protocol.StatusError, "cannot confirm that the cluster lock is held, staying in recovery: %v", err)
+	}
+	if !held {
+		return protocol.Errorf(protocol.StatusError, "cluster lock is not held by the leader, staying in recovery")
+	}
+	return nil
+}
+
+func (d *Daemon) setRecMode(mode int32) {
+	d.mu.Lock()
+	old := d.st.recmode
+	d.st.recmode = mode
+	switch {
+	case old == protocol.RecModeNormal && mode == protocol.RecModeActive:
+		d.st.recStart = time.Now()
+	case old == protocol.RecModeActive && mode == protocol.RecModeNormal:
+		d.st.recEnd = time.Now()
+	}
+	d.mu.Unlock()
+	if old != mode {
+		d.log.Infof("Recovery mode set to %s", recModeName(mode))
+		d.stateChanged()
+	}
+}
+
+func recModeName(m int32) string {
+	if m == protocol.RecModeNormal {
+		return "NORMAL"
+	}
+	return "ACTIVE"
+}
+
+func (d *Daemon) ctlStartRecovery(ctx context.Context, _ protocol.Header, _ any) (any, error) {
+	return nil, d.recoveryEvent(ctx, "startrecovery")
+}
+
+func (d *Daemon) ctlEndRecovery(ctx context.Context, _ protocol.Header, _ any) (any, error) {
+	return nil, d.recoveryEvent(ctx, "recovered")
+}
+
+func (d *Daemon) recoveryEvent(ctx context.Context, event string) error {
+	res, err := d.runEvent(context.WithoutCancel(ctx), event, nil, 0)
+	if err != nil {
+		return protocol.Errorf(protocol.StatusEventFailed, "%s event: %v", event, err)
+	}
+	if res.Outcome != eventd.OutcomeOK {
+		return protocol.Errorf(protocol.StatusEventFailed, "%s event failed: %s", event, describeFailure(res))
+	}
+	return nil
+}
+
+func (d *Daemon) ctlSetVNNMap(_ context.Context, _ protocol.Header, req any) (any, error) {
+	r := req.(*protocol.SetVNNMap)
+	if r.Generation <= GenerationInvalid {
+		return nil, protocol.Errorf(protocol.StatusBadRequest, "invalid generation %d", r.Generation)
+	}
+	d.mu.Lock()
+	if d.st.generation != GenerationInvalid && r.Generation < d.st.generation {
+		cur := d.st.generation
+		d.mu.Unlock()
+		return nil, protocol.Errorf(protocol.StatusStaleGen, "refusing generation %d: this node is at generation %d", r.Generation, cur)
+	}
+	d.st.generation = r.Generation
+	d.st.vnnmap = append([]uint32(nil), r.VNNMap...)
+	d.mu.Unlock()
+	d.log.Infof("New generation %d, vnnmap %v", r.Generation, r.VNNMap)
+	d.stateChanged()
+	return nil, nil
+}
+
+// ctlBan bans this node for the given seconds (0 unbans). A banned node is
+// inactive: it takes no part in the cluster until the ban ends.
+func (d *Daemon) ctlBan(_ context.Context, _ protocol.Header, req any) (any, error) {
+	secs := req.(*protocol.Ban).Seconds
+	d.mu.Lock()
+	if d.st.banTimer != nil {
+		d.st.banTimer.Stop()
+		d.st.banTimer = nil
+	}
+	if secs == 0 {
+		d.st.self().Flags &^= protocol.FlagBanned
+	} else {
+		d.st.self().Flags |= protocol.FlagBanned
+		d.st.recmode = protocol.RecModeActive
+		d.st.banTimer = time.AfterFunc(time.Duration(secs)*time.Second, d.banExpired)
+	}
+	d.mu.Unlock()
+	if secs == 0 {
+		d.log.Info("Node unbanned")
+	} else {
+		d.log.Warningf("Banning this node for %d seconds", secs)
+	}
+	d.stateChanged()
+	return nil, nil
+}
+
+func (d *Daemon) banExpired() {
+	d.mu.Lock()
+	d.st.self().Flags &^= protocol.FlagBanned
+	d.st.banTimer = nil
+	d.mu.Unlock()
+	d.log.Info("Ban period expired, node unbanned")
+	d.stateChanged()
+}

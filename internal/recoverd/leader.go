@@ -1,0 +1,157 @@
+package recoverd
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/cluster"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+)
+
+// lead is the leader's work in one pass: check that the lock is still
+// ours, check the cluster, recover when needed, ban repeat culprits.
+func (r *Recoverd) lead() {
+	if r.locker != nil && !r.locker.Held() {
+		r.log.Error("Cluster lock is no longer held: stepping down")
+		r.ls.OnLockLost(time.Now())
+		return
+	}
+	views := r.gatherViews()
+	active := cluster.ActiveNodes(r.self, views)
+	d := cluster.NeedRecovery(r.self, views, active)
+	if !d.Need {
+		return
+	}
+	now := time.Now()
+	if now.Before(r.noRecUntil) {
+		return
+	}
+	r.log.Infof("Recovery needed: %s", d.Reason)
+	if d.Culprit != protocol.PNNUnknown && d.Culprit != r.self {
+		r.culprits.Add(d.Culprit, 1, now, r.seconds("RecoveryGracePeriod"))
+	}
+	if r.banCulprits(len(r.info.Nodes)) {
+		return
+	}
+	if err := r.recover(views, active); err != nil {
+		r.recFailed++
+		r.log.Errorf("Recovery failed: %v", err)
+		return
+	}
+	r.recFailed = 0
+	r.culprits.Forgive()
+}
+
+func (r *Recoverd) seconds(name string) time.Duration {
+	return time.Duration(r.tun[name]) * time.Second
+}
+
+// banCulprits bans nodes with too many credits; true if it banned any.
+func (r *Recoverd) banCulprits(numNodes int) bool {
+	if r.tun["EnableBans"] == 0 {
+		return false
+	}
+	banned := false
+	for _, pnn := range r.culprits.ToBan(numNodes) {
+		secs := r.tun["RecoveryBanPeriod"]
+		r.log.Warningf("Banning node %d for %d seconds: it keeps causing recoveries", pnn, secs)
+		ctx, cancel := callCtx()
+		err := r.c.Call(ctx, pnn, protocol.OpBan, protocol.Ban{Seconds: secs}, nil)
+		cancel()
+		if err != nil {
+			r.log.Errorf("Cannot ban node %d: %v", pnn, err)
+		}
+		banned = true
+	}
+	return banned
+}
+
+// recover runs one recovery over the active nodes: recovery mode ACTIVE,
+// startrecovery, new generation and vnnmap, recovery mode NORMAL (each node
+// confirms the lock is held), recovered. Every control is fenced by the
+// generation and leader epoch.
+func (r *Recoverd) recover(views map[uint32]cluster.NodeView, active []uint32) error {
+	start := time.Now()
+	plan, err := cluster.PlanRecovery(views, active, r.lastGen)
+	if err != nil {
+		return err
+	}
+	fenceGen := plan.NewGeneration - 1
+	epoch := r.ls.Epoch()
+	r.log.Infof("Recovery started: generation %d, nodes %v", plan.NewGeneration, plan.Nodes)
+	steps := []struct {
+		name string
+		gen  uint32
+		op   protocol.Op
+		req  any
+	}{
+		{"set recovery mode ACTIVE", fenceGen, protocol.OpSetRecMode, protocol.SetRecMode{Mode: protocol.RecModeActive}},
+		{"startrecovery", fenceGen, protocol.OpStartRecovery, nil},
+		{"install generation", fenceGen, protocol.OpSetVNNMap, protocol.SetVNNMap{Generation: plan.NewGeneration, VNNMap: plan.VNNMap}},
+		{"set recovery mode NORMAL", plan.NewGeneration, protocol.OpSetRecMode, protocol.SetRecMode{Mode: protocol.RecModeNormal}},
+		{"recovered", plan.NewGeneration, protocol.OpEndRecovery, nil},
+	}
+	for _, s := range steps {
+		if r.locker != nil && !r.locker.Held() {
+			return fmt.Errorf("cluster lock lost during recovery (before %s)", s.name)
+		}
+		if failed := r.onAll(plan.Nodes, s.gen, epoch, s.op, s.req); len(failed) > 0 {
+			r.blame(failed)
+			return fmt.Errorf("%s failed on %v", s.name, keys(failed))
+		}
+		if s.op == protocol.OpSetVNNMap {
+			r.lastGen = plan.NewGeneration
+		}
+	}
+	r.noRecUntil = time.Time{}
+	r.log.Infof("Recovery complete: generation %d in %.3f s", plan.NewGeneration, time.Since(start).Seconds())
+	return nil
+}
+
+// onAll sends a fenced control to every node in parallel; it returns the
+// nodes that failed, with their errors.
+func (r *Recoverd) onAll(nodes []uint32, gen, epoch uint32, op protocol.Op, req any) map[uint32]error {
+	var mu sync.Mutex
+	failed := map[uint32]error{}
+	var wg sync.WaitGroup
+	for _, pnn := range nodes {
+		wg.Add(1)
+		go func(pnn uint32) {
+			defer wg.Done()
+			timeout := callTimeout
+			if op == protocol.OpStartRecovery || op == protocol.OpEndRecovery {
+				timeout = r.seconds("EventScriptTimeout") + 5*time.Second
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if err := r.c.CallFenced(ctx, pnn, gen, epoch, op, req, nil); err != nil {
+				mu.Lock()
+				failed[pnn] = err
+				mu.Unlock()
+				r.log.Warningf("%s on node %d: %v", op, pnn, err)
+			}
+		}(pnn)
+	}
+	wg.Wait()
+	return failed
+}
+
+// blame charges one ban credit to every node that failed a step (the
+// leader never blames itself: it would ban the only node able to lead).
+func (r *Recoverd) blame(failed map[uint32]error) {
+	for pnn := range failed {
+		if pnn != r.self {
+			r.culprits.Add(pnn, 1, time.Now(), r.seconds("RecoveryGracePeriod"))
+		}
+	}
+}
+
+func keys(m map[uint32]error) []uint32 {
+	var out []uint32
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,0 +1,325 @@
+// Package recoverd is the recovery daemon (ctdb-recoverd): it elects the
+// leader, and on the leader checks the cluster and runs recoveries. It
+// talks to the cluster only through its local ctdbd, as a client: every
+// action is a control that ctdbd serves or forwards. Its decisions come
+// from internal/cluster; this package is the driver: it gathers inputs,
+// calls the plain functions and carries out what they say.
+package recoverd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/client"
+	"github.com/ctdb-go/ctdb/internal/cluster"
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/sirupsen/logrus"
+)
+
+// Config is what the recovery daemon needs.
+type Config struct {
+	Client        *client.Client
+	Log           *logrus.Entry
+	LockArgv      []string // cluster lock helper argv; nil = no lock
+	LeaderTimeout time.Duration
+	Capable       bool
+}
+
+// Recoverd is one recovery daemon.
+type Recoverd struct {
+	cfg    Config
+	c      *client.Client
+	log    *logrus.Entry
+	self   uint32
+	ls     *cluster.LeaderState
+	locker *clusterlock.Locker
+
+	culprits   cluster.Culprits
+	lastGen    uint32
+	tun        map[string]uint32
+	info       protocol.NodeSelf
+	recFailed  int
+	noRecUntil time.Time
+}
+
+// callTimeout bounds one control.
+const callTimeout = 3 * time.Second
+
+// New builds the daemon and subscribes to ctdbd's messages.
+func New(cfg Config) (*Recoverd, error) {
+	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	var pnn protocol.PNNReply
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetPNN, nil, &pnn); err != nil {
+		return nil, err
+	}
+	r.self = pnn.PNN
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpSubscribe, nil, nil); err != nil {
+		return nil, err
+	}
+	lc := cluster.DefaultLeaderConfig(r.self)
+	lc.Capable = cfg.Capable
+	lc.UseLock = cfg.LockArgv != nil
+	if cfg.LeaderTimeout > 0 {
+		lc.LeaderTimeout = cfg.LeaderTimeout
+	}
+	ls, err := cluster.NewLeaderState(lc, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	r.ls = ls
+	if cfg.LockArgv != nil {
+		r.locker = clusterlock.NewLocker(cfg.LockArgv, r.log)
+	}
+	return r, nil
+}
+
+// Run loops until ctx ends or the connection to ctdbd is lost.
+func (r *Recoverd) Run(ctx context.Context) error {
+	defer r.release()
+	r.startupRace()
+	for {
+		r.step(ctx)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.c.Done():
+			return errors.New("connection to ctdbd lost")
+		case <-r.lost():
+			r.log.Error("Cluster lock lost")
+			r.ls.OnLockLost(time.Now())
+		case f := <-r.c.Messages():
+			r.onMessage(f)
+		case <-time.After(r.interval()):
+		}
+	}
+}
+
+// startupRace tries the lock once at start, without calling an election:
+// a lock race is safe (only one node can win, and a running leader's lock
+// just shows contention), and it spares a new cluster the leader timeout
+// (CTDB takes ~24 s to settle on start).
+func (r *Recoverd) startupRace() {
+	if r.locker == nil || !r.cfg.Capable {
+		return
+	}
+	ctx, cancel := callCtx()
+	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
+	cancel()
+	if err != nil || !cluster.CanLead(r.info.Flags, true) {
+		return
+	}
+	r.refreshTunables()
+	r.race()
+}
+
+func (r *Recoverd) release() {
+	if r.locker != nil {
+		r.locker.Release()
+	}
+}
+
+// lost is the lock's lost channel, or nil (never ready) without a lock.
+func (r *Recoverd) lost() <-chan struct{} {
+	if r.locker == nil || !r.ls.HoldsLock() {
+		return nil
+	}
+	return r.locker.Lost()
+}
+
+func (r *Recoverd) interval() time.Duration {
+	v := r.tun["RecoverInterval"]
+	if v == 0 {
+		v = 1
+	}
+	return time.Duration(v) * time.Second
+}
+
+func (r *Recoverd) onMessage(f protocol.Frame) {
+	now := time.Now()
+	switch f.Op {
+	case protocol.MsgLeader:
+		var m protocol.LeaderMsg
+		if protocol.UnmarshalBody(f.Body, &m) != nil {
+			return
+		}
+		err := r.ls.OnBroadcast(cluster.Broadcast{From: m.From, Leader: m.Leader, Epoch: m.Epoch}, now)
+		switch {
+		case errors.Is(err, cluster.ErrLeaderConflict):
+			r.log.Error(err)
+		case err != nil:
+			r.log.Info(err)
+		}
+	case protocol.MsgPeer:
+		var p protocol.PeerEvent
+		if protocol.UnmarshalBody(f.Body, &p) == nil && !p.Connected {
+			r.ls.OnDisconnect(p.PNN)
+			if p.PNN == r.ls.Leader() {
+				r.log.Warningf("Leader node %d disconnected: election now", p.PNN)
+			}
+		}
+	}
+}
+
+// ctx returns a context for one control.
+func callCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), callTimeout)
+}
+
+// step is one pass of the main loop.
+func (r *Recoverd) step(parent context.Context) {
+	ctx, cancel := callCtx()
+	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
+	cancel()
+	if err != nil {
+		// No ping for the lock helper while our ctdbd does not answer: if
+		// it hangs, the helper releases the lock and another node leads.
+		r.log.Warningf("Local ctdbd does not answer: %v", err)
+		return
+	}
+	if r.locker != nil && r.ls.HoldsLock() {
+		if err := r.locker.Ping(); err != nil {
+			r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
+		}
+	}
+	r.refreshTunables()
+	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
+	act, why := r.ls.Tick(time.Now())
+	r.act(act, why)
+	if r.ls.HoldsLock() && parent.Err() == nil {
+		r.lead()
+	}
+}
+
+func nodeFlags(nodes []protocol.NodeInfo) []cluster.NodeFlags {
+	out := make([]cluster.NodeFlags, len(nodes))
+	for i, n := range nodes {
+		out[i] = cluster.NodeFlags{PNN: n.PNN, Flags: n.Flags}
+	}
+	return out
+}
+
+func (r *Recoverd) refreshTunables() {
+	ctx, cancel := callCtx()
+	defer cancel()
+	var l protocol.TunableList
+	if r.c.Call(ctx, protocol.PNNCurrent, protocol.OpListTunables, nil, &l) != nil {
+		return
+	}
+	m := make(map[string]uint32, len(l.Vars))
+	for _, v := range l.Vars {
+		m[v.Name] = v.Value
+	}
+	r.tun = m
+}
+
+func (r *Recoverd) act(act cluster.Action, why string) {
+	switch act {
+	case cluster.ActionStartElection:
+		r.log.Infof("Starting election: %s", why)
+		r.broadcast(protocol.PNNUnknown)
+		r.race()
+	case cluster.ActionTryLock:
+		r.log.Infof("Joining election: %s", why)
+		r.race()
+	case cluster.ActionBroadcast:
+		r.broadcast(r.self)
+	case cluster.ActionStepDown:
+		r.log.Warningf("Stepping down as leader: %s", why)
+		r.release()
+		r.broadcast(protocol.PNNUnknown)
+	}
+}
+
+func (r *Recoverd) broadcast(leader uint32) {
+	ctx, cancel := callCtx()
+	defer cancel()
+	m := protocol.LeaderMsg{From: r.self, Leader: leader, Epoch: r.ls.Epoch()}
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpBroadcast, m, nil); err != nil {
+		r.log.Warningf("Leader broadcast failed: %v", err)
+	}
+}
+
+// race is the election: with a lock, a race for it; without one, the
+// longest running eligible node wins.
+func (r *Recoverd) race() {
+	now := time.Now()
+	if r.locker == nil {
+		r.electWithoutLock(now)
+		return
+	}
+	res, err := r.locker.TryLock(r.interval())
+	switch {
+	case res == clusterlock.ResultLocked:
+		r.ls.OnLockTaken(time.Now())
+		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
+		r.broadcast(r.self)
+	case err != nil:
+		r.log.Warningf("Cluster lock not taken: %v", err)
+		r.ls.OnLockFailed(time.Now())
+	default:
+		r.log.Infof("Cluster lock not taken: %s", res)
+		r.ls.OnLockFailed(time.Now())
+	}
+}
+
+func (r *Recoverd) electWithoutLock(now time.Time) {
+	r.log.Warning("No cluster lock configured: electing without one, split brain is possible")
+	views := r.gatherViews()
+	winner, ok := cluster.ElectNoLock(cluster.CandidatesFromViews(views))
+	if ok && winner == r.self {
+		r.ls.OnLockTaken(now)
+		r.log.Infof("Won election without a lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
+		r.broadcast(r.self)
+		return
+	}
+	r.ls.OnLockFailed(now)
+}
+
+// gatherViews fetches every reachable node's own state. Nodes that do not
+// answer are left out.
+func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
+	views := map[uint32]cluster.NodeView{r.self: toView(r.info)}
+	type res struct {
+		pnn uint32
+		s   protocol.NodeSelf
+		err error
+	}
+	var peers []uint32
+	for _, n := range r.info.Nodes {
+		if n.PNN != r.self && n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
+			peers = append(peers, n.PNN)
+		}
+	}
+	ch := make(chan res, len(peers))
+	for _, p := range peers {
+		go func(p uint32) {
+			ctx, cancel := callCtx()
+			defer cancel()
+			var s protocol.NodeSelf
+			err := r.c.Call(ctx, p, protocol.OpGetNodeInfo, nil, &s)
+			ch <- res{p, s, err}
+		}(p)
+	}
+	for range peers {
+		x := <-ch
+		if x.err != nil {
+			r.log.Warningf("No status from node %d: %v", x.pnn, x.err)
+			continue
+		}
+		views[x.pnn] = toView(x.s)
+	}
+	return views
+}
+
+func toView(s protocol.NodeSelf) cluster.NodeView {
+	return cluster.NodeView{PNN: s.PNN, Flags: s.Flags, Generation: s.Generation,
+		VNNMap: s.VNNMap, RecMode: s.RecMode, Leader: s.Leader, Nodes: nodeFlags(s.Nodes),
+		Started: s.Started, LeaderCapable: s.Capable}
+}
+
+func (r *Recoverd) String() string { return fmt.Sprintf("recoverd(pnn %d)", r.self) }
