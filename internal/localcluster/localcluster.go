@@ -47,6 +47,11 @@ type Options struct {
 	LogLevel string
 	// Port is the node transport port (0 = the default, 4379).
 	Port int
+	// Addrs are the nodes' addresses (default 127.0.0.1, 127.0.0.2, ...).
+	Addrs []string
+	// Wrap, if set, turns node i's ctdbd command line into the one to run
+	// (for example to run it inside a network namespace).
+	Wrap func(i int, argv []string) []string
 	// LogLocation overrides the log location (default file:NODEDIR/log.ctdb).
 	LogLocation string
 }
@@ -56,8 +61,16 @@ type Cluster struct {
 	Options
 }
 
-// Node i's loopback address.
+// Addr is node i's default (loopback) address.
 func Addr(i int) string { return fmt.Sprintf("127.0.0.%d", i+1) }
+
+// NodeAddr is node i's address in this cluster.
+func (c *Cluster) NodeAddr(i int) string {
+	if i < len(c.Addrs) {
+		return c.Addrs[i]
+	}
+	return Addr(i)
+}
 
 // Setup writes every node's configuration. It does not start anything.
 func Setup(o Options) (*Cluster, error) {
@@ -104,7 +117,7 @@ func (c *Cluster) writeNode(i int) error {
 	}
 	var nodes strings.Builder
 	for j := 0; j < c.Nodes; j++ {
-		fmt.Fprintln(&nodes, Addr(j))
+		fmt.Fprintln(&nodes, c.NodeAddr(j))
 	}
 	conf := fmt.Sprintf(`[logging]
 	location = %s
@@ -115,7 +128,7 @@ func (c *Cluster) writeNode(i int) error {
 %s[paths]
 	run directory = %s
 	state directory = %s
-%s`, c.logLocation(i), c.LogLevel, c.Reclock, Addr(i), c.portLine(),
+%s`, c.logLocation(i), c.LogLevel, c.Reclock, c.NodeAddr(i), c.portLine(),
 		filepath.Join(c.NodeDir(i), "run"), c.VarDir(i), c.ExtraConf)
 	var tun strings.Builder
 	names := make([]string, 0, len(c.Tunables))
@@ -212,7 +225,11 @@ func (c *Cluster) Env(i int) []string {
 
 // Start starts node i as a daemon and waits until its socket answers.
 func (c *Cluster) Start(i int) error {
-	cmd := exec.Command(filepath.Join(c.BinDir, "ctdbd"))
+	argv := []string{filepath.Join(c.BinDir, "ctdbd")}
+	if c.Wrap != nil {
+		argv = c.Wrap(i, argv)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = c.Env(i)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
