@@ -214,3 +214,11 @@ func (s *LeaderState) startElection(now time.Time) {
 	s.joinElection = protocol.PNNUnknown
 	s.forgetLeader(now)
 }
+
+// SeedEpoch raises the highest epoch seen to e. A restarted recovery
+// daemon calls it with what its ctdbd has seen, so that its own next term
+// (if it takes the lock) is newer than the current leader's, and its claim
+// is not refused as stale by the other nodes.
+func (s *LeaderState) SeedEpoch(e uint32) {
+	s.maxEpoch = max(s.maxEpoch, e)
+}

@@ -314,3 +314,17 @@ func TestActionString(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedEpochMakesNextTermNewer(t *testing.T) {
+	now := time.Unix(1000, 0)
+	s, err := NewLeaderState(DefaultLeaderConfig(1), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SeedEpoch(7)
+	s.SeedEpoch(3) // never lowers
+	s.OnLockTaken(now)
+	if s.Epoch() != 8 {
+		t.Fatalf("epoch after seeding 7 and taking the lock: %d, want 8", s.Epoch())
+	}
+}

@@ -146,7 +146,7 @@ func (d *Daemon) ctlSetTunable(_ context.Context, _ protocol.Header, req any) (a
 func (d *Daemon) ctlUptime(context.Context, protocol.Header, any) (any, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return protocol.Uptime{Now: time.Now(), Started: d.st.started, RecoveryStart: d.st.recStart, RecoveryEnd: d.st.recEnd}, nil
+	return protocol.Uptime{Now: time.Now(), Started: d.st.started, RecoveryStart: d.st.lastRecStart, RecoveryEnd: d.st.recEnd}, nil
 }
 
 func (d *Daemon) ctlGetDebug(context.Context, protocol.Header, any) (any, error) {

@@ -89,7 +89,7 @@ func New(o Options) (*Daemon, error) {
 		shutdownCh: make(chan struct{}),
 	}
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
-		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now()}
+		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now(), recStart: time.Now()}
 	for _, n := range cfg.Nodes {
 		flags := protocol.FlagDisconnected
 		if n.Deleted {

@@ -23,13 +23,17 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 		case <-time.After(time.Until(next)):
 		}
 		start := time.Now()
-		if d.canMonitor() {
-			res, err := d.runEvent(ctx, "monitor", nil, 0)
-			if ctx.Err() != nil {
-				return
-			}
-			d.observeMonitor(res, err)
+		if !d.canMonitor() {
+			// In recovery or inactive: look again soon rather than a
+			// whole interval later.
+			next = start.Add(min(time.Second, d.monitorInterval()))
+			continue
 		}
+		res, err := d.runEvent(ctx, "monitor", nil, 0)
+		if ctx.Err() != nil {
+			return
+		}
+		d.observeMonitor(res, err)
 		next = start.Add(d.monitorInterval())
 		if now := time.Now(); next.Before(now) {
 			next = now

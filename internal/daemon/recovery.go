@@ -84,7 +84,8 @@ func (d *Daemon) setRecMode(mode int32) {
 	case old == protocol.RecModeNormal && mode == protocol.RecModeActive:
 		d.st.recStart = time.Now()
 	case old == protocol.RecModeActive && mode == protocol.RecModeNormal:
-		d.st.recEnd = time.Now()
+		// uptime shows the last completed recovery.
+		d.st.lastRecStart, d.st.recEnd = d.st.recStart, time.Now()
 	}
 	d.mu.Unlock()
 	if old != mode {

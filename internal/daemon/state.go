@@ -45,8 +45,10 @@ type nodeState struct {
 	banTimer *time.Timer
 	runstate Runstate
 	started  time.Time
-	recStart time.Time
-	recEnd   time.Time
+	recStart time.Time // start of the current (or last) recovery
+	// lastRecStart and recEnd bound the last completed recovery.
+	lastRecStart time.Time
+	recEnd       time.Time
 }
 
 func (s *nodeState) self() *protocol.NodeInfo { return &s.nodes[s.pnn] }

@@ -26,7 +26,7 @@ Commands:
   kill N [SIGNAL]                                   send SIGNAL (default KILL) to node N's ctdbd
   onnode N ctdb-args...                             run the ctdb tool as node N
   logs [N|all]                                      print the nodes' logs
-  demo                                              set up, start, show, stop a 1-node cluster
+  demo                                              a 3-node cluster: start, show, kill the leader, recover, stop
 `
 
 // Main is ctdb_local's command line.
@@ -183,56 +183,110 @@ func runOn(c *Cluster, cmd string, args []string, stdout, stderr io.Writer) int 
 	return rc
 }
 
-// Demo runs the built-in default: one local node with the shipped
-// eventscripts; it shows `ctdb status` and `ctdb event status`, then stops.
+// Demo runs the built-in default: a 3-node cluster on 127.0.0.1-3 with
+// the shipped eventscripts and a shared recovery lock. It shows `ctdb
+// status` and `ctdb event status`, kills the leader's ctdbd with SIGKILL,
+// shows the cluster recovering, and stops.
 func Demo(out io.Writer, bin, src string) error {
 	base, err := os.MkdirTemp("", "ctdb-demo-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(base)
-	c, err := Setup(Options{Base: base, Nodes: 1, BinDir: bin, SrcDir: src})
+	const n = 3
+	c, err := Setup(Options{Base: base, Nodes: n, BinDir: bin, SrcDir: src})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Demo cluster in %s: 1 node on %s, eventscripts from %s\n", base, Addr(0), src)
-	if err := c.Start(0); err != nil {
-		return err
+	fmt.Fprintf(out, "Demo cluster in %s: %d nodes on 127.0.0.1-%d, eventscripts from %s\n", base, n, n, src)
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		if err := c.Start(i); err != nil {
+			c.StopAll(10 * time.Second)
+			return err
+		}
 	}
 	defer c.StopAll(60 * time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := c.WaitRunstate(ctx, 0, "RUNNING"); err != nil {
-		return err
+	for i := 0; i < n; i++ {
+		if err := c.WaitRunstate(ctx, i, "RUNNING"); err != nil {
+			return err
+		}
 	}
 	if err := waitEvent(ctx, c, 0, "monitor"); err != nil {
 		return err
 	}
-	for _, args := range [][]string{{"status"}, {"event", "status"}, {"event", "script", "list"}, {"uptime"}, {"getvar", "MonitorInterval"}} {
-		o, e, code := c.Ctdb(0, args...)
-		fmt.Fprintf(out, "\n$ ctdb %s\n%s%s", strings.Join(args, " "), o, e)
-		if code != 0 {
-			fmt.Fprintf(out, "[exit=%d]\n", code)
-		}
+	fmt.Fprintf(out, "All nodes RUNNING %.2f s after start.\n", time.Since(t0).Seconds())
+	show(out, c, 0, "status")
+	show(out, c, 0, "event", "status")
+	show(out, c, 0, "event", "script", "list")
+	leader := leaderPNN(c, 0)
+	if leader < 0 {
+		return fmt.Errorf("no leader")
 	}
-	fmt.Fprintln(out, "\n$ ctdb shutdown")
-	if err := c.Stop(0, 60*time.Second); err != nil {
+	other := (leader + 1) % n
+	fmt.Fprintf(out, "\n$ kill -9 <ctdbd of node %d, the leader>\n", leader)
+	killedAt := time.Now()
+	if err := c.Kill(leader, syscall.SIGKILL); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nLast lines of the node's log (%s):\n", c.LogFile(0))
-	lines := strings.Split(strings.TrimRight(c.Log(0), "\n"), "\n")
-	if len(lines) > 12 {
-		lines = lines[len(lines)-12:]
+	gone := fmt.Sprintf("pnn:%d %-16s DISCONNECTED", leader, Addr(leader))
+	for time.Since(killedAt) < 10*time.Second {
+		o, _, _ := c.Ctdb(other, "status")
+		if strings.Contains(o, gone) && strings.Contains(o, fmt.Sprintf("Size:%d\n", n-1)) &&
+			strings.Contains(o, "Recovery mode:NORMAL") && !strings.Contains(o, "Leader:UNKNOWN") {
+			fmt.Fprintf(out, "(new leader and recovery %.3f s after the kill, as seen from node %d)\n", time.Since(killedAt).Seconds(), other)
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	show(out, c, other, "status")
+	show(out, c, other, "uptime")
+	fmt.Fprintf(out, "\n$ ctdb_local start %d   # the node rejoins\n", leader)
+	if err := c.Start(leader); err != nil {
+		return err
+	}
+	if err := c.WaitRunstate(ctx, leader, "RUNNING"); err != nil {
+		return err
+	}
+	show(out, c, other, "status")
+	fmt.Fprintln(out, "\n$ ctdb_local stop")
+	if err := c.StopAll(60 * time.Second); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nLast lines of node %d's log (%s):\n", other, c.LogFile(other))
+	lines := strings.Split(strings.TrimRight(c.Log(other), "\n"), "\n")
+	if len(lines) > 15 {
+		lines = lines[len(lines)-15:]
 	}
 	fmt.Fprintln(out, strings.Join(lines, "\n"))
 	return nil
+}
+
+func show(out io.Writer, c *Cluster, i int, args ...string) {
+	o, e, code := c.Ctdb(i, args...)
+	fmt.Fprintf(out, "\n$ ctdb %s   # on node %d\n%s%s", strings.Join(args, " "), i, o, e)
+	if code != 0 {
+		fmt.Fprintf(out, "[exit=%d]\n", code)
+	}
+}
+
+// leaderPNN asks node i who leads (-1 if unknown).
+func leaderPNN(c *Cluster, i int) int {
+	o, _, code := c.Ctdb(i, "leader")
+	n, err := strconv.Atoi(strings.TrimSpace(o))
+	if code != 0 || err != nil {
+		return -1
+	}
+	return n
 }
 
 // waitEvent waits until event has a recorded status on node i.
 func waitEvent(ctx context.Context, c *Cluster, i int, event string) error {
 	for {
 		o, _, _ := c.Ctdb(i, "scriptstatus", event)
-		if strings.TrimSpace(o) != "" {
+		if strings.Contains(o, "00.ctdb") {
 			return nil
 		}
 		select {

@@ -21,6 +21,9 @@ func (r *Recoverd) lead() {
 	views := r.gatherViews()
 	active := cluster.ActiveNodes(r.self, views)
 	d := cluster.NeedRecovery(r.self, views, active)
+	if !d.Need && r.newTerm && len(active) > 0 {
+		d = cluster.Decision{Need: true, Reason: "new leader", Culprit: protocol.PNNUnknown}
+	}
 	if !d.Need {
 		return
 	}
@@ -41,6 +44,7 @@ func (r *Recoverd) lead() {
 		return
 	}
 	r.recFailed = 0
+	r.newTerm = false
 	r.culprits.Forgive()
 }
 

@@ -43,6 +43,10 @@ type Recoverd struct {
 	info       protocol.NodeSelf
 	recFailed  int
 	noRecUntil time.Time
+	// newTerm: this node just became leader; its first act is a recovery,
+	// so its term starts with a generation of its own (as CTDB recovers
+	// after every election).
+	newTerm bool
 }
 
 // callTimeout bounds one control.
@@ -104,17 +108,25 @@ func (r *Recoverd) Run(ctx context.Context) error {
 // just shows contention), and it spares a new cluster the leader timeout
 // (CTDB takes ~24 s to settle on start).
 func (r *Recoverd) startupRace() {
-	if r.locker == nil || !r.cfg.Capable {
-		return
-	}
 	ctx, cancel := callCtx()
 	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
 	cancel()
-	if err != nil || !cluster.CanLead(r.info.Flags, true) {
+	if err != nil {
+		return
+	}
+	r.ls.SeedEpoch(r.info.Epoch)
+	if r.locker == nil || !r.cfg.Capable || !cluster.CanLead(r.info.Flags, true) {
 		return
 	}
 	r.refreshTunables()
 	r.race()
+}
+
+// leaderless: lock mode, no leader known, not in an election, and this
+// node may lead.
+func (r *Recoverd) leaderless() bool {
+	return r.locker != nil && r.cfg.Capable && !r.ls.HoldsLock() && !r.ls.Electing() &&
+		r.ls.Leader() == protocol.PNNUnknown && cluster.CanLead(r.info.Flags, true)
 }
 
 func (r *Recoverd) release() {
@@ -190,6 +202,13 @@ func (r *Recoverd) step(parent context.Context) {
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
+	if act == cluster.ActionNone && r.leaderless() {
+		// Quiet retry: while no leader is known, try the lock every pass
+		// instead of waiting out the leader timeout after a lost race.
+		// Contention then usually means a dying leader's helper had not
+		// let go yet; only the holder can lead, so retrying is safe.
+		r.race()
+	}
 	if r.ls.HoldsLock() && parent.Err() == nil {
 		r.lead()
 	}
@@ -256,6 +275,7 @@ func (r *Recoverd) race() {
 	switch {
 	case res == clusterlock.ResultLocked:
 		r.ls.OnLockTaken(time.Now())
+		r.newTerm = true
 		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
 	case err != nil:
@@ -273,6 +293,7 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 	winner, ok := cluster.ElectNoLock(cluster.CandidatesFromViews(views))
 	if ok && winner == r.self {
 		r.ls.OnLockTaken(now)
+		r.newTerm = true
 		r.log.Infof("Won election without a lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
 		return
