@@ -179,3 +179,94 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 		return ""
 	})
 }
+
+// The recovery lock lives on the frozen filesystem: the leader's lock
+// re-check times out and it steps down; while frozen no node leads (no one
+// can take the lock), never two at once; after the thaw there is one
+// leader again.
+func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
+	fs, mnt := mountHangfs(t)
+	lock := filepath.Join(mnt, ".ctdb", "reclock")
+	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts,
+		Reclock: fmt.Sprintf("!%s %s 1 5 2", filepath.Join(binDir, "ctdb_mutex_fcntl_helper"), lock)})
+	t.Cleanup(fs.Thaw)
+	startAll(t, c)
+	waitConverged(t, c, seq(3), allOK(3), 20*time.Second)
+	leader := leaderOf(t, c, 0)
+
+	var mu sync.Mutex
+	maxLeaders, samples := 0, 0
+	var slowest time.Duration
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			n := 0
+			for i := 0; i < 3; i++ {
+				t0 := time.Now()
+				out, _, _ := c.Ctdb(i, "leader")
+				if d := time.Since(t0); d > slowest {
+					mu.Lock()
+					slowest = d
+					mu.Unlock()
+				}
+				if strings.TrimSpace(out) == fmt.Sprint(i) {
+					n++
+				}
+			}
+			mu.Lock()
+			samples++
+			maxLeaders = max(maxLeaders, n)
+			mu.Unlock()
+		}
+	}()
+
+	fs.Freeze()
+	frozenAt := time.Now()
+	eventually(t, 10*time.Second, func() string {
+		if !strings.Contains(c.Log(leader), "Cluster lock lost") {
+			return "leader has not noticed"
+		}
+		return ""
+	})
+	t.Logf("leader %d lost the lock %.2f s after the freeze (re-check every 1 s, deadline 2 s)", leader, time.Since(frozenAt).Seconds())
+	eventually(t, 10*time.Second, func() string {
+		for i := 0; i < 3; i++ {
+			if out, _, _ := c.Ctdb(i, "leader"); strings.TrimSpace(out) == fmt.Sprint(i) {
+				return fmt.Sprintf("node %d still claims to lead", i)
+			}
+		}
+		return ""
+	})
+	tookLock := func() (n int) {
+		for i := 0; i < 3; i++ {
+			n += strings.Count(c.Log(i), "Took cluster lock")
+		}
+		return n
+	}
+	before := tookLock()
+	time.Sleep(5 * time.Second) // elections keep failing while frozen
+	if after := tookLock(); after != before {
+		t.Errorf("a node took the lock while its filesystem was frozen (%d -> %d)", before, after)
+	}
+	fs.Thaw()
+	thawedAt := time.Now()
+	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
+	t.Logf("one leader again %.2f s after the thaw", time.Since(thawedAt).Seconds())
+	close(stop)
+	wg.Wait()
+	t.Logf("%d samples; most nodes claiming leadership at once: %d; slowest ctdb leader: %v", samples, maxLeaders, slowest)
+	if maxLeaders > 1 {
+		t.Errorf("%d nodes claimed leadership at the same time", maxLeaders)
+	}
+	if slowest > time.Second {
+		t.Errorf("ctdb leader took %v while the filesystem was frozen", slowest)
+	}
+}
