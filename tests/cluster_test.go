@@ -315,3 +315,30 @@ func TestNoLockElectsAndWarns(t *testing.T) {
 		t.Error("no split-brain warning at the election")
 	}
 }
+
+// A node that keeps failing recoveries collects ban credits and is banned
+// for RecoveryBanPeriod; the others then recover without it.
+func TestNodeFailingRecoveriesIsBanned(t *testing.T) {
+	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts,
+		Tunables: map[string]uint32{"RecoveryBanPeriod": 60}})
+	addScript(t, c, 2, "50.badrecovery", `[ "$1" = startrecovery ] && { echo "cannot start recovery"; exit 1; }; exit 0`+"\n", 0o755)
+	startAll(t, c)
+	want := allOK(3)
+	want[2] = "BANNED|INACTIVE"
+	took := waitConverged(t, c, []int{0, 1}, want, 30*time.Second)
+	t.Logf("node 2 banned and the cluster recovered %.2f s after start", took.Seconds())
+	leader := leaderOf(t, c, 0)
+	if !strings.Contains(c.Log(leader), "Banning node 2 for 60 seconds") {
+		t.Errorf("leader %d did not log the ban", leader)
+	}
+	// Controls to a node that is down fail with a clear error.
+	c.Kill(2, syscall.SIGKILL)
+	eventually(t, 5*time.Second, func() string {
+		_, errOut, code := c.Ctdb(0, "-n", "2", "pnn")
+		_, errOut2, code2 := c.Ctdb(0, "-n", "2", "uptime")
+		if code == 0 || code2 == 0 || !strings.Contains(strings.ToLower(errOut+errOut2), "node 2 has status disconnected") {
+			return fmt.Sprintf("exit %d/%d: %s %s", code, code2, errOut, errOut2)
+		}
+		return ""
+	})
+}

@@ -40,6 +40,9 @@ func (r *Recoverd) lead() {
 	}
 	if err := r.recover(views, active); err != nil {
 		r.recFailed++
+		// Pace retries: at most one failed recovery per RecoverInterval,
+		// however often messages wake the loop.
+		r.noRecUntil = time.Now().Add(r.interval())
 		r.log.Errorf("Recovery failed: %v", err)
 		return
 	}
@@ -142,13 +145,13 @@ func (r *Recoverd) onAll(nodes []uint32, gen, epoch uint32, op protocol.Op, req 
 	return failed
 }
 
-// blame charges one ban credit to every node that failed a step (the
-// leader never blames itself: it would ban the only node able to lead).
+// blame charges one ban credit to every node that failed a step. The
+// leader too: a leader whose own node keeps failing recoveries bans itself,
+// becomes inactive and steps down, and another node leads (CTDB does the
+// same).
 func (r *Recoverd) blame(failed map[uint32]error) {
 	for pnn := range failed {
-		if pnn != r.self {
-			r.culprits.Add(pnn, 1, time.Now(), r.seconds("RecoveryGracePeriod"))
-		}
+		r.culprits.Add(pnn, 1, time.Now(), r.seconds("RecoveryGracePeriod"))
 	}
 }
 
