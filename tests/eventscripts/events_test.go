@@ -7,7 +7,12 @@ import (
 	"testing"
 )
 
-var shippedScripts = []string{"00.ctdb", "01.reclock", "05.system"}
+// shippedScripts do nothing for events they do not handle, whatever the
+// arguments; allScripts adds those whose takeip etc. act.
+var (
+	shippedScripts = []string{"00.ctdb", "01.reclock", "05.system"}
+	allScripts     = append(append([]string(nil), shippedScripts...), "10.interface")
+)
 
 func TestUnknownEventsExitZero(t *testing.T) {
 	n := newNode(t)
@@ -51,7 +56,7 @@ func TestCtdbMonitorMissingStateDir(t *testing.T) {
 }
 
 func TestScriptsExecutable(t *testing.T) {
-	for _, s := range shippedScripts {
+	for _, s := range allScripts {
 		info, err := os.Stat(filepath.Join(repoRoot, "events.d", s))
 		if err != nil {
 			t.Fatal(err)
@@ -66,7 +71,7 @@ func TestScriptsExecutable(t *testing.T) {
 // shellcheck when installed.
 func TestShellLint(t *testing.T) {
 	files := []string{filepath.Join(repoRoot, "functions")}
-	for _, s := range shippedScripts {
+	for _, s := range allScripts {
 		files = append(files, filepath.Join(repoRoot, "events.d", s))
 	}
 	run := func(t *testing.T, name string, args ...string) {

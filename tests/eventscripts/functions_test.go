@@ -116,11 +116,14 @@ func TestCheckArgs(t *testing.T) {
 	expectEmpty(t, "updateip ok", n.fn("42.demo", "ctdb_check_args updateip eth0 eth1 10.0.0.1 24"))
 	expectEmpty(t, "monitor takes none", n.fn("42.demo", "ctdb_check_args monitor"))
 	expect(t, "takeip short", n.fn("42.demo", "ctdb_check_args takeip eth0 10.0.0.1"), 1,
-		"ERROR: takeip needs 3 arguments: INTERFACE IP MASKBITS (got 2)")
+		"ERROR: must supply interface, IP and maskbits (takeip got 2 arguments: eth0 10.0.0.1)\n")
 	expect(t, "releaseip bad bits", n.fn("42.demo", "ctdb_check_args releaseip eth0 10.0.0.1 x"), 1,
 		`ERROR: releaseip: maskbits "x" is not a number`)
 	expect(t, "updateip short", n.fn("42.demo", "ctdb_check_args updateip eth0 10.0.0.1 24"), 1,
-		"ERROR: updateip needs 4 arguments")
+		"ERROR: must supply old interface, new interface, IP and maskbits (updateip got 3 arguments: eth0 10.0.0.1 24)\n")
+	expectEmpty(t, "ipv6 ok", n.fn("42.demo", "ctdb_check_args takeip eth0 fd00::1 128"))
+	expect(t, "bad address", n.fn("42.demo", "ctdb_check_args takeip eth0 1.2.3.4.5 24"), 1,
+		`ERROR: takeip: "1.2.3.4.5" is not an IPv4 or IPv6 address`)
 }
 
 func TestLoadScriptOptions(t *testing.T) {
