@@ -30,6 +30,12 @@ type fakeNode struct {
 	events   map[string]protocol.EventStatus
 	runs     map[string]fakeRun // event run results by event name
 	scripts  []protocol.Script
+	// Public IP state (see fakeip_test.go): this node's list of public
+	// addresses, its interfaces whose link is down, and an error its
+	// reload of the addresses file fails with ("" none).
+	ips       []protocol.PublicIP
+	linkDown  map[string]bool
+	reloadErr string
 }
 
 // fakeRun is the daemon's answer to an event run: a reply or an error.
@@ -102,6 +108,7 @@ func newFakeNode(pnn uint32) *fakeNode {
 		events:   map[string]protocol.EventStatus{},
 		runs:     map[string]fakeRun{},
 		scripts:  append([]protocol.Script(nil), referenceScripts...),
+		linkDown: map[string]bool{},
 	}
 	for ev := range referenceEvents {
 		n.events[ev] = referenceEvent(ev)
@@ -121,6 +128,7 @@ func newFakeCluster() *fakeCluster {
 	for i := range f.nodes {
 		f.node[uint32(i)] = newFakeNode(uint32(i))
 	}
+	f.assignIPs(referenceHolders...)
 	return f
 }
 
@@ -298,6 +306,9 @@ func (f *fakeCluster) answer(dst uint32, n *fakeNode, op protocol.Op, req any) (
 		return n.caps, nil
 	case protocol.OpGetVersion:
 		return protocol.VersionReply{Version: n.version}, nil
+	case protocol.OpGetPublicIPs, protocol.OpGetIfaces, protocol.OpMoveIP, protocol.OpAddIP, protocol.OpDelIP,
+		protocol.OpReloadIPs, protocol.OpGratARP, protocol.OpTakeoverRun:
+		return f.answerIP(dst, n, op, req)
 	}
 	return nil, protocol.Errorf(protocol.StatusUnknownOp, "not served by the fake")
 }

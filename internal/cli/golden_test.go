@@ -131,12 +131,71 @@ var scenarios = []scenario{
 		"setvar NoSuchVar 1", "getvar NoSuchVar", "setdebug info", "getdebug", "setdebug 10", "getdebug",
 		"setdebug ERR", "getdebug", "shutdown",
 	}},
+	{name: "ips", cmds: []string{
+		"ip", "ip all", "-X ip", "-X ip all", "ip -v", "-X ip -v", "ip all -v", "-X ip all -v", "ip -v all",
+		"-x : -X ip -v", "-n 1 ip", "-n 2 -X ip -v", "ipinfo 10.97.1.101", "ipinfo 10.97.1.102",
+		"-n 2 ipinfo 10.97.1.101", "ipinfo 10.97.1.250", "ifaces", "-X ifaces", "-n 1 ifaces",
+	}},
+	{name: "ip_views", setup: setupIPViews, cmds: []string{
+		"ip all", "-X ip all", "ip all -v", "-X ip all -v", "ip", "-n 1 ip -v", "-n 2 ip -v",
+		"-n 1 ipinfo fd00::10", "ipinfo 10.97.1.105", "-n 2 ipinfo 10.97.1.9", "ipinfo 2001:db8::5",
+		"-n 1 ifaces", "-n 1 -X ifaces",
+	}},
+	{name: "ip_disconnected", setup: func(f *fakeCluster) {
+		f.setFlags(2, protocol.FlagDisconnected)
+		f.vnnmap = []uint32{0, 1}
+	}, cmds: []string{"ip all", "ip all -v", "-n 2 ip", "moveip 10.97.1.101 2", "reloadips 2", "reloadips all"}},
+	{name: "ip_admin", setup: func(f *fakeCluster) {
+		f.node[2].reloadErr = "public_addresses line 3: invalid address 10.97.1.x"
+	}, cmds: []string{
+		"moveip 10.97.1.101 1", "ip", "-n 2 ip -v", "moveip 10.97.1.101 7", "moveip 10.97.1.250 1",
+		"-n 1 moveip 10.97.1.101 0", "addip 10.97.1.200/24 eth2", "ip -v", "ifaces", "addip 10.97.1.200/24 eth2",
+		"delip 10.97.1.200", "delip 10.97.1.200", "-n 1 addip fd00::7/64 eth1", "-n 1 ip -v",
+		"gratarp 10.97.1.102 eth1", "gratarp 10.97.1.250 eth1", "reloadips", "reloadips 0,1,0", "reloadips all",
+		"reloadips 5", "-n 1 reloadips", "ipreallocate", "-n 2 ipreallocate",
+	}},
+	{name: "ip_noleader", setup: func(f *fakeCluster) {
+		f.leader = protocol.PNNUnknown
+		f.node[1].ips = nil
+	}, cmds: []string{
+		"moveip 10.97.1.101 0", "ipreallocate", "reloadips", "addip 10.97.1.200/24 eth1", "-n 1 ifaces",
+		"-n 1 ip", "-n 1 -X ip -v", "-n 1 ipinfo 10.97.1.101",
+	}},
 	{name: "usage_errors", cmds: []string{
 		"getvar", "getvar a b", "setvar X notanumber", "setvar X -1", "setvar X 4294967296", "setdebug LOUD",
 		"nodestatus abc", "nodestatus 7", "nodestatus 1 2", "status extra", "frobnicate", "event", "event frob",
 		"event status legacy monitor extra", "event run", "event run 10 legacy", "event script",
 		"event script enable", "-z status", "-n", "--node", "-t 0 status", "--bogus status", "-X -v -d DEBUG pnn",
+		"ip foo", "ip all extra", "ipinfo", "ipinfo 10.97.1", "ipinfo fe80::1%eth1", "ifaces extra",
+		"moveip 10.97.1.101", "moveip 10.97.1.x 1", "moveip 10.97.1.101 one", "moveip 10.97.1.101 4294967295",
+		"moveip 10.97.1.101 0x1", "addip 10.97.1.200 eth1", "addip 10.97.1.200/33 eth1", "addip 10.97.1.200/0 eth1",
+		"addip 10.97.1.200/ eth1", "addip 10.97.1.200/24x eth1", "addip fd00::1/129 eth1", "addip 10.97.1.200/24",
+		"addip 10.97.1.200/24 averyveryverylongname", "addip 10.97.1.200/24 eth1/2", "delip bogus", "delip",
+		"gratarp 10.97.1.101", "gratarp x eth1", "gratarp 10.97.1.101 eth:1", "reloadips abc", "reloadips 1 2",
+		"ipreallocate now",
 	}},
+}
+
+// setupIPViews makes the nodes disagree about the public addresses, the
+// way they do in the middle of a takeover run:
+//   - 10.97.1.101: node 0 still thinks node 2 has it, node 1 holds it;
+//   - 10.97.1.103: node 1 released it, node 0 still names node 1;
+//   - 10.97.1.105: nobody holds it and node 0 knows it is unassigned;
+//   - 10.97.1.104: nodes 1 and 2 both claim it, node 0 names node 2;
+//   - 10.97.1.106: nodes 0 and 2 both claim it (node 0 names itself);
+//   - 10.97.1.9 only node 2 lists (unassigned), fd00::10 and 2001:db8::1
+//     only nodes 1 and 2 (each holding its own), 2001:DB8:0::5 only node 0
+//     (written non-canonically, held).
+func setupIPViews(f *fakeCluster) {
+	f.setView(2, "10.97.1.101", 1).setView(1, "10.97.1.101", 1)
+	f.setView(1, "10.97.1.103", protocol.PNNUnknown)
+	f.setView(0, "10.97.1.105", protocol.PNNUnknown).setView(2, "10.97.1.105", protocol.PNNUnknown)
+	f.setView(0, "10.97.1.104", 2).setView(2, "10.97.1.104", 2)
+	f.setView(2, "10.97.1.106", 2)
+	f.addPublicIP(2, "10.97.1.9", protocol.PNNUnknown, "eth2")
+	f.addPublicIP(1, "fd00::10", 1, "eth2", "eth1").setLink(1, "eth2", false)
+	f.addPublicIP(2, "2001:db8::1", 2, "eth1")
+	f.addPublicIP(0, "2001:DB8:0::5", 0, "eth1")
 }
 
 func setupEvents(f *fakeCluster) {

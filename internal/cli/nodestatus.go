@@ -7,7 +7,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
-// parseNodeList parses nodestatus's argument: "all" (nil, true) or a
+// parseNodeList parses a node list argument: "all" (nil, true) or a
 // comma-separated list of PNNs.
 func parseNodeList(s string) (pnns []uint32, all bool, err error) {
 	if s == "all" {
@@ -23,7 +23,9 @@ func parseNodeList(s string) (pnns []uint32, all bool, err error) {
 	return pnns, false, nil
 }
 
-func checkNodestatus(args []string) error {
+// checkNodeListArg validates an optional "all|PNN,..." argument
+// (nodestatus, reloadips).
+func checkNodeListArg(args []string) error {
 	if len(args) == 1 {
 		_, _, err := parseNodeList(args[0])
 		return err

@@ -22,7 +22,7 @@ type options struct {
 	maxRuntime time.Duration // 0 = $CTDB_TIMEOUT or defaultMaxRuntime
 	machine    bool          // -X / -Y
 	sep        string        // -x
-	verbose    bool          // -v (accepted; no command uses it yet)
+	verbose    bool          // -v: ip shows interfaces
 	debug      string        // -d (accepted and ignored)
 	help       bool          // -h / --help / -?
 }

@@ -21,6 +21,12 @@ func unhealthyMonitor() protocol.EventStatus {
 	return st
 }
 
+// linkDownOn2 is the capture's state once node 2's eth1 has no link: its
+// addresses have moved to nodes 0 and 1.
+func linkDownOn2(f *fakeCluster) {
+	f.assignIPs(0, 1, 1, 0, 1, 0).setLink(2, "eth1", false)
+}
+
 // referenceSetups are the cluster states of the capture's scenarios.
 var referenceSetups = map[string]func(f *fakeCluster){
 	"healthy": func(f *fakeCluster) {},
@@ -33,14 +39,20 @@ var referenceSetups = map[string]func(f *fakeCluster){
 		f.setFlags(2, protocol.FlagBanned)
 		f.generation = 1111038132
 	},
+	"disabled-ips": func(f *fakeCluster) {
+		f.setFlags(1, protocol.FlagPermanentlyDisabled)
+		f.assignIPs(2, 0, 2, 0, 2, 0)
+	},
 	"unhealthy": func(f *fakeCluster) {
 		f.setFlags(2, protocol.FlagUnhealthy)
 		f.generation = 1251944799
+		linkDownOn2(f)
 	},
 	"unhealthy-on-pnn2": func(f *fakeCluster) {
 		f.local = 2
 		f.setFlags(2, protocol.FlagUnhealthy)
 		f.node[2].events["monitor"] = unhealthyMonitor()
+		linkDownOn2(f)
 	},
 	"on-pnn1": func(f *fakeCluster) { f.local = 1 },
 	"event-run": func(f *fakeCluster) {
