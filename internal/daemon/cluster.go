@@ -85,8 +85,8 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.generation,
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
 		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
-		Capable: d.cfg.Cluster.LeaderCapability,
-		Nodes:   append([]protocol.NodeInfo(nil), d.st.nodes...),
+		Capable: d.cfg.Cluster.LeaderCapability, Runstate: d.st.runstate.String(),
+		Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...),
 	}
 }
 
@@ -164,6 +164,7 @@ func (d *Daemon) recvLoop(ctx context.Context) {
 			return
 		case f = <-d.cl.tr.Recv():
 		}
+		d.noteLeaderContact(f.SrcPNN)
 		switch f.Kind {
 		case protocol.KindRequest:
 			go d.serveRemote(ctx, f)

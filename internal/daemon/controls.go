@@ -49,6 +49,18 @@ var controls = map[protocol.Op]handlerFunc{
 	protocol.OpSubscribe:       (*Daemon).ctlSubscribe,
 	protocol.OpGetNodeInfo:     (*Daemon).ctlNodeInfo,
 	protocol.OpReloadNodes:     (*Daemon).ctlReloadNodes,
+	protocol.OpGetPublicIPs:    (*Daemon).ctlGetPublicIPs,
+	protocol.OpGetIfaces:       (*Daemon).ctlGetIfaces,
+	protocol.OpTakeIP:          (*Daemon).ctlTakeIP,
+	protocol.OpReleaseIP:       (*Daemon).ctlReleaseIP,
+	protocol.OpIPReallocated:   (*Daemon).ctlIPReallocated,
+	protocol.OpSetAssignment:   (*Daemon).ctlSetAssignment,
+	protocol.OpMoveIP:          (*Daemon).ctlMoveIP,
+	protocol.OpAddIP:           (*Daemon).ctlAddIP,
+	protocol.OpDelIP:           (*Daemon).ctlDelIP,
+	protocol.OpReloadIPs:       (*Daemon).ctlReloadIPs,
+	protocol.OpGratARP:         (*Daemon).ctlGratARP,
+	protocol.OpTakeoverRun:     (*Daemon).ctlTakeoverRun,
 }
 
 // localOnly controls are never forwarded: they concern the local daemon's
@@ -261,7 +273,10 @@ func (d *Daemon) ctlModifyFlags(ctx context.Context, _ protocol.Header, req any)
 		d.stateChanged()
 	}
 	if old&protocol.FlagStopped == 0 && now&protocol.FlagStopped != 0 {
-		go d.runEvent(context.WithoutCancel(ctx), "stopped", nil, 0)
+		go func() {
+			d.releaseAll(context.WithoutCancel(ctx))
+			d.runEvent(context.WithoutCancel(ctx), "stopped", nil, 0)
+		}()
 	}
 	return nil, nil
 }

@@ -65,6 +65,7 @@ type Daemon struct {
 	st     nodeState
 	health *health.Tracker
 	cl     clusterState
+	ip     ipState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -168,6 +169,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return err
 	}
 	defer d.cl.tr.Close()
+	if err := d.startPublicIPs(ctx); err != nil {
+		return err
+	}
+	defer d.ip.guard.close()
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -294,9 +299,11 @@ func (d *Daemon) waitStartup(ctx context.Context) {
 	}
 }
 
-// shutdownEvents runs the shutdown event, bounded by EventScriptTimeout.
+// shutdownEvents releases the public addresses and runs the shutdown
+// event, bounded by EventScriptTimeout.
 func (d *Daemon) shutdownEvents() {
 	d.setRunstate(RunstateShutdown)
+	d.releaseAll(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), d.eventTimeout()+5*time.Second)
 	defer cancel()
 	d.runEvent(ctx, "shutdown", nil, 0)

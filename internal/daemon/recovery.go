@@ -15,6 +15,8 @@ import (
 var fenced = map[protocol.Op]bool{
 	protocol.OpSetRecMode: true, protocol.OpStartRecovery: true,
 	protocol.OpSetVNNMap: true, protocol.OpEndRecovery: true,
+	protocol.OpTakeIP: true, protocol.OpReleaseIP: true,
+	protocol.OpIPReallocated: true, protocol.OpSetAssignment: true,
 }
 
 // checkFence refuses a stale fenced control, and otherwise raises the
@@ -160,6 +162,7 @@ func (d *Daemon) ctlBan(_ context.Context, _ protocol.Header, req any) (any, err
 		d.log.Info("Node unbanned")
 	} else {
 		d.log.Warningf("Banning this node for %d seconds", secs)
+		go d.releaseAll(context.Background())
 	}
 	d.stateChanged()
 	return nil, nil

@@ -49,6 +49,8 @@ type Options struct {
 	Port int
 	// Addrs are the nodes' addresses (default 127.0.0.1, 127.0.0.2, ...).
 	Addrs []string
+	// PublicAddresses is written as every node's public_addresses file.
+	PublicAddresses string
 	// Wrap, if set, turns node i's ctdbd command line into the one to run
 	// (for example to run it inside a network namespace).
 	Wrap func(i int, argv []string) []string
@@ -140,6 +142,9 @@ func (c *Cluster) writeNode(i int) error {
 		fmt.Fprintf(&tun, "%s=%d\n", k, c.Tunables[k])
 	}
 	files := map[string]string{"ctdb.conf": conf, "nodes": nodes.String(), "ctdb.tunables": tun.String()}
+	if c.PublicAddresses != "" {
+		files["public_addresses"] = c.PublicAddresses
+	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(etc, name), []byte(text), 0o644); err != nil {
 			return err

@@ -27,7 +27,14 @@ const (
 	MsgNodeUpdate Op = 51 // NodeSelf: a node's own state, sent when it changes
 	MsgPeer       Op = 52 // PeerEvent: pushed to the recovery daemon on connect/disconnect
 	MsgRecdWake   Op = 53 // Empty: something changed locally; look now
+	MsgTakeover   Op = 54 // TakeoverReq: pushed to the leader's recovery daemon: run a takeover now
 )
+
+// TakeoverReq asks the leader for a takeover run, optionally moving one
+// address to a given node first.
+type TakeoverReq struct {
+	Move *MoveIP `json:"move,omitempty"`
+}
 
 // FencedFlag in Header.Flags marks a fenced control; the low 31 bits are
 // the sender's leader epoch.
@@ -72,6 +79,7 @@ type NodeSelf struct {
 	Epoch      uint32     `json:"epoch"`
 	Started    time.Time  `json:"started"`
 	Capable    bool       `json:"capable"`
+	Runstate   string     `json:"runstate"`
 	Nodes      []NodeInfo `json:"nodes"` // its view of every node
 }
 
@@ -95,4 +103,5 @@ func init() {
 	Ops[MsgNodeUpdate] = OpInfo{"MSG_NODE_UPDATE", newOf[NodeSelf](), newOf[Empty]()}
 	Ops[MsgPeer] = OpInfo{"MSG_PEER", newOf[PeerEvent](), newOf[Empty]()}
 	Ops[MsgRecdWake] = OpInfo{"MSG_RECD_WAKE", newOf[Empty](), newOf[Empty]()}
+	Ops[MsgTakeover] = OpInfo{"MSG_TAKEOVER", newOf[TakeoverReq](), newOf[Empty]()}
 }

@@ -25,6 +25,7 @@ func (r *Recoverd) lead() {
 		d = cluster.Decision{Need: true, Reason: "new leader", Culprit: protocol.PNNUnknown}
 	}
 	if !d.Need {
+		r.takeover()
 		return
 	}
 	now := time.Now()
@@ -49,6 +50,8 @@ func (r *Recoverd) lead() {
 	r.recFailed = 0
 	r.newTerm = false
 	r.culprits.Forgive()
+	r.to.need = true
+	r.takeover()
 }
 
 func (r *Recoverd) seconds(name string) time.Duration {

@@ -52,7 +52,7 @@ func Main() int {
 	}
 	r, err := New(Config{Client: c, Log: log, LockArgv: argv,
 		LeaderTimeout: time.Duration(cfg.Cluster.LeaderTimeout) * time.Second,
-		Capable:       cfg.Cluster.LeaderCapability})
+		Capable:       cfg.Cluster.LeaderCapability, FailoverDisabled: cfg.Failover.Disabled})
 	if err != nil {
 		log.Errorf("cannot start: %v", err)
 		return 1

@@ -26,6 +26,9 @@ type Config struct {
 	LockArgv      []string // cluster lock helper argv; nil = no lock
 	LeaderTimeout time.Duration
 	Capable       bool
+	// FailoverDisabled is ctdb.conf's [failover] disabled: no addresses
+	// are assigned.
+	FailoverDisabled bool
 }
 
 // Recoverd is one recovery daemon.
@@ -47,6 +50,9 @@ type Recoverd struct {
 	// so its term starts with a generation of its own (as CTDB recovers
 	// after every election).
 	newTerm bool
+	// runstates: each node's runstate as last fetched.
+	runstates map[uint32]string
+	to        takeoverState
 }
 
 // callTimeout bounds one control.
@@ -54,7 +60,7 @@ const callTimeout = 3 * time.Second
 
 // New builds the daemon and subscribes to ctdbd's messages.
 func New(cfg Config) (*Recoverd, error) {
-	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log}
+	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, runstates: map[uint32]string{}}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	var pnn protocol.PNNReply
@@ -165,6 +171,14 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 			r.log.Error(err)
 		case err != nil:
 			r.log.Info(err)
+		}
+	case protocol.MsgTakeover:
+		var t protocol.TakeoverReq
+		if protocol.UnmarshalBody(f.Body, &t) == nil {
+			r.to.need = true
+			if t.Move != nil {
+				r.to.move = t.Move
+			}
 		}
 	case protocol.MsgPeer:
 		var p protocol.PeerEvent
@@ -333,7 +347,9 @@ func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 			continue
 		}
 		views[x.pnn] = toView(x.s)
+		r.runstates[x.pnn] = x.s.Runstate
 	}
+	r.runstates[r.self] = r.info.Runstate
 	return views
 }
 

@@ -1,0 +1,133 @@
+package daemon
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The address guard ties a public address's life on this node to the
+// daemon's. It is a small child process (ctdbd re-executed with
+// --ip-guard) that ctdbd tells, over a pipe, which addresses it holds, and
+// pings. When the pipe closes without a clean "exit" (ctdbd died, kill -9
+// included), or no ping arrives for the release bound (ctdbd hangs, e.g.
+// SIGSTOP), the guard removes every address it knows of at once, so a dead
+// or hung daemon never leaves an address that the leader is about to give
+// to another node. CTDB leaves a killed daemon's addresses configured.
+
+// GuardFlag is the hidden ctdbd flag that runs the guard.
+const GuardFlag = "--ip-guard"
+
+type ipGuard struct {
+	mu  sync.Mutex
+	w   io.WriteCloser
+	cmd *exec.Cmd
+}
+
+// startGuard starts the guard; timeout is how long it waits for a ping.
+func startGuard(timeout time.Duration) (*ipGuard, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, GuardFlag, timeout.String())
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// Own process group: a signal to ctdbd's group does not reach it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go cmd.Wait()
+	return &ipGuard{w: w, cmd: cmd}, nil
+}
+
+func (g *ipGuard) send(format string, args ...any) {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fmt.Fprintf(g.w, format+"\n", args...)
+}
+
+func (g *ipGuard) add(iface, prefix string) { g.send("add %s %s", iface, prefix) }
+func (g *ipGuard) del(iface, prefix string) { g.send("del %s %s", iface, prefix) }
+func (g *ipGuard) ping()                    { g.send("ping") }
+
+// close ends the guard without removing anything (clean shutdown: ctdbd
+// released its addresses itself).
+func (g *ipGuard) close() {
+	if g == nil {
+		return
+	}
+	g.send("exit")
+	g.mu.Lock()
+	g.w.Close()
+	g.mu.Unlock()
+}
+
+// GuardMain is the guard process.
+func GuardMain(timeoutArg string) int {
+	timeout, err := time.ParseDuration(timeoutArg)
+	if err != nil || timeout <= 0 {
+		fmt.Fprintf(os.Stderr, "ctdbd ip guard: bad timeout %q\n", timeoutArg)
+		return 2
+	}
+	held := map[string]string{} // prefix -> iface
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timer := time.NewTimer(timeout)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				removeAll(held, "ctdbd exited")
+				return 0
+			}
+			f := strings.Fields(line)
+			switch {
+			case len(f) == 1 && f[0] == "exit":
+				return 0
+			case len(f) == 1 && f[0] == "ping":
+			case len(f) == 3 && f[0] == "add":
+				held[f[2]] = f[1]
+			case len(f) == 3 && f[0] == "del":
+				delete(held, f[2])
+			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+			timer.Reset(timeout)
+		case <-timer.C:
+			removeAll(held, fmt.Sprintf("no word from ctdbd for %v", timeout))
+			held = map[string]string{}
+			timer.Reset(timeout)
+		}
+	}
+}
+
+func removeAll(held map[string]string, why string) {
+	for prefix, iface := range held {
+		out, err := exec.Command("ip", "addr", "del", prefix, "dev", iface).CombinedOutput()
+		fmt.Fprintf(os.Stderr, "ctdbd ip guard: %s: removed %s from %s (%v %s)\n", why, prefix, iface, err, strings.TrimSpace(string(out)))
+	}
+}

@@ -1,0 +1,265 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/config"
+	"github.com/ctdb-go/ctdb/internal/eventd"
+	"github.com/ctdb-go/ctdb/internal/netif"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+)
+
+// ipState is this node's public addresses: what public_addresses lists
+// (changed at run time by addip/delip/reloadips), what the leader last
+// assigned cluster-wide, and what this node holds.
+type ipState struct {
+	mu       sync.Mutex
+	list     []config.PublicAddress
+	assigned map[netip.Addr]uint32
+	held     map[netip.Addr]string // address -> interface it was taken on
+	guard    *ipGuard
+	// lastLeader is when this node last heard from the leader's node.
+	lastLeader time.Time
+}
+
+func (s *ipState) find(a netip.Addr) (config.PublicAddress, bool) {
+	for _, p := range s.list {
+		if p.Prefix.Addr() == a {
+			return p, true
+		}
+	}
+	return config.PublicAddress{}, false
+}
+
+// releaseBound is how long a node keeps its addresses after it last heard
+// from the leader: strictly shorter than the leader's reassignment of a
+// silent node's addresses. The leader drops a silent node after KeepaliveLimit
+// intervals without a frame from it, and the node's last frame (a keepalive)
+// is at most one interval older than the cut, so the leader reassigns no
+// earlier than (KeepaliveLimit-1) x KeepaliveInterval after the cut. The node
+// releases half an interval before that.
+func releaseBound(interval time.Duration, limit int) time.Duration {
+	b := time.Duration(limit-1)*interval - interval/2
+	return max(b, interval/2)
+}
+
+func (d *Daemon) releaseBoundNow() time.Duration {
+	iv, lim := d.keepaliveParams()
+	return releaseBound(iv, lim)
+}
+
+// startPublicIPs starts the guard and the watch that releases every
+// address when the leader has been out of reach for too long.
+func (d *Daemon) startPublicIPs(ctx context.Context) error {
+	d.ip.list = append([]config.PublicAddress(nil), d.cfg.PublicAddresses...)
+	d.ip.assigned = map[netip.Addr]uint32{}
+	d.ip.held = map[netip.Addr]string{}
+	d.ip.lastLeader = time.Now()
+	g, err := startGuard(d.releaseBoundNow())
+	if err != nil {
+		return fmt.Errorf("address guard: %w", err)
+	}
+	d.ip.guard = g
+	go d.leaderContactLoop(ctx)
+	return nil
+}
+
+// noteLeaderContact records a frame from pnn if it is the leader's node.
+func (d *Daemon) noteLeaderContact(pnn uint32) {
+	d.mu.Lock()
+	isLeader := d.st.leader == pnn
+	d.mu.Unlock()
+	if isLeader {
+		d.ip.mu.Lock()
+		d.ip.lastLeader = time.Now()
+		d.ip.mu.Unlock()
+	}
+}
+
+// leaderContactLoop pings the guard, and releases all addresses when no
+// frame from the leader's node came for the release bound (a node cut off
+// from the leader gives its addresses up before the leader hands them to
+// others). The leader itself keeps its addresses.
+func (d *Daemon) leaderContactLoop(ctx context.Context) {
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		d.ip.guard.ping()
+		d.mu.Lock()
+		self := d.st.leader == d.st.pnn
+		d.mu.Unlock()
+		d.ip.mu.Lock()
+		if self {
+			d.ip.lastLeader = time.Now()
+		}
+		silent := time.Since(d.ip.lastLeader)
+		n := len(d.ip.held)
+		d.ip.mu.Unlock()
+		if n > 0 && silent > d.releaseBoundNow() {
+			d.log.Errorf("No contact with the leader for %.1f s: releasing all %d public addresses", silent.Seconds(), n)
+			d.releaseAll(ctx)
+		}
+	}
+}
+
+// releaseAll gives up every held address (shutdown, lost leader, ban).
+func (d *Daemon) releaseAll(ctx context.Context) {
+	d.ip.mu.Lock()
+	var addrs []netip.Addr
+	for a := range d.ip.held {
+		addrs = append(addrs, a)
+	}
+	d.ip.mu.Unlock()
+	for _, a := range addrs {
+		if err := d.releaseIP(ctx, a); err != nil {
+			d.log.Errorf("release %s: %v", a, err)
+		}
+	}
+}
+
+// takeIP configures an address here: takeip event, then gratuitous ARP.
+func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
+	d.ip.mu.Lock()
+	pa, ok := d.ip.find(a)
+	_, have := d.ip.held[a]
+	d.ip.mu.Unlock()
+	if !ok {
+		return protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.pnn)
+	}
+	if have {
+		return nil
+	}
+	if iface == "" {
+		iface = pa.Ifaces[0]
+	}
+	if err := d.ipEvent(ctx, "takeip", iface, a, pa.Prefix.Bits()); err != nil {
+		return err
+	}
+	d.ip.mu.Lock()
+	d.ip.held[a] = iface
+	d.ip.mu.Unlock()
+	d.ip.guard.add(iface, pa.Prefix.String())
+	d.log.Infof("Took public address %s on %s", a, iface)
+	go netif.AnnounceRepeatedly(context.WithoutCancel(ctx), iface, a, 3, 1100*time.Millisecond)
+	return nil
+}
+
+// ipEvent runs takeip or releaseip for one address.
+func (d *Daemon) ipEvent(ctx context.Context, event, iface string, a netip.Addr, bits int) error {
+	res, err := d.runEvent(context.WithoutCancel(ctx), event, []string{iface, a.String(), fmt.Sprint(bits)}, 0)
+	if err == nil && res.Outcome != eventd.OutcomeOK {
+		err = fmt.Errorf("%s", describeFailure(res))
+	}
+	if err != nil {
+		return protocol.Errorf(protocol.StatusEventFailed, "%s %s on %s failed: %v", event, a, iface, err)
+	}
+	return nil
+}
+
+// releaseIP removes an address here: existing TCP connections on it are
+// reset (so clients reconnect to the new holder at once), the releaseip
+// event removes it from its interface, and connections that raced in
+// meanwhile are reset too.
+func (d *Daemon) releaseIP(ctx context.Context, a netip.Addr) error {
+	d.ip.mu.Lock()
+	iface, have := d.ip.held[a]
+	pa, ok := d.ip.find(a)
+	d.ip.mu.Unlock()
+	if !have {
+		// Not ours by our books; remove it anyway if it is on an interface.
+		iface = d.ifaceHolding(a)
+		if iface == "" {
+			return nil
+		}
+	}
+	bits := 32
+	if a.Is6() {
+		bits = 128
+	}
+	if ok {
+		bits = pa.Prefix.Bits()
+	}
+	if n, err := netif.KillConnections(a); err != nil {
+		d.log.Warningf("Cannot reset connections on %s: %v", a, err)
+	} else if n > 0 {
+		d.log.Infof("Reset %d TCP connections on %s", n, a)
+	}
+	if err := d.ipEvent(ctx, "releaseip", iface, a, bits); err != nil {
+		return err
+	}
+	netif.KillConnections(a)
+	d.ip.mu.Lock()
+	delete(d.ip.held, a)
+	d.ip.mu.Unlock()
+	d.ip.guard.del(iface, netip.PrefixFrom(a, bits).String())
+	d.log.Infof("Released public address %s from %s", a, iface)
+	return nil
+}
+
+// ifaceHolding returns the interface that has address a now, or "".
+func (d *Daemon) ifaceHolding(a netip.Addr) string {
+	addrs, err := netif.Addrs()
+	if err != nil {
+		return ""
+	}
+	for iface, ps := range addrs {
+		for _, p := range ps {
+			if p.Addr() == a {
+				return iface
+			}
+		}
+	}
+	return ""
+}
+
+// publicIPs is this node's view for GET_PUBLIC_IPS: read from the
+// interfaces (what is really configured), not from our books.
+func (d *Daemon) publicIPs() protocol.PublicIPList {
+	addrs, _ := netif.Addrs()
+	on := map[netip.Addr]string{}
+	for iface, ps := range addrs {
+		for _, p := range ps {
+			on[p.Addr()] = iface
+		}
+	}
+	up := map[string]bool{}
+	d.ip.mu.Lock()
+	defer d.ip.mu.Unlock()
+	out := protocol.PublicIPList{PNN: d.st.pnn}
+	for _, pa := range d.ip.list {
+		a := pa.Prefix.Addr()
+		ip := protocol.PublicIP{Addr: a.String(), Bits: pa.Prefix.Bits(), Node: protocol.PNNUnknown,
+			Configured: append([]string(nil), pa.Ifaces...), Active: on[a]}
+		if n, ok := d.ip.assigned[a]; ok {
+			ip.Node = n
+		}
+		for _, i := range pa.Ifaces {
+			if _, seen := up[i]; !seen {
+				up[i], _ = netif.LinkUp(i)
+			}
+			if up[i] {
+				ip.Available = append(ip.Available, i)
+			}
+		}
+		if _, held := d.ip.held[a]; ip.Active != "" && !held {
+			out.Strays = append(out.Strays, a.String())
+		}
+		out.IPs = append(out.IPs, ip)
+	}
+	sort.Slice(out.IPs, func(i, j int) bool {
+		x, _ := netip.ParseAddr(out.IPs[i].Addr)
+		y, _ := netip.ParseAddr(out.IPs[j].Addr)
+		return x.Less(y)
+	})
+	return out
+}

@@ -1,0 +1,274 @@
+package tests
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/internal/netif"
+	"github.com/ctdb-go/ctdb/tests/netns"
+)
+
+const (
+	publicPrefix = "10.97.1."
+	servicePort  = 8445
+)
+
+var publicIPs = func() []netip.Addr {
+	var out []netip.Addr
+	for i := 101; i <= 106; i++ {
+		out = append(out, netip.MustParseAddr(fmt.Sprintf("%s%d", publicPrefix, i)))
+	}
+	return out
+}()
+
+// ipCluster is a cluster whose nodes run in network namespaces on one
+// bridge, with public addresses and a client host.
+type ipCluster struct {
+	*localcluster.Cluster
+	net    *netns.Net
+	hosts  []*netns.Host
+	client *netns.Host
+	flag   string // a file that makes node i's monitor fail: flag+".<i>"
+}
+
+func newIPCluster(t *testing.T, n int, tunables map[string]uint32) *ipCluster {
+	t.Helper()
+	nw := netns.New(t, n)
+	hosts := nw.Hosts()
+	client := nw.AddHost("client")
+	client.Run(t, "ip", "addr", "add", publicPrefix+"200/24", "dev", client.Iface)
+	var addrs []string
+	for _, h := range hosts {
+		addrs = append(addrs, h.Addr.String())
+	}
+	var pub strings.Builder
+	for _, a := range publicIPs {
+		fmt.Fprintf(&pub, "%s/24 eth0\n", a)
+	}
+	if tunables == nil {
+		tunables = map[string]uint32{}
+	}
+	for k, v := range map[string]uint32{"KeepaliveInterval": 1, "KeepaliveLimit": 3, "MonitorInterval": 1} {
+		if _, set := tunables[k]; !set {
+			tunables[k] = v
+		}
+	}
+	c := cluster(t, localcluster.Options{Nodes: n, Addrs: addrs, Scripts: []string{"00.ctdb", "10.interface"},
+		Tunables: tunables, PublicAddresses: pub.String(),
+		Wrap: func(i int, argv []string) []string { return hosts[i].Command(argv[0], argv[1:]...).Args }})
+	ic := &ipCluster{Cluster: c, net: nw, hosts: hosts, client: client, flag: filepath.Join(c.Base, "fail")}
+	for i := 0; i < n; i++ {
+		addScript(t, c, i, "50.service", fmt.Sprintf("[ \"$1\" = monitor ] && [ -e %s.%d ] && { echo \"ERROR: service down\"; exit 1; }; exit 0\n", ic.flag, i), 0o755)
+		exe, _ := os.Executable()
+		cmd := hosts[i].Command(exe)
+		cmd.Env = append(os.Environ(), listenEnv+"=0.0.0.0:"+fmt.Sprint(servicePort), fmt.Sprintf("%s=node%d", labelEnv, i))
+		hosts[i].Start(t, cmd)
+	}
+	return ic
+}
+
+// holders samples which nodes have each public address on an interface.
+func (ic *ipCluster) holders() map[netip.Addr][]int {
+	out := map[netip.Addr][]int{}
+	for i, h := range ic.hosts {
+		ps, _ := h.Addrs("eth0")
+		for _, p := range ps {
+			if strings.HasPrefix(p.Addr().String(), publicPrefix) {
+				out[p.Addr()] = append(out[p.Addr()], i)
+			}
+		}
+	}
+	return out
+}
+
+// hostedOnceBy reports why the addresses are not each on exactly one node
+// of ok ("" if they are).
+func (ic *ipCluster) hostedOnceBy(ok []int) string {
+	h := ic.holders()
+	for _, a := range publicIPs {
+		nodes := h[a]
+		if len(nodes) != 1 {
+			return fmt.Sprintf("%s on nodes %v", a, nodes)
+		}
+		good := false
+		for _, o := range ok {
+			good = good || o == nodes[0]
+		}
+		if !good {
+			return fmt.Sprintf("%s on node %d, not one of %v", a, nodes[0], ok)
+		}
+	}
+	return ""
+}
+
+// reach connects from the client to addr and returns the serving node's label.
+func (ic *ipCluster) reach(a netip.Addr, timeout time.Duration) (string, error) {
+	var label string
+	err := ic.client.Do(func() error {
+		c, err := net.DialTimeout("tcp", netip.AddrPortFrom(a, servicePort).String(), timeout)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(timeout))
+		label, err = bufio.NewReader(c).ReadString('\n')
+		label = strings.TrimSpace(label)
+		return err
+	})
+	return label, err
+}
+
+// reachAll checks that every public address answers, and returns which
+// node serves each.
+func (ic *ipCluster) reachAll(t *testing.T) map[netip.Addr]string {
+	t.Helper()
+	out := map[netip.Addr]string{}
+	for _, a := range publicIPs {
+		l, err := ic.reach(a, 2*time.Second)
+		if err != nil {
+			t.Fatalf("client cannot reach %s: %v", a, err)
+		}
+		out[a] = l
+	}
+	return out
+}
+
+func (ic *ipCluster) addrsOf(i int) []netip.Addr {
+	var out []netip.Addr
+	for a, ns := range ic.holders() {
+		for _, n := range ns {
+			if n == i {
+				out = append(out, a)
+			}
+		}
+	}
+	sort.Slice(out, func(x, y int) bool { return out[x].Less(out[y]) })
+	return out
+}
+
+// cutOff measures how long until the client is served on a by a node
+// other than victim: from now until such a connection succeeds, trying
+// every 50 ms.
+func (ic *ipCluster) cutOff(t *testing.T, a netip.Addr, victim int, limit time.Duration) time.Duration {
+	t.Helper()
+	t0 := time.Now()
+	for time.Since(t0) < limit {
+		if l, err := ic.reach(a, 200*time.Millisecond); err == nil && l != fmt.Sprintf("node%d", victim) {
+			return time.Since(t0)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("client could not reach %s for %v", a, limit)
+	return 0
+}
+
+// TestPublicIPFailover: 3 nodes and 6 addresses; a node is killed, made
+// UNHEALTHY, disabled and banned in turn; each time every address ends up
+// on exactly one healthy node, the client reaches every address again, and
+// the client saw a gratuitous ARP for the moved ones.
+func TestPublicIPFailover(t *testing.T) {
+	ic := newIPCluster(t, 3, nil)
+	startAll(t, ic.Cluster)
+	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
+	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
+	ic.reachAll(t)
+	if out := ctdb(t, ic.Cluster, 0, "ip"); strings.Count(out, publicPrefix) != 6 || strings.Contains(out, " -1\n") {
+		t.Fatalf("ctdb ip:\n%s", out)
+	}
+
+	scenarios := []struct {
+		name    string
+		do      func(victim int)
+		undo    func(victim int)
+		healthy func(victim int) map[int]string
+	}{
+		{"kill -9", func(v int) { ic.Kill(v, syscall.SIGKILL) }, func(v int) { start(t, ic.Cluster, v) },
+			func(v int) map[int]string { m := allOK(3); m[v] = "DISCONNECTED|INACTIVE"; return m }},
+		{"unhealthy", func(v int) { os.WriteFile(fmt.Sprintf("%s.%d", ic.flag, v), nil, 0o644) },
+			func(v int) { os.Remove(fmt.Sprintf("%s.%d", ic.flag, v)) },
+			func(v int) map[int]string { m := allOK(3); m[v] = "UNHEALTHY"; return m }},
+		{"disable", func(v int) { ctdb(t, ic.Cluster, (v+1)%3, "-n", fmt.Sprint(v), "disable") },
+			func(v int) { ctdb(t, ic.Cluster, (v+1)%3, "-n", fmt.Sprint(v), "enable") },
+			func(v int) map[int]string { m := allOK(3); m[v] = "DISABLED"; return m }},
+		{"ban", func(v int) { ctdb(t, ic.Cluster, (v+1)%3, "-n", fmt.Sprint(v), "ban", "300") },
+			func(v int) { ctdb(t, ic.Cluster, (v+1)%3, "-n", fmt.Sprint(v), "unban") },
+			func(v int) map[int]string { m := allOK(3); m[v] = "BANNED|INACTIVE"; return m }},
+	}
+	for k, sc := range scenarios {
+		victim := k % 3
+		moved := ic.addrsOf(victim)
+		if len(moved) == 0 {
+			t.Fatalf("%s: node %d hosts no address before the test", sc.name, victim)
+		}
+		sniffer, err := sniffIn(ic.client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others := without(seq(3), victim)
+		t0 := time.Now()
+		sc.do(victim)
+		cut := ic.cutOff(t, moved[0], victim, 30*time.Second)
+		eventually(t, 15*time.Second, func() string { return ic.hostedOnceBy(others) })
+		settled := time.Since(t0)
+		waitConverged(t, ic.Cluster, others, sc.healthy(victim), 15*time.Second)
+		served := ic.reachAll(t)
+		time.Sleep(1500 * time.Millisecond) // the repeated announcements
+		seen := sniffer.stop()
+		for _, a := range moved {
+			if !seen[a] {
+				t.Errorf("%s: no gratuitous ARP seen by the client for %s", sc.name, a)
+			}
+			if served[a] == fmt.Sprintf("node%d", victim) {
+				t.Errorf("%s: %s still served by node %d", sc.name, a, victim)
+			}
+		}
+		t.Logf("%s of node %d: %d addresses moved; client cut off from %s for %.2f s; all addresses on healthy nodes after %.2f s",
+			sc.name, victim, len(moved), moved[0], cut.Seconds(), settled.Seconds())
+		sc.undo(victim)
+		waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
+		eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
+		eventually(t, 20*time.Second, func() string {
+			if len(ic.addrsOf(victim)) == 0 {
+				return fmt.Sprintf("node %d got no address back", victim)
+			}
+			return ""
+		})
+	}
+}
+
+type sniff struct {
+	s *netif.Sniffer
+}
+
+// sniffIn captures gratuitous ARPs seen by host h until stop.
+func sniffIn(h *netns.Host) (*sniff, error) {
+	var s *netif.Sniffer
+	err := h.Do(func() error {
+		var err error
+		s, err = netif.NewSniffer(h.Iface)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &sniff{s: s}, nil
+}
+
+func (s *sniff) stop() map[netip.Addr]bool {
+	s.s.Close()
+	seen := map[netip.Addr]bool{}
+	for _, a := range s.s.Addrs() {
+		seen[a] = true
+	}
+	return seen
+}
