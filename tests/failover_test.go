@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -215,6 +216,10 @@ func TestPublicIPFailover(t *testing.T) {
 			t.Fatal(err)
 		}
 		others := without(seq(3), victim)
+		held, err := ic.holdOpen(moved[len(moved)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
 		t0 := time.Now()
 		sc.do(victim)
 		cut := ic.cutOff(t, moved[0], victim, 30*time.Second)
@@ -224,6 +229,14 @@ func TestPublicIPFailover(t *testing.T) {
 		served := ic.reachAll(t)
 		time.Sleep(1500 * time.Millisecond) // the repeated announcements
 		seen := sniffer.stop()
+		select {
+		case err := <-held:
+			if !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("%s: open connection to %s ended with %v, want a reset", sc.name, moved[len(moved)-1], err)
+			}
+		default:
+			t.Errorf("%s: open connection to %s was not reset", sc.name, moved[len(moved)-1])
+		}
 		for _, a := range moved {
 			if !seen[a] {
 				t.Errorf("%s: no gratuitous ARP seen by the client for %s", sc.name, a)
@@ -244,6 +257,30 @@ func TestPublicIPFailover(t *testing.T) {
 			return ""
 		})
 	}
+}
+
+// holdOpen opens a client connection to a and reads from it; the channel
+// gets the error that ends it (a reset when the address is released).
+func (ic *ipCluster) holdOpen(a netip.Addr) (<-chan error, error) {
+	var c net.Conn
+	err := ic.client.Do(func() error {
+		var err error
+		c, err = net.DialTimeout("tcp", netip.AddrPortFrom(a, servicePort).String(), 2*time.Second)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan error, 1)
+	go func() {
+		defer c.Close()
+		r := bufio.NewReader(c)
+		r.ReadString('\n') // the label
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, err := r.ReadString('\n')
+		ch <- err
+	}()
+	return ch, nil
 }
 
 type sniff struct {
@@ -271,4 +308,43 @@ func (s *sniff) stop() map[netip.Addr]bool {
 		seen[a] = true
 	}
 	return seen
+}
+
+// An address found on a second node (a stray) is released there by the
+// leader's check and counted; a node that starts with an address on its
+// interface releases it at startup.
+func TestStrayAddressesAreReleased(t *testing.T) {
+	ic := newIPCluster(t, 3, nil)
+	startAll(t, ic.Cluster)
+	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
+	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
+
+	a := ic.addrsOf(0)[0]
+	ic.hosts[1].Run(t, "ip", "addr", "add", a.String()+"/24", "dev", "eth0")
+	t0 := time.Now()
+	eventually(t, 10*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
+	if h := ic.holders()[a]; len(h) != 1 || h[0] != 0 {
+		t.Fatalf("%s now on %v, want only on node 0 (its assigned node)", a, h)
+	}
+	t.Logf("stray %s on node 1 released %.2f s after it appeared", a, time.Since(t0).Seconds())
+	eventually(t, 5*time.Second, func() string {
+		if out := ctdb(t, ic.Cluster, 2, "status"); !strings.Contains(out, "Public IPs misplaced:") {
+			return "status does not count the misplaced address:\n" + out
+		}
+		return ""
+	})
+
+	// Startup: node 2, stopped, is given an address assigned elsewhere.
+	if err := ic.Stop(2, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, func() string { return ic.hostedOnceBy([]int{0, 1}) })
+	b := ic.addrsOf(1)[0]
+	ic.hosts[2].Run(t, "ip", "addr", "add", b.String()+"/24", "dev", "eth0")
+	start(t, ic.Cluster, 2)
+	waitRunning(t, ic.Cluster, 2)
+	eventually(t, 10*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
+	if !strings.Contains(ic.Log(2), "removing unassigned public address "+b.String()) {
+		t.Errorf("node 2 did not release %s at startup:\n%s", b, tail(ic.Log(2), 30))
+	}
 }

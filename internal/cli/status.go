@@ -53,6 +53,11 @@ func writeStatus(w io.Writer, st protocol.Status) {
 	}
 	printf(w, "Recovery mode:%s (%d)\n", mode, st.RecMode)
 	printf(w, "Leader:%s\n", pnnString(st.Leader))
+	if st.Misplaced > 0 {
+		// Our addition, only when something happened: public addresses
+		// the leader found on a wrong node or on two nodes, and fixed.
+		printf(w, "Public IPs misplaced:%d\n", st.Misplaced)
+	}
 }
 
 // pnnString prints a PNN, or UNKNOWN for "no node" (no leader elected).

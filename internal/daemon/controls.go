@@ -105,8 +105,12 @@ func (d *Daemon) ctlNodemap(context.Context, protocol.Header, any) (any, error) 
 
 func (d *Daemon) ctlStatus(context.Context, protocol.Header, any) (any, error) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.st.status(), nil
+	st := d.st.status()
+	d.mu.Unlock()
+	d.ip.mu.Lock()
+	st.Misplaced = d.ip.misplaced
+	d.ip.mu.Unlock()
+	return st, nil
 }
 
 func (d *Daemon) ctlRunstate(context.Context, protocol.Header, any) (any, error) {

@@ -40,6 +40,8 @@ type Options struct {
 	HelperDir string
 	// Path lists directories put first on the eventscripts' PATH.
 	Path []string
+	// LogLocation is where ctdbd logs (helpers log there too).
+	LogLocation string
 	// RecoverdLog is the log location for the recovery daemon ("" = the
 	// configured one).
 	RecoverdLog string

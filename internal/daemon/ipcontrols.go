@@ -80,6 +80,7 @@ func (d *Daemon) ctlSetAssignment(_ context.Context, _ protocol.Header, req any)
 	}
 	d.ip.mu.Lock()
 	d.ip.assigned = m
+	d.ip.misplaced = req.(*protocol.Assignment).Misplaced
 	d.ip.mu.Unlock()
 	return nil, nil
 }

@@ -4,12 +4,17 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ctdb-go/ctdb/internal/logging"
+	"github.com/ctdb-go/ctdb/internal/netif"
+	"github.com/sirupsen/logrus"
 )
 
 // The address guard ties a public address's life on this node to the
@@ -30,13 +35,14 @@ type ipGuard struct {
 	cmd *exec.Cmd
 }
 
-// startGuard starts the guard; timeout is how long it waits for a ping.
-func startGuard(timeout time.Duration) (*ipGuard, error) {
+// startGuard starts the guard; timeout is how long it waits for a ping;
+// it logs to logLocation with the tag ctdbd-ipguard.
+func startGuard(timeout time.Duration, logLocation, level string) (*ipGuard, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, GuardFlag, timeout.String())
+	cmd := exec.Command(exe, GuardFlag, timeout.String(), logLocation, level)
 	w, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -76,13 +82,25 @@ func (g *ipGuard) close() {
 	g.mu.Unlock()
 }
 
-// GuardMain is the guard process.
-func GuardMain(timeoutArg string) int {
-	timeout, err := time.ParseDuration(timeoutArg)
-	if err != nil || timeout <= 0 {
-		fmt.Fprintf(os.Stderr, "ctdbd ip guard: bad timeout %q\n", timeoutArg)
+// GuardMain is the guard process: args are the ping timeout, the log
+// location and the log level.
+func GuardMain(args []string) int {
+	if len(args) != 3 {
+		fmt.Fprintln(os.Stderr, "ctdbd ip guard: want TIMEOUT LOCATION LEVEL")
 		return 2
 	}
+	timeout, err := time.ParseDuration(args[0])
+	if err != nil || timeout <= 0 {
+		fmt.Fprintf(os.Stderr, "ctdbd ip guard: bad timeout %q\n", args[0])
+		return 2
+	}
+	logger, err := logging.New(logging.Options{Location: args[1], Level: args[2], Tag: "ctdbd-ipguard"})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ctdbd ip guard: %v\n", err)
+		return 2
+	}
+	defer logger.Close()
+	log := logger.WithField(logging.TagField, "ctdbd-ipguard")
 	held := map[string]string{} // prefix -> iface
 	lines := make(chan string)
 	go func() {
@@ -97,7 +115,7 @@ func GuardMain(timeoutArg string) int {
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				removeAll(held, "ctdbd exited")
+				removeAll(log, held, "ctdbd exited")
 				return 0
 			}
 			f := strings.Fields(line)
@@ -118,16 +136,32 @@ func GuardMain(timeoutArg string) int {
 			}
 			timer.Reset(timeout)
 		case <-timer.C:
-			removeAll(held, fmt.Sprintf("no word from ctdbd for %v", timeout))
+			removeAll(log, held, fmt.Sprintf("no word from ctdbd for %v", timeout))
 			held = map[string]string{}
 			timer.Reset(timeout)
 		}
 	}
 }
 
-func removeAll(held map[string]string, why string) {
+func removeAll(log *logrus.Entry, held map[string]string, why string) {
+	// Reset the clients' connections first, on every address, so they
+	// reconnect to the addresses' next nodes at once instead of waiting for
+	// TCP timeouts. All of them before any delete: deleting the first
+	// address of a subnet makes the kernel drop its secondaries too.
+	resets := 0
+	for prefix := range held {
+		if p, err := netip.ParsePrefix(prefix); err == nil {
+			n, _ := netif.KillConnections(p.Addr())
+			resets += n
+		}
+	}
 	for prefix, iface := range held {
 		out, err := exec.Command("ip", "addr", "del", prefix, "dev", iface).CombinedOutput()
-		fmt.Fprintf(os.Stderr, "ctdbd ip guard: %s: removed %s from %s (%v %s)\n", why, prefix, iface, err, strings.TrimSpace(string(out)))
+		if err != nil && !strings.Contains(string(out), "not found") {
+			log.Errorf("%s: cannot remove %s from %s: %v %s", why, prefix, iface, err, strings.TrimSpace(string(out)))
+			continue
+		}
+		log.Warningf("%s: removed public address %s from %s", why, prefix, iface)
 	}
+	log.Warningf("%s: reset %d client connections", why, resets)
 }

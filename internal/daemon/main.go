@@ -23,8 +23,8 @@ const daemonChildEnv = "CTDBD_DAEMON_CHILD"
 // configuration first (so a bad file is reported on the terminal and nothing
 // starts), then runs in the foreground with --interactive, or detaches.
 func Main(args []string) int {
-	if len(args) == 2 && args[0] == GuardFlag {
-		return GuardMain(args[1])
+	if len(args) > 0 && args[0] == GuardFlag {
+		return GuardMain(args[1:])
 	}
 	fs := flag.NewFlagSet("ctdbd", flag.ContinueOnError)
 	interactive := fs.Bool("interactive", false, "run in the foreground and log to stderr")
@@ -113,7 +113,7 @@ func run(cfg *config.Config, interactive, child bool) int {
 	if interactive {
 		recdLog = "stderr"
 	}
-	d, err := New(Options{Config: cfg, Logger: logger, HelperDir: helpers, Path: path, RecoverdLog: recdLog,
+	d, err := New(Options{Config: cfg, Logger: logger, HelperDir: helpers, Path: path, RecoverdLog: recdLog, LogLocation: loc,
 		Ready: func(err error) { readyReport(report, err) }})
 	if err != nil {
 		logger.WithField(logging.TagField, "ctdbd").Error(err)

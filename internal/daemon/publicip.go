@@ -22,7 +22,9 @@ type ipState struct {
 	list     []config.PublicAddress
 	assigned map[netip.Addr]uint32
 	held     map[netip.Addr]string // address -> interface it was taken on
-	guard    *ipGuard
+	// misplaced is the leader's count of misplaced addresses.
+	misplaced int
+	guard     *ipGuard
 	// lastLeader is when this node last heard from the leader's node.
 	lastLeader time.Time
 }
@@ -60,7 +62,7 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 	d.ip.assigned = map[netip.Addr]uint32{}
 	d.ip.held = map[netip.Addr]string{}
 	d.ip.lastLeader = time.Now()
-	g, err := startGuard(d.releaseBoundNow())
+	g, err := startGuard(d.releaseBoundNow(), d.opts.LogLocation, d.cfg.Logging.Level)
 	if err != nil {
 		return fmt.Errorf("address guard: %w", err)
 	}

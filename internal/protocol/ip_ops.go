@@ -60,6 +60,8 @@ type IPRequest struct {
 // Assignment maps every public address to its node (PNNUnknown: none).
 type Assignment struct {
 	IPs []IPHolder `json:"ips"`
+	// Misplaced is the leader's count of addresses found misplaced.
+	Misplaced int `json:"misplaced,omitempty"`
 }
 
 type IPHolder struct {

@@ -134,6 +134,9 @@ type Status struct {
 	VNNMap     []uint32   `json:"vnnmap"`
 	RecMode    int32      `json:"recmode"`
 	Leader     uint32     `json:"leader"`
+	// Misplaced counts public addresses the leader found on a wrong node
+	// or on two nodes (and fixed) since it started leading.
+	Misplaced int `json:"misplaced,omitempty"`
 }
 
 type Runstate struct {

@@ -160,7 +160,7 @@ func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *pro
 	if err := r.runIPOps(protocol.OpTakeIP, takes, gen, epoch); err != nil {
 		return err
 	}
-	var asg protocol.Assignment
+	asg := protocol.Assignment{Misplaced: r.to.misplaced}
 	for a, n := range alloc {
 		asg.IPs = append(asg.IPs, protocol.IPHolder{Addr: a.String(), Node: n})
 	}
@@ -226,7 +226,8 @@ func canTake(l protocol.PublicIPList, addr string) bool {
 // allocate builds the allocation input from the nodes' lists and runs it.
 // It also returns, per node, the interface to take each address on.
 func (r *Recoverd) allocate(lists map[uint32]protocol.PublicIPList) (map[netip.Addr]uint32, map[uint32]map[string]string) {
-	current := map[netip.Addr]uint32{}
+	holders := map[netip.Addr][]uint32{}
+	assigned := map[netip.Addr]uint32{}
 	avail := map[uint32][]netip.Addr{}
 	ifaces := map[uint32]map[string]string{}
 	for pnn, l := range lists {
@@ -236,17 +237,24 @@ func (r *Recoverd) allocate(lists map[uint32]protocol.PublicIPList) (map[netip.A
 			if err != nil {
 				continue
 			}
-			if _, ok := current[a]; !ok {
-				current[a] = protocol.PNNUnknown
+			if _, ok := holders[a]; !ok {
+				holders[a] = nil
 			}
-			if ip.Active != "" && current[a] == protocol.PNNUnknown {
-				current[a] = pnn
+			if ip.Active != "" {
+				holders[a] = append(holders[a], pnn)
+			}
+			if ip.Node != protocol.PNNUnknown && pnn == r.self {
+				assigned[a] = ip.Node
 			}
 			if len(ip.Available) > 0 {
 				avail[pnn] = append(avail[pnn], a)
 				ifaces[pnn][ip.Addr] = ip.Available[0]
 			}
 		}
+	}
+	current := map[netip.Addr]uint32{}
+	for a, hs := range holders {
+		current[a] = currentHolder(hs, assigned[a], len(assigned) > 0)
 	}
 	var ips []ipalloc.IP
 	for a, c := range current {
@@ -267,4 +275,22 @@ func (r *Recoverd) allocate(lists map[uint32]protocol.PublicIPList) (map[netip.A
 	opt := ipalloc.Options{NoIPFailback: r.tun["NoIPFailback"] != 0, NoIPTakeover: r.tun["NoIPTakeover"] != 0,
 		Disabled: r.cfg.FailoverDisabled}
 	return ipalloc.Allocate(ips, nodes, opt), ifaces
+}
+
+// currentHolder picks, among the nodes an address is found on, the one to
+// count as its holder: the node it was assigned to if that is one of them
+// (an address found on a second node is a stray there, to be released),
+// else the lowest PNN.
+func currentHolder(holders []uint32, assignedTo uint32, known bool) uint32 {
+	if len(holders) == 0 {
+		return protocol.PNNUnknown
+	}
+	best := holders[0]
+	for _, h := range holders {
+		if known && h == assignedTo {
+			return h
+		}
+		best = min(best, h)
+	}
+	return best
 }
