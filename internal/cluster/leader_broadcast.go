@@ -57,11 +57,17 @@ func (s *LeaderState) onClaim(b Broadcast, now time.Time) error {
 	if s.holdsLock {
 		return s.onConflict(b, now)
 	}
+	if s.flags[b.From]&protocol.FlagDisconnected != 0 {
+		// A claim that arrives after the sender was seen disconnected was
+		// sent before the disconnect (messages and connection events travel
+		// separately): following it would re-elect a dead node. The node
+		// map clears the flag once the node is really back.
+		return fmt.Errorf("%w: claim from node %d, which is disconnected", ErrStaleBroadcast, b.From)
+	}
 	if err := s.staleClaim(b); err != nil {
 		return err
 	}
 	s.follow(b.From, b.Epoch, now)
-	s.flags[b.From] &^= protocol.FlagDisconnected // its packet proves the link is up
 	return nil
 }
 

@@ -146,9 +146,16 @@ func TestLeaderStateTranscripts(t *testing.T) {
 			disconnect(1*sec, 2),
 			tick(2*sec, ActionNone, "").leads(0),
 		}},
-		{"a claim proves the link is up again", nil, []step{
+		{"a claim that arrives after the disconnect is refused", nil, []step{
 			bcast(1*sec, 0, 0, 1, nil),
 			disconnect(2*sec, 0),
+			bcast(2*sec, 0, 0, 1, ErrStaleBroadcast),
+			tick(2*sec, ActionStartElection, "leader 0 is disconnected"),
+		}},
+		{"the node map brings a reconnected leader back", nil, []step{
+			bcast(1*sec, 0, 0, 1, nil),
+			disconnect(2*sec, 0),
+			nodemap(2*sec, 0, 0, 1, 0),
 			bcast(2*sec, 0, 0, 1, nil),
 			tick(2*sec, ActionNone, "").leads(0),
 		}},

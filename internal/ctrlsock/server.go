@@ -187,7 +187,12 @@ func (s *Server) call(ctx context.Context, h protocol.Header, req any) (rep prot
 			rep = protocol.Reply{Status: protocol.StatusError, Error: fmt.Sprintf("internal error: %v", p)}
 		}
 	}()
-	out, err := s.Handler(ctx, h, req)
+	return ReplyOf(s.Handler(ctx, h, req))
+}
+
+// ReplyOf turns a handler's result into the reply envelope: the error's
+// status and text, or the body (Empty when nil) as data.
+func ReplyOf(out any, err error) protocol.Reply {
 	if err != nil {
 		return protocol.Reply{Status: protocol.StatusOf(err), Error: err.Error()}
 	}

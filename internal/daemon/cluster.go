@@ -260,18 +260,7 @@ func (d *Daemon) callLocal(ctx context.Context, f protocol.Frame) protocol.Reply
 	}
 	h := f.Header
 	h.DstPNN = d.st.pnn
-	out, err := d.handle(ctx, h, req)
-	if err != nil {
-		return protocol.Reply{Status: protocol.StatusOf(err), Error: err.Error()}
-	}
-	if out == nil {
-		out = protocol.Empty{}
-	}
-	data, err := protocol.MarshalBody(out)
-	if err != nil {
-		return protocol.Reply{Status: protocol.StatusError, Error: err.Error()}
-	}
-	return protocol.Reply{Status: protocol.StatusOK, Data: data}
+	return ctrlsock.ReplyOf(d.handle(ctx, h, req))
 }
 
 // forwardTimeout bounds a control forwarded to another node.

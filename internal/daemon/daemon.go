@@ -253,11 +253,9 @@ func (d *Daemon) closeSocket() {
 
 func (d *Daemon) setRunstate(r Runstate) {
 	d.mu.Lock()
-	old := d.st.runstate
 	d.st.runstate = r
 	d.mu.Unlock()
 	d.log.Infof("Set runstate to %s (%d)", r, r)
-	_ = old
 }
 
 func (d *Daemon) runstate() Runstate {

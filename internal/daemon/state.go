@@ -53,9 +53,6 @@ type nodeState struct {
 
 func (s *nodeState) self() *protocol.NodeInfo { return &s.nodes[s.pnn] }
 
-// flagsOf returns the flags of node pnn.
-func (s *nodeState) flagsOf(pnn uint32) uint32 { return s.nodes[pnn].Flags }
-
 func (s *nodeState) status() protocol.Status {
 	return protocol.Status{
 		PNN:        s.pnn,

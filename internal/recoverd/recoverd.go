@@ -9,7 +9,6 @@ package recoverd
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/client"
@@ -358,5 +357,3 @@ func toView(s protocol.NodeSelf) cluster.NodeView {
 		VNNMap: s.VNNMap, RecMode: s.RecMode, Leader: s.Leader, Nodes: nodeFlags(s.Nodes),
 		Started: s.Started, LeaderCapable: s.Capable}
 }
-
-func (r *Recoverd) String() string { return fmt.Sprintf("recoverd(pnn %d)", r.self) }
