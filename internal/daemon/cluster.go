@@ -150,9 +150,24 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 		d.mu.Unlock()
 		if ev.Connected {
 			d.broadcastSelf()
+			d.announceLeadership(ev.PNN)
 		}
 		d.pushRecd(protocol.MsgPeer, protocol.PeerEvent{PNN: ev.PNN, Connected: ev.Connected})
 	}
+}
+
+// announceLeadership tells a node that just connected that this node
+// leads, without waiting for the next broadcast.
+func (d *Daemon) announceLeadership(pnn uint32) {
+	d.mu.Lock()
+	lead := d.st.leader == d.st.pnn
+	m := protocol.LeaderMsg{From: d.st.pnn, Leader: d.st.pnn, Epoch: d.st.leaderEpoch}
+	d.mu.Unlock()
+	if !lead {
+		return
+	}
+	body, _ := protocol.MarshalBody(m)
+	d.cl.tr.Send(pnn, protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, body)
 }
 
 // recvLoop handles frames from other nodes.
