@@ -112,6 +112,20 @@ func (ic *ipCluster) hostedOnceBy(ok []int) string {
 	return ""
 }
 
+// waitBalanced waits until every node hosts at least one address (the
+// leader rebalances onto nodes as they become RUNNING).
+func (ic *ipCluster) waitBalanced(t *testing.T) {
+	t.Helper()
+	eventually(t, 20*time.Second, func() string {
+		for i := range ic.hosts {
+			if len(ic.addrsOf(i)) == 0 {
+				return fmt.Sprintf("node %d hosts no address yet", i)
+			}
+		}
+		return ""
+	})
+}
+
 // reach connects from the client to addr and returns the serving node's label.
 func (ic *ipCluster) reach(a netip.Addr, timeout time.Duration) (string, error) {
 	var label string
@@ -182,6 +196,7 @@ func TestPublicIPFailover(t *testing.T) {
 	startAll(t, ic.Cluster)
 	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
 	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
+	ic.waitBalanced(t)
 	ic.reachAll(t)
 	if out := ctdb(t, ic.Cluster, 0, "ip"); strings.Count(out, publicPrefix) != 6 || strings.Contains(out, " -1\n") {
 		t.Fatalf("ctdb ip:\n%s", out)
@@ -318,6 +333,7 @@ func TestStrayAddressesAreReleased(t *testing.T) {
 	startAll(t, ic.Cluster)
 	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
 	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
+	ic.waitBalanced(t)
 
 	a := ic.addrsOf(0)[0]
 	ic.hosts[1].Run(t, "ip", "addr", "add", a.String()+"/24", "dev", "eth0")

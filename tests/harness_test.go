@@ -229,10 +229,12 @@ func freePort(t *testing.T) int {
 // processes (the recovery daemon and its lock helper), not a script.
 func isDaemonPart(pid int) bool {
 	cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	exe := strings.SplitN(string(cmd), "\x00", 2)[0]
-	switch filepath.Base(exe) {
+	argv := strings.Split(string(cmd), "\x00")
+	switch filepath.Base(argv[0]) {
 	case "ctdb-recoverd", "ctdb_mutex_fcntl_helper":
 		return true
+	case "ctdbd": // the address guard
+		return len(argv) > 1 && argv[1] == "--ip-guard"
 	}
 	return false
 }

@@ -49,6 +49,7 @@ func (r *Recoverd) lead() {
 	}
 	r.recFailed = 0
 	r.newTerm = false
+	r.info.Generation = r.lastGen
 	r.culprits.Forgive()
 	r.to.need = true
 	r.takeover()
@@ -152,10 +153,27 @@ func (r *Recoverd) onAll(nodes []uint32, gen, epoch uint32, op protocol.Op, req 
 // leader too: a leader whose own node keeps failing recoveries bans itself,
 // becomes inactive and steps down, and another node leads (CTDB does the
 // same).
+//
+// A node that could not be reached (not connected, or no answer in time)
+// is not charged: it is gone rather than misbehaving, and keepalives take
+// it out of the cluster. Charging it would ban every node cut off by a
+// network partition for RecoveryBanPeriod once the partition heals.
 func (r *Recoverd) blame(failed map[uint32]error) {
-	for pnn := range failed {
+	for pnn, err := range failed {
+		if unreachable(err) {
+			continue
+		}
 		r.culprits.Add(pnn, 1, time.Now(), r.seconds("RecoveryGracePeriod"))
 	}
+}
+
+// unreachable: the control never got an answer from the node.
+func unreachable(err error) bool {
+	switch protocol.StatusOf(err) {
+	case protocol.StatusUnreachable, protocol.StatusTimeout:
+		return true
+	}
+	return false
 }
 
 func keys(m map[uint32]error) []uint32 {

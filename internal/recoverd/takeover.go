@@ -140,7 +140,7 @@ func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *pro
 			r.log.Errorf("Cannot move %s to node %d: not available there", move.Addr, move.PNN)
 		}
 	}
-	gen, epoch := r.info.Generation, r.ls.Epoch()
+	gen, epoch := max(r.info.Generation, r.lastGen), r.ls.Epoch()
 	var releases, takes []ipOp
 	for pnn, l := range lists {
 		for _, ip := range l.IPs {
@@ -203,7 +203,9 @@ func (r *Recoverd) runIPOps(op protocol.Op, ops []ipOp, gen, epoch uint32) error
 				mu.Lock()
 				errs = append(errs, fmt.Sprintf("%s %s on node %d: %v", op, o.req.Addr, o.pnn, err))
 				mu.Unlock()
-				r.culprits.Add(o.pnn, len(r.info.Nodes), time.Now(), r.seconds("RecoveryGracePeriod"))
+				if !unreachable(err) {
+					r.culprits.Add(o.pnn, len(r.info.Nodes), time.Now(), r.seconds("RecoveryGracePeriod"))
+				}
 			}
 		}(o)
 	}
