@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/config"
 	"github.com/ctdb-go/ctdb/internal/eventd"
 	"github.com/ctdb-go/ctdb/internal/netif"
@@ -25,7 +26,8 @@ type ipState struct {
 	// misplaced is the leader's count of misplaced addresses.
 	misplaced int
 	guard     *ipGuard
-	// lastLeader is when this node last heard from the leader's node.
+	// lastLeader is when this node last heard from the leader's node, or,
+	// on the leader, when its recovery daemon last confirmed the lock.
 	lastLeader time.Time
 }
 
@@ -55,6 +57,25 @@ func (d *Daemon) releaseBoundNow() time.Duration {
 	return releaseBound(iv, lim)
 }
 
+// holdBound is how long a node keeps its addresses without word from the
+// leader (or, on the leader, without its recovery daemon confirming the
+// lock): the release bound, and never more than half the lock helper's
+// ping timeout. A leader whose recovery daemon stops pinging loses the lock
+// one ping timeout after the last ping, and another node may then take
+// over its addresses; it must have let them go by then.
+func (d *Daemon) holdBound() time.Duration {
+	return min(d.releaseBoundNow(), clusterlock.DefaultPingTimeout/2)
+}
+
+// ctlLockHeld: the local recovery daemon holds the lock and has just
+// pinged its helper.
+func (d *Daemon) ctlLockHeld(context.Context, protocol.Header, any) (any, error) {
+	d.ip.mu.Lock()
+	d.ip.lastLeader = time.Now()
+	d.ip.mu.Unlock()
+	return nil, nil
+}
+
 // startPublicIPs starts the guard and the watch that releases every
 // address when the leader has been out of reach for too long.
 func (d *Daemon) startPublicIPs(ctx context.Context) error {
@@ -62,7 +83,7 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 	d.ip.assigned = map[netip.Addr]uint32{}
 	d.ip.held = map[netip.Addr]string{}
 	d.ip.lastLeader = time.Now()
-	g, err := startGuard(d.releaseBoundNow(), d.opts.LogLocation, d.cfg.Logging.Level)
+	g, err := startGuard(d.holdBound(), d.opts.LogLocation, d.cfg.Logging.Level)
 	if err != nil {
 		return fmt.Errorf("address guard: %w", err)
 	}
@@ -84,9 +105,11 @@ func (d *Daemon) noteLeaderContact(pnn uint32) {
 }
 
 // leaderContactLoop pings the guard, and releases all addresses when no
-// frame from the leader's node came for the release bound (a node cut off
+// frame from the leader's node came for the hold bound (a node cut off
 // from the leader gives its addresses up before the leader hands them to
-// others). The leader itself keeps its addresses.
+// others). On the leader, the clock is its recovery daemon's confirmations
+// that it holds the lock: a leader that may be losing the lock lets its
+// addresses go before another node can take over.
 func (d *Daemon) leaderContactLoop(ctx context.Context) {
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -97,17 +120,11 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 		d.ip.guard.ping()
-		d.mu.Lock()
-		self := d.st.leader == d.st.pnn
-		d.mu.Unlock()
 		d.ip.mu.Lock()
-		if self {
-			d.ip.lastLeader = time.Now()
-		}
 		silent := time.Since(d.ip.lastLeader)
 		n := len(d.ip.held)
 		d.ip.mu.Unlock()
-		if n > 0 && silent > d.releaseBoundNow() {
+		if n > 0 && silent > d.holdBound() {
 			d.log.Errorf("No contact with the leader for %.1f s: releasing all %d public addresses", silent.Seconds(), n)
 			d.releaseAll(ctx)
 		}

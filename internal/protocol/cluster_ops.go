@@ -19,6 +19,7 @@ const (
 	OpSubscribe     Op = 36 // the caller's connection receives pushed messages (the recovery daemon)
 	OpReloadNodes   Op = 37 // re-read the nodes file
 	OpGetNodeInfo   Op = 38 // NodeSelf: the node's own state, for the leader's checks
+	OpLockHeld      Op = 39 // the local recovery daemon holds the lock and has just pinged its helper
 )
 
 // One-way messages.
@@ -99,6 +100,7 @@ func init() {
 	Ops[OpSubscribe] = OpInfo{"SUBSCRIBE", newOf[Empty](), newOf[Empty]()}
 	Ops[OpReloadNodes] = OpInfo{"RELOAD_NODES", newOf[Empty](), newOf[Empty]()}
 	Ops[OpGetNodeInfo] = OpInfo{"GET_NODEINFO", newOf[Empty](), newOf[NodeSelf]()}
+	Ops[OpLockHeld] = OpInfo{"LOCK_HELD", newOf[Empty](), newOf[Empty]()}
 	Ops[MsgLeader] = OpInfo{"MSG_LEADER", newOf[LeaderMsg](), newOf[Empty]()}
 	Ops[MsgNodeUpdate] = OpInfo{"MSG_NODE_UPDATE", newOf[NodeSelf](), newOf[Empty]()}
 	Ops[MsgPeer] = OpInfo{"MSG_PEER", newOf[PeerEvent](), newOf[Empty]()}

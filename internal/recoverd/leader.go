@@ -160,17 +160,19 @@ func (r *Recoverd) onAll(nodes []uint32, gen, epoch uint32, op protocol.Op, req 
 // network partition for RecoveryBanPeriod once the partition heals.
 func (r *Recoverd) blame(failed map[uint32]error) {
 	for pnn, err := range failed {
-		if unreachable(err) {
+		if notTheirFault(err) {
 			continue
 		}
 		r.culprits.Add(pnn, 1, time.Now(), r.seconds("RecoveryGracePeriod"))
 	}
 }
 
-// unreachable: the control never got an answer from the node.
-func unreachable(err error) bool {
+// notTheirFault: the control never got an answer from the node, or the
+// node refused it because it has seen a newer generation than this leader
+// (the leader must recover first; the node is right).
+func notTheirFault(err error) bool {
 	switch protocol.StatusOf(err) {
-	case protocol.StatusUnreachable, protocol.StatusTimeout:
+	case protocol.StatusUnreachable, protocol.StatusTimeout, protocol.StatusStaleGen:
 		return true
 	}
 	return false

@@ -9,6 +9,7 @@ package recoverd
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/client"
@@ -52,6 +53,9 @@ type Recoverd struct {
 	// runstates: each node's runstate as last fetched.
 	runstates map[uint32]string
 	to        takeoverState
+	// leading mirrors r.ls.HoldsLock() for pingLoop (without a lock,
+	// leadership is what pingLoop confirms to ctdbd).
+	leading atomic.Bool
 }
 
 // callTimeout bounds one control.
@@ -90,6 +94,7 @@ func New(cfg Config) (*Recoverd, error) {
 // Run loops until ctx ends or the connection to ctdbd is lost.
 func (r *Recoverd) Run(ctx context.Context) error {
 	defer r.release()
+	go r.pingLoop(ctx)
 	r.startupRace()
 	for {
 		r.step(ctx)
@@ -105,6 +110,40 @@ func (r *Recoverd) Run(ctx context.Context) error {
 			r.onMessage(f)
 		case <-time.After(r.interval()):
 		}
+	}
+}
+
+// pingLoop keeps the lock helper alive while this node holds the lock and
+// its ctdbd answers, on its own goroutine so that a long recovery step
+// does not starve the helper of pings. After each ping it tells ctdbd, which
+// keeps its public addresses only while these confirmations come.
+func (r *Recoverd) pingLoop(ctx context.Context) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		held := r.leading.Load()
+		if r.locker != nil {
+			held = r.locker.Held()
+		}
+		if !held {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
+		if err == nil && r.locker != nil {
+			if err = r.locker.Ping(); err != nil {
+				r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
+			}
+		}
+		if err == nil {
+			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+		}
+		cancel()
 	}
 }
 
@@ -206,15 +245,11 @@ func (r *Recoverd) step(parent context.Context) {
 		r.log.Warningf("Local ctdbd does not answer: %v", err)
 		return
 	}
-	if r.locker != nil && r.ls.HoldsLock() {
-		if err := r.locker.Ping(); err != nil {
-			r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
-		}
-	}
 	r.refreshTunables()
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
+	r.leading.Store(r.ls.HoldsLock())
 	if act == cluster.ActionNone && r.leaderless() {
 		// Quiet retry: while no leader is known, try the lock every pass
 		// instead of waiting out the leader timeout after a lost race.

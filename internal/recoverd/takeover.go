@@ -190,8 +190,12 @@ type ipOp struct {
 // runIPOps runs the operations in parallel; a node that fails is charged
 // numNodes ban credits (CTDB's takeover-failure rule: two failures ban).
 func (r *Recoverd) runIPOps(op protocol.Op, ops []ipOp, gen, epoch uint32) error {
+	type failure struct {
+		o   ipOp
+		err error
+	}
 	var mu sync.Mutex
-	var errs []string
+	var failed []failure
 	var wg sync.WaitGroup
 	for _, o := range ops {
 		wg.Add(1)
@@ -201,15 +205,22 @@ func (r *Recoverd) runIPOps(op protocol.Op, ops []ipOp, gen, epoch uint32) error
 			defer cancel()
 			if err := r.c.CallFenced(ctx, o.pnn, gen, epoch, op, o.req, nil); err != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Sprintf("%s %s on node %d: %v", op, o.req.Addr, o.pnn, err))
+				failed = append(failed, failure{o, err})
 				mu.Unlock()
-				if !unreachable(err) {
-					r.culprits.Add(o.pnn, len(r.info.Nodes), time.Now(), r.seconds("RecoveryGracePeriod"))
-				}
 			}
 		}(o)
 	}
 	wg.Wait()
+	var errs []string
+	for _, f := range failed {
+		errs = append(errs, fmt.Sprintf("%s %s on node %d: %v", op, f.o.req.Addr, f.o.pnn, f.err))
+		switch {
+		case protocol.IsStatus(f.err, protocol.StatusStaleGen):
+			r.newTerm = true // a node is ahead of us: recover first
+		case !notTheirFault(f.err):
+			r.culprits.Add(f.o.pnn, len(r.info.Nodes), time.Now(), r.seconds("RecoveryGracePeriod"))
+		}
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
