@@ -339,9 +339,14 @@ func TestNodeFailingRecoveriesIsBanned(t *testing.T) {
 	want[2] = "BANNED|INACTIVE"
 	took := waitConverged(t, c, []int{0, 1}, want, 30*time.Second)
 	t.Logf("node 2 banned and the cluster recovered %.2f s after start", took.Seconds())
-	leader := leaderOf(t, c, 0)
-	if !strings.Contains(c.Log(leader), "Banning node 2 for 60 seconds") {
-		t.Errorf("leader %d did not log the ban", leader)
+	// The ban is logged by whichever node led then (node 2 itself, if it
+	// led and banned itself, stepping down).
+	logged := false
+	for i := 0; i < 3; i++ {
+		logged = logged || strings.Contains(c.Log(i), "Banning node 2 for 60 seconds")
+	}
+	if !logged {
+		t.Error("no leader logged the ban of node 2")
 	}
 	// Controls to a node that is down fail with a clear error.
 	c.Kill(2, syscall.SIGKILL)
