@@ -56,3 +56,16 @@ demo: build
 
 clean:
 	rm -rf $(BIN)
+
+# The benchmark suite (tests/bench): every scenario 5 times against ctdb-go
+# and, when installed (make bench-deps), Samba's CTDB; prints one table and
+# writes it as Markdown and JSON under results/. Needs root for the
+# network-namespace and FUSE scenarios.
+.PHONY: bench bench-deps
+bench:
+	$(GO) run ./tests/bench -reps 5 -out results
+
+# Installs Samba's CTDB (the Debian package) for the comparison.
+bench-deps:
+	DEBIAN_FRONTEND=noninteractive apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ctdb

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ctdb-go/ctdb/tests/bench/system"
+)
+
+// clu is a cluster of either system, driven only through the
+// system.Cluster interface and the system's own ctdb tool.
+type clu struct {
+	system.Cluster
+	n    int
+	base string
+	logf func(format string, args ...any)
+}
+
+// newClu sets up a cluster in a fresh directory. The returned stop
+// function stops every node and removes the directory; call it (deferred)
+// even when later steps fail.
+func newClu(e *Env, sys system.System, label string, o system.ClusterOptions) (*clu, func(), error) {
+	base, err := e.TempDir(label)
+	if err != nil {
+		return nil, nil, err
+	}
+	o.Base = base
+	if o.Port == 0 {
+		if o.Port, err = freePort(); err != nil {
+			return nil, nil, err
+		}
+	}
+	c, err := sys.NewCluster(o)
+	if err != nil {
+		os.RemoveAll(base)
+		return nil, nil, fmt.Errorf("set up %d nodes: %w", o.Nodes, err)
+	}
+	cl := &clu{Cluster: c, n: o.Nodes, base: base, logf: e.Logf}
+	stop := func() {
+		if err := c.StopAll(); err != nil {
+			e.Logf("stopping %s: %v", label, err)
+		}
+		os.RemoveAll(base)
+	}
+	return cl, stop, nil
+}
+
+// freePort is a TCP port free on 127.0.0.1 now; every node listens on it
+// on its own address.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// errToolTimeout: the system's tool did not answer in time.
+var errToolTimeout = errors.New("ctdb tool timed out")
+
+// ctdb runs the system's tool as node i, giving up after timeout (the
+// call itself then finishes in the background).
+func (c *clu) ctdb(i int, timeout time.Duration, args ...string) (string, int, error) {
+	type res struct {
+		out, errOut string
+		code        int
+	}
+	ch := make(chan res, 1)
+	go func() {
+		o, e, code := c.Ctdb(i, args...)
+		ch <- res{o, e, code}
+	}()
+	select {
+	case r := <-ch:
+		if r.code != 0 {
+			return r.out, r.code, fmt.Errorf("node %d: ctdb %s: exit %d: %s", i, strings.Join(args, " "), r.code,
+				strings.TrimSpace(r.errOut+" "+r.out))
+		}
+		return r.out, 0, nil
+	case <-time.After(timeout):
+		return "", -1, fmt.Errorf("node %d: ctdb %s: %w after %v", i, strings.Join(args, " "), errToolTimeout, timeout)
+	}
+}
+
+// Status is `ctdb status` as one node sees it (the same layout for both
+// systems: ours copies CTDB's).
+type Status struct {
+	Flags      map[int]string // pnn -> "OK", "DISCONNECTED|INACTIVE"...
+	This       int            // the answering node's pnn, -1 if not shown
+	Generation string
+	RecMode    string // "NORMAL (0)", "RECOVERY (1)"
+	Leader     string // a pnn, or "UNKNOWN"
+}
+
+var statusNode = regexp.MustCompile(`^pnn:(\d+)\s+\S+\s+(\S+)(\s+\(THIS NODE\))?`)
+
+// ParseStatus parses `ctdb status`; ok is false when the output lacks the
+// generation or leader lines.
+func ParseStatus(out string) (Status, bool) {
+	st := Status{Flags: map[int]string{}, This: -1}
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimRight(l, "\r")
+		switch {
+		case statusNode.MatchString(l):
+			m := statusNode.FindStringSubmatch(l)
+			pnn, _ := strconv.Atoi(m[1])
+			st.Flags[pnn] = m[2]
+			if m[3] != "" {
+				st.This = pnn
+			}
+		case strings.HasPrefix(l, "Generation:"):
+			st.Generation = strings.TrimPrefix(l, "Generation:")
+		case strings.HasPrefix(l, "Recovery mode:"):
+			st.RecMode = strings.TrimPrefix(l, "Recovery mode:")
+		case strings.HasPrefix(l, "Leader:"):
+			st.Leader = strings.TrimPrefix(l, "Leader:")
+		case strings.HasPrefix(l, "Recovery master:"): // older CTDB
+			st.Leader = strings.TrimPrefix(l, "Recovery master:")
+		}
+	}
+	return st, st.Generation != "" && st.Leader != ""
+}
+
+// Normal reports recovery mode NORMAL.
+func (s Status) Normal() bool { return strings.HasPrefix(s.RecMode, "NORMAL") }
+
+// LeaderPNN is the leader, or -1 when unknown.
+func (s Status) LeaderPNN() int {
+	n, err := strconv.Atoi(strings.TrimSpace(s.Leader))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// statusTimeout bounds one `ctdb status` in waits and polls.
+const statusTimeout = 10 * time.Second
+
+func (c *clu) status(i int) (Status, error) {
+	out, _, err := c.ctdb(i, statusTimeout, "status")
+	if err != nil {
+		return Status{}, err
+	}
+	st, ok := ParseStatus(out)
+	if !ok {
+		return st, fmt.Errorf("node %d: cannot parse ctdb status:\n%s", i, out)
+	}
+	return st, nil
+}
+
+// startAll starts the given nodes at once and waits for every Start.
+func (c *clu) startAll(nodes []int) error {
+	errs := make([]error, len(nodes))
+	var wg sync.WaitGroup
+	for k, i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = c.Start(i)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// converged says why the running nodes do not yet agree on one leader and
+// one generation in NORMAL mode with the wanted flags ("" if they do).
+// want maps pnn -> a predicate on its flags as every running node sees it.
+func (c *clu) converged(running []int, want map[int]func(string) bool) string {
+	answers := c.statusAll(running)
+	var first *Status
+	for _, i := range running {
+		r := answers[i]
+		if r.err != nil {
+			return r.err.Error()
+		}
+		if why := r.st.problem(want); why != "" {
+			return fmt.Sprintf("node %d: %s", i, why)
+		}
+		if first == nil {
+			first = &r.st
+		} else if r.st.Leader != first.Leader || r.st.Generation != first.Generation {
+			return fmt.Sprintf("nodes disagree: leader %s/%s generation %s/%s", first.Leader, r.st.Leader, first.Generation, r.st.Generation)
+		}
+	}
+	return ""
+}
+
+// problem says why s is not a settled view with the wanted flags.
+func (s Status) problem(want map[int]func(string) bool) string {
+	if !s.Normal() || s.LeaderPNN() < 0 || s.Generation == "INVALID" {
+		return fmt.Sprintf("recovery mode %s, leader %s, generation %s", s.RecMode, s.Leader, s.Generation)
+	}
+	for pnn, ok := range want {
+		if !ok(s.Flags[pnn]) {
+			return fmt.Sprintf("node %d is %q", pnn, s.Flags[pnn])
+		}
+	}
+	return ""
+}
+
+// waitConverged polls converged until it holds or timeout passes, and
+// returns how long it took.
+func (c *clu) waitConverged(running []int, want map[int]func(string) bool, timeout time.Duration) (time.Duration, error) {
+	t0 := time.Now()
+	why := ""
+	for time.Since(t0) < timeout {
+		if why = c.converged(running, want); why == "" {
+			return time.Since(t0), nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("not converged after %v: %s", timeout, why)
+}
+
+// isOK, isDisconnected and hasFlag are flag predicates for converged.
+func isOK(f string) bool           { return f == "OK" }
+func isDisconnected(f string) bool { return hasFlag(f, "DISCONNECTED") }
+func hasFlag(f, flag string) bool {
+	for _, x := range strings.Split(f, "|") {
+		if x == flag {
+			return true
+		}
+	}
+	return false
+}
+
+// allOK wants every node of nodes OK.
+func allOK(nodes []int) map[int]func(string) bool {
+	m := map[int]func(string) bool{}
+	for _, i := range nodes {
+		m[i] = isOK
+	}
+	return m
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+func without(s []int, xs ...int) []int {
+	var out []int
+outer:
+	for _, v := range s {
+		for _, x := range xs {
+			if v == x {
+				continue outer
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// leader asks node i who leads.
+func (c *clu) leader(i int) (int, error) {
+	st, err := c.status(i)
+	if err != nil {
+		return -1, err
+	}
+	if l := st.LeaderPNN(); l >= 0 {
+		return l, nil
+	}
+	return -1, fmt.Errorf("node %d knows no leader (%q)", i, st.Leader)
+}
