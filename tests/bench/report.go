@@ -147,7 +147,7 @@ func (r *Report) Table() string {
 	head = append(head, "Target")
 	rows := [][]string{head}
 	for _, row := range r.Rows {
-		line := []string{row.Scenario, metricLabel(row)}
+		line := []string{row.Scenario, row.Metric}
 		line = append(line, row.Cells...)
 		if len(r.Systems) >= 2 {
 			line = append(line, row.Ratio)
@@ -155,10 +155,6 @@ func (r *Report) Table() string {
 		rows = append(rows, append(line, row.Target))
 	}
 	return renderTable(rows)
-}
-
-func metricLabel(row Row) string {
-	return row.Metric
 }
 
 // renderTable aligns a Markdown table so it also reads well on a terminal.

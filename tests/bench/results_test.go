@@ -148,3 +148,43 @@ func TestRenderTable(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// A system that is not available shows "n/a" and its reason in every row;
+// the ratio and the target use the other two columns.
+func TestReportRows(t *testing.T) {
+	sc := Scenario{Name: "demo", About: "a demo",
+		Metrics: func(*Env) []Metric {
+			return []Metric{{Name: "latency", Unit: "ms", Target: targetNoSlower}, {Name: "size", Unit: "MiB"}}
+		}}
+	rep := &Report{Config: Config{Reps: 2}, env: &Env{Reps: 2}, scenarios: []Scenario{sc},
+		Systems: []SystemInfo{{Name: "ctdb-go", Available: true}, {Name: "CTDB", Available: true}, {Name: "Other", Reason: "not installed"}},
+		Outcomes: []Outcome{
+			{Scenario: "demo", System: "ctdb-go", Samples: map[string][]Sample{"latency": {{Value: 1}, {Value: 3}}, "extra": {{Value: 7}}}},
+			{Scenario: "demo", System: "CTDB", Samples: map[string][]Sample{"latency": {{Value: 4}, {Value: 4}}}, Errors: []string{"boom\nmore"}},
+			{Scenario: "demo", System: "Other", NA: "not installed"},
+		}}
+	rep.buildRows()
+	if len(rep.Rows) != 3 || rep.Rows[2].Metric != "extra" {
+		t.Fatalf("rows %+v: want the declared two and the undeclared extra", rep.Rows)
+	}
+	lat, size := rep.Rows[0], rep.Rows[1]
+	if lat.Cells[0] != "2.00 ms (1.00–3.00)" || lat.Cells[1] != "4.00 ms (4.00–4.00)" || lat.Cells[2] != "n/a: not installed" {
+		t.Errorf("latency cells %q", lat.Cells)
+	}
+	if lat.Ratio != "0.50" || lat.Target != "no slower than CTDB: met" {
+		t.Errorf("latency ratio %q target %q", lat.Ratio, lat.Target)
+	}
+	if size.Cells[1] != "error: boom" || size.Cells[0] != "no data" {
+		t.Errorf("size cells %q", size.Cells)
+	}
+	table := rep.Table()
+	if strings.Count(table, "\n") != 5 || !strings.Contains(table, "| ctdb-go/CTDB |") {
+		t.Errorf("table:\n%s", table)
+	}
+	md := rep.Markdown()
+	for _, want := range []string{"a demo", "CTDB: ERROR: boom more", "Other: not run: not installed"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
