@@ -17,6 +17,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/labelsrv"
 )
 
 var (
@@ -26,7 +27,7 @@ var (
 
 func TestMain(m *testing.M) {
 	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(serveTCP(addr, os.Getenv(labelEnv)))
+		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
 	}
 	// The FUSE tests must mount in a private mount namespace (a mount made
 	// in the host namespace leaks into namespaces created later).
@@ -245,24 +246,3 @@ const (
 	listenEnv = "CTDB_TEST_LISTEN"
 	labelEnv  = "CTDB_TEST_LABEL"
 )
-
-func serveTCP(addr, label string) int {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return 1
-		}
-		go func() {
-			fmt.Fprintln(c, label)
-			buf := make([]byte, 1)
-			c.SetReadDeadline(time.Now().Add(time.Minute))
-			c.Read(buf) // hold the connection until the client closes it (or it is reset)
-			c.Close()
-		}()
-	}
-}

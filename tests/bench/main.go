@@ -12,6 +12,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/labelsrv"
 	"io"
 	"os"
 	"strings"
@@ -21,7 +22,7 @@ import (
 
 func main() {
 	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(serveLabel(addr, os.Getenv(labelEnv)))
+		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
 	}
 	// The hung-fs scenario mounts FUSE: do it in a private mount namespace
 	// so the mount never leaks into the host's or the network namespaces'

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/ctdb-go/ctdb/tests/labelsrv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,7 @@ import (
 // suite binary (the failover scenarios re-execute themselves for it).
 func TestMain(m *testing.M) {
 	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(serveLabel(addr, os.Getenv(labelEnv)))
+		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
 	}
 	os.Exit(m.Run())
 }

@@ -1,0 +1,36 @@
+// Package labelsrv is a tiny TCP server for failover tests and benchmarks:
+// run inside a node's network namespace, it answers every connection with
+// the node's label, so a client can tell which node serves a public
+// address, and holds the connection open until the client closes it (or it
+// is reset).
+package labelsrv
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+// Serve listens on addr and serves label forever; it returns an exit
+// status only when listening or accepting fails.
+func Serve(addr, label string) int {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return 1
+		}
+		go func() {
+			fmt.Fprintln(c, label)
+			buf := make([]byte, 1)
+			c.SetReadDeadline(time.Now().Add(time.Minute))
+			c.Read(buf)
+			c.Close()
+		}()
+	}
+}
