@@ -49,6 +49,18 @@ func ParseSpec(value, helperPath string) ([]string, error) {
 		seconds(DefaultRecheckInterval), seconds(DefaultPingTimeout), seconds(DefaultRecheckTimeout)}, nil
 }
 
+// LockDir is the directory of a plain lock file value ("" for a
+// "!helper" command, whose file, if any, is the helper's business). It is
+// what 01.reclock probes, so callers can ask the probe state whether the
+// lock's filesystem answers before starting a helper.
+func LockDir(value string) string {
+	value = strings.TrimSpace(value)
+	if value == "" || strings.HasPrefix(value, "!") || !filepath.IsAbs(value) {
+		return ""
+	}
+	return filepath.Dir(value)
+}
+
 // seconds formats d as the helper's decimal-seconds argument.
 func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)

@@ -50,3 +50,20 @@ func TestResultString(t *testing.T) {
 		}
 	}
 }
+
+func TestLockDir(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]string{
+		"/cluster/.ctdb/reclock":  "/cluster/.ctdb",
+		" /cluster/reclock\n":     "/cluster",
+		"/reclock":                "/",
+		"!/bin/helper /c/lock 5":  "",
+		"relative/reclock":        "",
+		"":                        "",
+		"/cluster//.ctdb/reclock": "/cluster/.ctdb", // as 01.reclock: ${reclock%/*}, cleaned
+	} {
+		if got := LockDir(value); got != want {
+			t.Errorf("LockDir(%q) = %q, want %q", value, got, want)
+		}
+	}
+}

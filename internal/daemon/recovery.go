@@ -6,6 +6,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/eventd"
+	"github.com/ctdb-go/ctdb/internal/probe"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
@@ -67,6 +68,15 @@ func (d *Daemon) confirmLockHeld() error {
 	argv, err := clusterlock.ParseSpec(d.cfg.Cluster.ClusterLock, d.lockHelper())
 	if err != nil {
 		return protocol.Errorf(protocol.StatusError, "cluster lock: %v", err)
+	}
+	// A helper started while the lock's filesystem hangs would only stay
+	// behind, stuck; this node's own probe of the lock directory (01.reclock)
+	// already tells.
+	if dir := clusterlock.LockDir(d.cfg.Cluster.ClusterLock); dir != "" {
+		if w, _ := probe.Stuck(probe.StateDirIn(d.cfg.Paths.VarDir), probe.OpStat, dir, time.Now()); w != nil {
+			return protocol.Errorf(protocol.StatusError, "cannot confirm that the cluster lock is held, staying in recovery: "+
+				"%s does not answer (probe pid %d stuck since %s)", dir, w.Pid, w.Started.Format(time.RFC3339))
+		}
 	}
 	held, err := clusterlock.CheckHeldElsewhere(argv, lockCheckTimeout, d.log)
 	if err != nil {

@@ -26,10 +26,14 @@ type Config struct {
 // DefaultStateDir is $CTDB_VARDIR/probe, else /var/lib/ctdb/probe.
 func DefaultStateDir(getenv func(string) string) string {
 	if v := getenv("CTDB_VARDIR"); v != "" {
-		return filepath.Join(v, "probe")
+		return StateDirIn(v)
 	}
-	return "/var/lib/ctdb/probe"
+	return StateDirIn("/var/lib/ctdb")
 }
+
+// StateDirIn is the probe state directory under a node's state directory
+// (CTDB_VARDIR), where the eventscripts' probes keep theirs.
+func StateDirIn(varDir string) string { return filepath.Join(varDir, "probe") }
 
 // Validate checks the configuration and fills in defaults.
 func (c *Config) Validate() error {

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -172,4 +173,22 @@ func (p *Prober) Status(op Op, path string) (Status, error) {
 		return err
 	})
 	return st, err
+}
+
+// Stuck returns the worker probing (op, path) under stateDir when it is
+// past its first caller's deadline without an answer, i.e. the filesystem
+// does not answer there; else nil. It starts nothing and never touches
+// path, so other processes can ask it before doing something that would
+// block on the same filesystem (the recovery daemon before a lock attempt).
+// A missing state directory means no probe ever ran: nil.
+func Stuck(stateDir string, op Op, path string, now time.Time) (*Outstanding, error) {
+	if _, err := os.Stat(stateDir); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	p := &Prober{cfg: Config{StateDir: stateDir}}
+	st, err := p.Status(op, path)
+	if err != nil || st.Outstanding == nil || now.Before(st.Outstanding.Deadline) {
+		return nil, err
+	}
+	return st.Outstanding, nil
 }

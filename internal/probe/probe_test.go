@@ -308,3 +308,39 @@ func TestPidReuseByOtherWorker(t *testing.T) {
 		t.Fatalf("workers started = %d, want 2", n)
 	}
 }
+
+// Stuck reports a worker only once its first caller gave up on it, and
+// no longer once it answered; it starts nothing.
+func TestStuckReportsOnlyAWorkerPastItsDeadline(t *testing.T) {
+	h := newHarness(t)
+	path := t.TempDir()
+	if w, err := Stuck(filepath.Join(h.stateDir, "missing"), OpStat, path, time.Now()); w != nil || err != nil {
+		t.Fatalf("Stuck without a state directory = %v, %v; want nil, nil", w, err)
+	}
+	if w, err := Stuck(h.stateDir, OpStat, path, time.Now()); w != nil || err != nil {
+		t.Fatalf("Stuck before any probe = %v, %v; want nil, nil", w, err)
+	}
+	_, err := h.prober(150*time.Millisecond).Probe(OpStat, path)
+	var te *TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("probe: err = %v, want TimeoutError", err)
+	}
+	w, err := Stuck(h.stateDir, OpStat, path, time.Now())
+	if err != nil || w == nil || w.Pid != te.Pid {
+		t.Fatalf("Stuck after the timeout = %+v, %v; want worker pid %d", w, err, te.Pid)
+	}
+	if w, _ := Stuck(h.stateDir, OpStat, path, w.Started); w != nil {
+		t.Fatalf("Stuck before the deadline = %+v, want nil", w)
+	}
+	if w, _ := Stuck(h.stateDir, OpStatfs, path, time.Now()); w != nil {
+		t.Fatalf("Stuck for another op = %+v, want nil", w)
+	}
+	if n := h.starts.Load(); n != 1 {
+		t.Fatalf("workers started = %d, want 1 (Stuck must start none)", n)
+	}
+	h.thaw()
+	eventually(t, "the answered worker no longer stuck", func() bool {
+		w, err := Stuck(h.stateDir, OpStat, path, time.Now())
+		return w == nil && err == nil
+	})
+}

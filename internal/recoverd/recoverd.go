@@ -15,6 +15,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/client"
 	"github.com/ctdb-go/ctdb/internal/cluster"
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/internal/probe"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/sirupsen/logrus"
 )
@@ -29,6 +30,13 @@ type Config struct {
 	// FailoverDisabled is ctdb.conf's [failover] disabled: no addresses
 	// are assigned.
 	FailoverDisabled bool
+	// LockDir is the plain lock file's directory ("" for a "!helper"
+	// lock), and ProbeStateDir the state directory of this node's
+	// ctdb_probe runs (01.reclock probes LockDir there). While that probe
+	// is stuck, no lock helper is started: it would only block on the
+	// same hung filesystem and stay behind as one more stuck process.
+	LockDir       string
+	ProbeStateDir string
 }
 
 // Recoverd is one recovery daemon.
@@ -56,6 +64,10 @@ type Recoverd struct {
 	// leading mirrors r.ls.HoldsLock() for pingLoop (without a lock,
 	// leadership is what pingLoop confirms to ctdbd).
 	leading atomic.Bool
+	// fsStuckPid is the stuck probe worker last logged by lockFSStuck
+	// (0: none), so the log says when the hang starts and ends, not on
+	// every pass.
+	fsStuckPid int
 }
 
 // callTimeout bounds one control.
@@ -319,6 +331,10 @@ func (r *Recoverd) race() {
 		r.electWithoutLock(now)
 		return
 	}
+	if !r.locker.Held() && r.lockFSStuck(now) {
+		r.ls.OnLockFailed(now)
+		return
+	}
 	res, err := r.locker.TryLock(r.interval())
 	switch {
 	case res == clusterlock.ResultLocked:
@@ -333,6 +349,29 @@ func (r *Recoverd) race() {
 		r.log.Infof("Cluster lock not taken: %s", res)
 		r.ls.OnLockFailed(time.Now())
 	}
+}
+
+// lockFSStuck says whether this node's probe of the lock directory is
+// stuck (see Config.LockDir), logging when that starts and ends.
+func (r *Recoverd) lockFSStuck(now time.Time) bool {
+	if r.cfg.LockDir == "" || r.cfg.ProbeStateDir == "" {
+		return false
+	}
+	w, err := probe.Stuck(r.cfg.ProbeStateDir, probe.OpStat, r.cfg.LockDir, now)
+	if err != nil {
+		r.log.Warningf("Cannot read the probe state of %s: %v", r.cfg.LockDir, err)
+		return false
+	}
+	switch {
+	case w != nil && w.Pid != r.fsStuckPid:
+		r.log.Warningf("Cluster lock not tried: %s does not answer (probe pid %d stuck since %s)",
+			r.cfg.LockDir, w.Pid, w.Started.Format(time.RFC3339))
+		r.fsStuckPid = w.Pid
+	case w == nil && r.fsStuckPid != 0:
+		r.log.Infof("%s answers again: cluster lock attempts resume", r.cfg.LockDir)
+		r.fsStuckPid = 0
+	}
+	return w != nil
 }
 
 func (r *Recoverd) electWithoutLock(now time.Time) {

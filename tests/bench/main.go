@@ -2,7 +2,7 @@
 // ctdb-go and Samba's CTDB (when installed), repeats it, and prints one
 // table of medians and spreads, also written as Markdown and JSON.
 //
-//	go run ./tests/bench [-reps 5] [-smoke] [-only scenario,...] [-out results] [-systems ctdb-go,ctdb] [-bin DIR]
+//	go run ./tests/bench [-reps 5] [-smoke] [-only scenario,...] [-out results] [-systems ctdb-go,ctdb] [-bin DIR] [-resume FILE.json]
 //
 // It must run as root for the network-namespace and FUSE scenarios (they
 // report n/a otherwise). All traffic stays on loopback or inside the
@@ -89,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	out := fs.String("out", "results", "directory for the Markdown and JSON results (\"\" for none)")
 	systems := fs.String("systems", "ctdb-go,ctdb", "comma-separated systems to measure")
 	bin := fs.String("bin", "", "ctdb-go binaries to use (default: build them into a temp dir)")
+	resume := fs.String("resume", "", "an earlier run's JSON result: keep its error-free outcomes of the same versions and repetitions, run the rest")
 	if err := fs.Parse(args[1:]); err != nil {
 		return Config{}, err
 	}
@@ -100,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		fmt.Fprintf(stderr, "bench: -reps must be at least 1, not %d\n", *reps)
 		return Config{}, fmt.Errorf("usage")
 	}
-	cfg := Config{Reps: *reps, Smoke: *smoke, Out: *out, BinDir: *bin, Args: args[1:],
+	cfg := Config{Reps: *reps, Smoke: *smoke, Out: *out, BinDir: *bin, Args: args[1:], Resume: *resume,
 		Only: splitList(*only), Systems: splitList(*systems)}
 	if cfg.Smoke {
 		cfg.Reps = 1

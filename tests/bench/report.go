@@ -19,7 +19,9 @@ type Report struct {
 	Systems  []SystemInfo `json:"systems"`
 	Outcomes []Outcome    `json:"outcomes"`
 	Spread   string       `json:"spread"`
-	Rows     []Row        `json:"rows"`
+	// Partial says how far a run that is still going (or died) got.
+	Partial string `json:"partial,omitempty"`
+	Rows    []Row  `json:"rows"`
 
 	env       *Env
 	scenarios []Scenario
@@ -189,6 +191,9 @@ func renderTable(rows [][]string) string {
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# ctdb-go benchmark, %s\n\n", r.Started.Format("2006-01-02 15:04:05 MST"))
+	if r.Partial != "" {
+		fmt.Fprintf(&b, "**Partial results: %s.**\n\n", r.Partial)
+	}
 	fmt.Fprintf(&b, "- Command: `%s`\n", strings.Join(append([]string{"go run ./tests/bench"}, r.Config.Args...), " "))
 	fmt.Fprintf(&b, "- Machine: %s\n", r.Machine)
 	fmt.Fprintf(&b, "- CPU time source: %s\n", r.Machine.CPUSource)

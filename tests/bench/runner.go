@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -76,6 +77,10 @@ type Config struct {
 	Systems []string
 	BinDir  string
 	Args    []string
+	// Resume is an earlier run's JSON result: its outcomes without errors
+	// are kept (when the system's version and the repetitions match) and
+	// those scenarios are not run again.
+	Resume string `json:",omitempty"`
 }
 
 // Run runs the selected scenarios against the selected systems.
@@ -98,6 +103,13 @@ func Run(cfg Config, systems []system.System, scenarios []Scenario, log io.Write
 	sweepStale(logf)
 	env := &Env{Reps: cfg.Reps, Smoke: cfg.Smoke, Logf: logf, tmp: tmp}
 	rep := &Report{Started: time.Now(), Config: cfg, Machine: machineInfo(), env: env, scenarios: scenarios}
+	var prev *Report
+	if cfg.Resume != "" {
+		if prev, err = loadReport(cfg.Resume); err != nil {
+			return nil, err
+		}
+		rep.Started = prev.Started
+	}
 	avail := map[string]bool{}
 	for _, s := range systems {
 		ok, why := s.Available()
@@ -111,15 +123,66 @@ func Run(cfg Config, systems []system.System, scenarios []Scenario, log io.Write
 	}
 	for _, sc := range scenarios {
 		for i, s := range systems {
-			if !avail[s.Name()] {
+			switch o := prev.reusable(sc.Name, rep.Systems[i], cfg.Reps); {
+			case !avail[s.Name()]:
 				rep.Outcomes = append(rep.Outcomes, Outcome{Scenario: sc.Name, System: s.Name(), NA: rep.Systems[i].Reason})
-				continue
+			case o != nil:
+				logf("=== %s on %s: kept from %s", sc.Name, s.Name(), cfg.Resume)
+				rep.Outcomes = append(rep.Outcomes, *o)
+			default:
+				rep.Outcomes = append(rep.Outcomes, runOne(env, sc, s, logf))
 			}
-			rep.Outcomes = append(rep.Outcomes, runOne(env, sc, s, logf))
+			rep.saveProgress(len(scenarios) * len(systems))
 		}
 	}
 	rep.Finished = time.Now()
+	rep.Partial = ""
 	return rep, nil
+}
+
+// saveProgress writes what is done so far (marked partial), so that a run
+// that dies or is stopped keeps its figures and can be resumed.
+func (r *Report) saveProgress(total int) {
+	if r.Config.Out == "" || len(r.Outcomes) == total {
+		return
+	}
+	r.Finished = time.Now()
+	r.Partial = fmt.Sprintf("%d of %d scenario runs done", len(r.Outcomes), total)
+	r.buildRows()
+	if _, err := r.Write(r.Config.Out); err != nil {
+		r.env.Logf("writing partial results: %v", err)
+	}
+}
+
+// loadReport reads a result written by Write.
+func loadReport(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("resume: %s: %w", path, err)
+	}
+	return &r, nil
+}
+
+// reusable is r's outcome of scenario on sys when it can stand in a run
+// with reps repetitions: same system version, same repetitions, no errors.
+func (r *Report) reusable(scenario string, sys SystemInfo, reps int) *Outcome {
+	if r == nil || r.Config.Reps != reps || r.Config.Smoke {
+		return nil
+	}
+	for _, s := range r.Systems {
+		if s.Name == sys.Name && (!s.Available || s.Version != sys.Version) {
+			return nil
+		}
+	}
+	o := r.outcome(scenario, sys.Name)
+	if o == nil || o.NA != "" || len(o.Errors) > 0 {
+		return nil
+	}
+	return o
 }
 
 // runOne runs a scenario, turning a panic into an error so one broken

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,14 +17,16 @@ import (
 const (
 	hungInterval = 2                // MonitorInterval, s
 	hungCount    = 10               // monitor intervals before counting processes
-	hungLimit    = 60 * time.Second // how long the events are waited for
+	hungHalf     = hungCount / 2    // ... and the earlier count, to show growth
+	hungLimit    = 30 * time.Second // how long the events are waited for
 	hungPoll     = 200 * time.Millisecond
 )
 
 const (
 	mUnhealthy = "node UNHEALTHY after the freeze"
 	mStepDown  = "leader gives up after the freeze"
-	mLeftover  = "probe/helper processes after 10 intervals"
+	mLeftover5 = "processes stuck on the mount after 5 intervals"
+	mLeftover  = "processes stuck on the mount after 10 intervals"
 )
 
 func hungFS() Scenario {
@@ -32,18 +35,20 @@ func hungFS() Scenario {
 		About: fmt.Sprintf("3 nodes on loopback; the recovery lock file on a freezable FUSE mount (tests/hangfs, mounted in the suite's private mount namespace), "+
 			"the system's recovery-lock monitor script enabled, MonitorInterval=%d. The mount is frozen (every request hangs, uninterruptibly); "+
 			"measured: time until a node reports itself UNHEALTHY, time until the leader no longer reports itself as leader, and the number of "+
-			"processes whose command line names the mount (stat, ctdb_probe, lock helpers) alive %d monitor intervals after the freeze. Then thaw and wait for a settled cluster.",
-			hungInterval, hungCount),
+			"processes stuck on the mount %d and %d monitor intervals after the freeze: those whose command line names the mount (stat, ctdb_probe, lock helpers), "+
+			"and any other process with a thread in a FUSE request wait or in D state (such as an exiting re-check child, whose command line is gone). "+
+			"Then thaw and wait for a settled cluster.",
+			hungInterval, hungHalf, hungCount),
 		Metrics: func(*Env) []Metric {
 			return []Metric{{Name: mUnhealthy, Unit: "s"}, {Name: mStepDown, Unit: "s"},
-				{Name: mLeftover, Unit: "procs", Target: targetZero}}
+				{Name: mLeftover5, Unit: "procs"}, {Name: mLeftover, Unit: "procs", Target: targetZero}}
 		},
 		Notes: func(*Env) []string {
 			return []string{
 				"Both systems use the plain lock file as `cluster lock`, so each runs its default lock helper: ours re-checks every 5 s with a 5 s deadline " +
 					"(`ctdb_mutex_fcntl_helper FILE 5 5 5`); CTDB 4.17's helper re-checks every 5 s with no ping timeout, so a re-check stuck in the filesystem " +
 					"goes unnoticed. A `!helper FILE 1` spec would re-check faster, but ours' 01.reclock does not probe a `!` lock, so the plain file keeps both measures comparable.",
-				"CTDB 4.17's 01.reclock no longer monitors the lock, so it never marks the node UNHEALTHY (\"never\" below means: not within the 60 s bound).",
+				"CTDB 4.17's 01.reclock no longer monitors the lock, so it never marks the node UNHEALTHY (\"never\" below means: not within the 30 s bound).",
 			}
 		},
 		Run: runHungFS,
@@ -111,10 +116,14 @@ func hungOnce(e *Env, c *clu, fs *hangfs.FS, mnt string, r *Rec) error {
 	fs.Freeze()
 	t0 := time.Now()
 	e.Logf("frozen; leader is node %d", leader)
-	counted := make(chan []int, 1)
+	counted := make(chan [2][]int, 1)
 	go func() {
+		var c [2][]int
+		time.Sleep(time.Until(t0.Add(hungHalf * hungInterval * time.Second)))
+		c[0] = stuckProcs(mnt)
 		time.Sleep(time.Until(t0.Add(hungCount * hungInterval * time.Second)))
-		counted <- namingProcs(mnt)
+		c[1] = stuckProcs(mnt)
+		counted <- c
 	}()
 	var unhealthy, stepDown time.Duration
 	for time.Since(t0) < hungLimit && (unhealthy == 0 || stepDown == 0) {
@@ -140,9 +149,10 @@ func hungOnce(e *Env, c *clu, fs *hangfs.FS, mnt string, r *Rec) error {
 	record(mUnhealthy, unhealthy)
 	record(mStepDown, stepDown)
 	left := <-counted
-	r.Add(mLeftover, float64(len(left)))
-	if len(left) > 0 {
-		r.Note("alive after %d intervals: %s", hungCount, summarizeProcs(left))
+	r.Add(mLeftover5, float64(len(left[0])))
+	r.Add(mLeftover, float64(len(left[1])))
+	if len(left[1]) > 0 {
+		r.Note("stuck after %d intervals: %s", hungCount, summarizeProcs(left[1]))
 	}
 	return nil
 }
@@ -185,6 +195,19 @@ func namingProcs(path string) []int {
 			continue
 		}
 		if strings.Contains(strings.Join(procfs.Cmdline(pid), " "), path) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// stuckProcs lists the processes stuck on the mount at path: those that
+// name it, and every other one blocked in a filesystem wait (the suite
+// mounts nothing else that could hang, and excludes itself).
+func stuckProcs(path string) []int {
+	out := namingProcs(path)
+	for _, pid := range procfs.PIDs() {
+		if pid != os.Getpid() && !slices.Contains(out, pid) && procfs.BlockedInFS(pid) {
 			out = append(out, pid)
 		}
 	}

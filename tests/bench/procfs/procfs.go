@@ -274,3 +274,32 @@ func Describe(pids []int) string {
 	}
 	return b.String()
 }
+
+// BlockedInFS reports whether any thread of pid waits on a filesystem
+// request: in a FUSE request wait (wchan request_wait_answer, where a
+// caller of a hung FUSE server sleeps) or in uninterruptible sleep (D, as
+// callers queued behind such a request in the VFS do). It reads every
+// thread, because a Go process's main thread waits on a futex while
+// another thread is the one stuck in the kernel. Kernel threads are never
+// reported.
+func BlockedInFS(pid int) bool {
+	if st, err := ReadStat(pid); err != nil || pid == 2 || st.PPID == 2 {
+		return false
+	}
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		dir := fmt.Sprintf("/proc/%d/task/%s/", pid, e.Name())
+		if w, err := os.ReadFile(dir + "wchan"); err == nil && strings.TrimSpace(string(w)) == "request_wait_answer" {
+			return true
+		}
+		if b, err := os.ReadFile(dir + "stat"); err == nil {
+			if st, err := ParseStat(pid, string(b)); err == nil && st.State == 'D' {
+				return true
+			}
+		}
+	}
+	return false
+}
