@@ -33,6 +33,15 @@ type ipGuard struct {
 	mu  sync.Mutex
 	w   io.WriteCloser
 	cmd *exec.Cmd
+	// every is how often it needs a ping: a fifth of its timeout, at most
+	// once a second (each ping wakes the guard; fewer save idle CPU).
+	every    time.Duration
+	lastPing time.Time
+}
+
+// guardPingEvery is the ping period for a guard with the given timeout.
+func guardPingEvery(timeout time.Duration) time.Duration {
+	return min(time.Second, timeout/5)
 }
 
 // startGuard starts the guard; timeout is how long it waits for a ping;
@@ -54,7 +63,7 @@ func startGuard(timeout time.Duration, logLocation, level string) (*ipGuard, err
 		return nil, err
 	}
 	go cmd.Wait()
-	return &ipGuard{w: w, cmd: cmd}, nil
+	return &ipGuard{w: w, cmd: cmd, every: guardPingEvery(timeout)}, nil
 }
 
 func (g *ipGuard) send(format string, args ...any) {
@@ -68,7 +77,22 @@ func (g *ipGuard) send(format string, args ...any) {
 
 func (g *ipGuard) add(iface, prefix string) { g.send("add %s %s", iface, prefix) }
 func (g *ipGuard) del(iface, prefix string) { g.send("del %s %s", iface, prefix) }
-func (g *ipGuard) ping()                    { g.send("ping") }
+
+// ping pings the guard if its period has passed since the last ping.
+func (g *ipGuard) ping() {
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	due := time.Since(g.lastPing) >= g.every
+	if due {
+		g.lastPing = time.Now()
+	}
+	g.mu.Unlock()
+	if due {
+		g.send("ping")
+	}
+}
 
 // close ends the guard without removing anything (clean shutdown: ctdbd
 // released its addresses itself).
