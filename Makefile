@@ -68,4 +68,4 @@ bench:
 # Installs Samba's CTDB (the Debian package) for the comparison.
 bench-deps:
 	DEBIAN_FRONTEND=noninteractive apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ctdb
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ctdb ethtool

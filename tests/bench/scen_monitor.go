@@ -67,7 +67,7 @@ func runMonitorCost(e *Env, sys system.System, r *Rec) error {
 	}
 	k := monitorCycles(e)
 	for rep := 0; rep < e.Reps; rep++ {
-		prev, _, err := c.ctdb(0, statusTimeout, "event", "status", "legacy", "monitor")
+		prev, err := c.monitorStatus()
 		if err != nil {
 			return err
 		}
@@ -114,6 +114,17 @@ func procNames(pids []int) string {
 	return strings.Join(names, " + ")
 }
 
+// monitorStatus is `ctdb event status legacy monitor` on node 0; "" while
+// the monitor event has never run (exit 22, in both systems' tools: a node
+// can be OK before its first monitor run has ended).
+func (c *clu) monitorStatus() (string, error) {
+	out, code, err := c.ctdb(0, statusTimeout, "event", "status", "legacy", "monitor")
+	if code == 22 {
+		return "", nil
+	}
+	return out, err
+}
+
 // nextMonitorEnd polls the monitor event's status until it differs from
 // prev, and returns the new text.
 func (c *clu) nextMonitorEnd(prev string, limit time.Duration) (string, error) {
@@ -131,7 +142,7 @@ func (c *clu) nextMonitorEnd(prev string, limit time.Duration) (string, error) {
 // monitorPeriod measures the time from one monitor run's end to the
 // next: a first estimate from one cycle, refined over four.
 func (c *clu) monitorPeriod() (time.Duration, error) {
-	prev, _, err := c.ctdb(0, statusTimeout, "event", "status", "legacy", "monitor")
+	prev, err := c.monitorStatus()
 	if err != nil {
 		return 0, err
 	}
@@ -148,7 +159,7 @@ func (c *clu) monitorPeriod() (time.Duration, error) {
 	if p1 > 4*monitorPoll {
 		time.Sleep(4*p1 - 3*p1/10)
 		// The text of the run before the one awaited.
-		if prev, _, err = c.ctdb(0, statusTimeout, "event", "status", "legacy", "monitor"); err != nil {
+		if prev, err = c.monitorStatus(); err != nil {
 			return 0, err
 		}
 	}

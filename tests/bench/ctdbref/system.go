@@ -86,6 +86,12 @@ func available() error {
 			return fmt.Errorf("needs %s (util-linux): %w", tool, err)
 		}
 	}
+	// CTDB's 10.interface reads link state with ethtool; without it every
+	// node with public addresses stays UNHEALTHY ("No link on the public
+	// network interface").
+	if _, err := exec.LookPath("ethtool"); err != nil {
+		return fmt.Errorf("needs ethtool for CTDB's 10.interface (make bench-deps installs it): %w", err)
+	}
 	return nil
 }
 
