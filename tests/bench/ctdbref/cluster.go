@@ -175,7 +175,11 @@ func (c *Cluster) StopAll() error {
 	return errors.Join(errs...)
 }
 
-// Kill sends sig to node i's ctdbd.
+// Kill sends sig to node i's ctdbd. For SIGSTOP it returns once the
+// process shows as stopped: the signal is delivered asynchronously, and a
+// Stop that followed at once would otherwise take the process for a
+// running one and wait for `ctdb shutdown`, which a stopped ctdbd never
+// answers.
 func (c *Cluster) Kill(i int, sig syscall.Signal) error {
 	if err := c.check(i); err != nil {
 		return err
@@ -184,8 +188,17 @@ func (c *Cluster) Kill(i int, sig syscall.Signal) error {
 	if pid == 0 {
 		return fmt.Errorf("node %d: ctdbd is not running", i)
 	}
-	return syscall.Kill(pid, sig)
+	if err := syscall.Kill(pid, sig); err != nil || sig != syscall.SIGSTOP {
+		return err
+	}
+	if !waitUntil(stopWait, func() bool { return stopped(pid) }) {
+		return fmt.Errorf("node %d: ctdbd %d not stopped %v after SIGSTOP", i, pid, stopWait)
+	}
+	return nil
 }
+
+// stopWait bounds how long Kill waits for SIGSTOP to take effect.
+const stopWait = 5 * time.Second
 
 // stopped says whether pid is stopped by a signal (state T).
 func stopped(pid int) bool {
