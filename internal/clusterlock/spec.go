@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctdb-go/ctdb/internal/probe"
 )
 
 // HelperName is the file name of the fcntl helper binary.
@@ -59,6 +61,19 @@ func LockDir(value string) string {
 		return ""
 	}
 	return filepath.Dir(value)
+}
+
+// LockDirStuck returns this node's probe worker for the lock directory dir
+// (see LockDir) when it is stuck: 01.reclock stats dir through ctdb_probe
+// with the state directory under varDir (CTDB_VARDIR), and a worker past its
+// deadline means the lock's filesystem does not answer, so a lock helper
+// started now would only block there too. nil when dir is "" or the probe
+// is not stuck. It starts nothing and never touches dir.
+func LockDirStuck(dir, varDir string, now time.Time) (*probe.Outstanding, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	return probe.Stuck(probe.StateDirIn(varDir), probe.OpStat, dir, now)
 }
 
 // seconds formats d as the helper's decimal-seconds argument.

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseSpec(t *testing.T) {
@@ -64,6 +65,16 @@ func TestLockDir(t *testing.T) {
 	} {
 		if got := LockDir(value); got != want {
 			t.Errorf("LockDir(%q) = %q, want %q", value, got, want)
+		}
+	}
+}
+
+// No lock directory ("!helper" lock) or no probe ever run: nothing stuck.
+func TestLockDirStuckWithoutProbe(t *testing.T) {
+	t.Parallel()
+	for _, dir := range []string{"", "/cluster/.ctdb"} {
+		if w, err := LockDirStuck(dir, t.TempDir(), time.Now()); w != nil || err != nil {
+			t.Errorf("LockDirStuck(%q) = %v, %v; want nil, nil", dir, w, err)
 		}
 	}
 }

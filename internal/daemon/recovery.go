@@ -6,7 +6,6 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/eventd"
-	"github.com/ctdb-go/ctdb/internal/probe"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
@@ -73,7 +72,7 @@ func (d *Daemon) confirmLockHeld() error {
 	// behind, stuck; this node's own probe of the lock directory (01.reclock)
 	// already tells.
 	if dir := clusterlock.LockDir(d.cfg.Cluster.ClusterLock); dir != "" {
-		if w, _ := probe.Stuck(probe.StateDirIn(d.cfg.Paths.VarDir), probe.OpStat, dir, time.Now()); w != nil {
+		if w, _ := clusterlock.LockDirStuck(dir, d.cfg.Paths.VarDir, time.Now()); w != nil {
 			return protocol.Errorf(protocol.StatusError, "cannot confirm that the cluster lock is held, staying in recovery: "+
 				"%s does not answer (probe pid %d stuck since %s)", dir, w.Pid, w.Started.Format(time.RFC3339))
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/config"
 	"github.com/ctdb-go/ctdb/internal/logging"
-	"github.com/ctdb-go/ctdb/internal/probe"
 )
 
 // Main is ctdb-recoverd's entry point. ctdbd starts it with its own
@@ -44,19 +43,17 @@ func Main() int {
 	}
 	defer c.Close()
 	var argv []string
-	var lockDir string
 	if cfg.Cluster.ClusterLock != "" {
 		helper := filepath.Join(os.Getenv("CTDB_HELPER_BINDIR"), clusterlock.HelperName)
 		if argv, err = clusterlock.ParseSpec(cfg.Cluster.ClusterLock, helper); err != nil {
 			log.Errorf("cluster lock: %v", err)
 			return 1
 		}
-		lockDir = clusterlock.LockDir(cfg.Cluster.ClusterLock)
 	}
 	r, err := New(Config{Client: c, Log: log, LockArgv: argv,
 		LeaderTimeout: time.Duration(cfg.Cluster.LeaderTimeout) * time.Second,
 		Capable:       cfg.Cluster.LeaderCapability, FailoverDisabled: cfg.Failover.Disabled,
-		LockDir: lockDir, ProbeStateDir: probe.StateDirIn(cfg.Paths.VarDir)})
+		LockDir: clusterlock.LockDir(cfg.Cluster.ClusterLock), VarDir: cfg.Paths.VarDir})
 	if err != nil {
 		log.Errorf("cannot start: %v", err)
 		return 1

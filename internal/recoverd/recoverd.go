@@ -15,7 +15,6 @@ import (
 	"github.com/ctdb-go/ctdb/internal/client"
 	"github.com/ctdb-go/ctdb/internal/cluster"
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
-	"github.com/ctdb-go/ctdb/internal/probe"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/sirupsen/logrus"
 )
@@ -31,12 +30,12 @@ type Config struct {
 	// are assigned.
 	FailoverDisabled bool
 	// LockDir is the plain lock file's directory ("" for a "!helper"
-	// lock), and ProbeStateDir the state directory of this node's
-	// ctdb_probe runs (01.reclock probes LockDir there). While that probe
-	// is stuck, no lock helper is started: it would only block on the
-	// same hung filesystem and stay behind as one more stuck process.
-	LockDir       string
-	ProbeStateDir string
+	// lock), and VarDir this node's state directory. While this node's
+	// probe of LockDir is stuck (clusterlock.LockDirStuck), no lock helper
+	// is started: it would only block on the same hung filesystem and stay
+	// behind as one more stuck process.
+	LockDir string
+	VarDir  string
 }
 
 // Recoverd is one recovery daemon.
@@ -354,10 +353,7 @@ func (r *Recoverd) race() {
 // lockFSStuck says whether this node's probe of the lock directory is
 // stuck (see Config.LockDir), logging when that starts and ends.
 func (r *Recoverd) lockFSStuck(now time.Time) bool {
-	if r.cfg.LockDir == "" || r.cfg.ProbeStateDir == "" {
-		return false
-	}
-	w, err := probe.Stuck(r.cfg.ProbeStateDir, probe.OpStat, r.cfg.LockDir, now)
+	w, err := clusterlock.LockDirStuck(r.cfg.LockDir, r.cfg.VarDir, now)
 	if err != nil {
 		r.log.Warningf("Cannot read the probe state of %s: %v", r.cfg.LockDir, err)
 		return false
