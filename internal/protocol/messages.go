@@ -8,6 +8,16 @@ import (
 )
 
 // Op names an operation: a control (request/reply) or a one-way message.
+//
+// Number ranges, so that work on separate features never collides:
+//
+//	1-99     node, event and cluster controls (cluster_ops.go, ip_ops.go)
+//	100-199  node transport (transport_ops.go)
+//	200-229  scripts' commands: tickles, interfaces, processes, roles
+//	230-249  cluster lock and quorum
+//	250-269  statistics, metrics, diagnostics
+//	270-299  configuration and event-script layout
+//	300-399  databases
 type Op uint32
 
 // Controls served by ctdbd on its unix socket (and, for a control addressed
