@@ -61,6 +61,9 @@ var commands = []*command{
 	{name: "getreclock", help: "get recovery lock file", run: runGetreclock},
 	{name: "nodestatus", args: "[all|<pnn-list>]", help: "show and return node status", max: 1, check: checkNodeListArg, run: runNodestatus},
 	{name: "reloadips", args: "[all|<pnn-list>]", help: "reload the public addresses file", max: 1, check: checkNodeListArg, local: true, run: runReloadips},
+	{name: "statistics", help: "show ctdb statistics", run: runStatistics},
+	{name: "statisticsreset", help: "reset ctdb statistics", run: runStatisticsReset},
+	{name: "stats", args: "[<count>]", help: "show rolling statistics", max: 1, run: runStats},
 	// help is answered by Runner.Run before anything else; listed for usage.
 	{name: "help", help: "show this help", max: -1},
 }

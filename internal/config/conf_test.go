@@ -180,6 +180,9 @@ func TestParseConf_Bad(t *testing.T) {
 		{"empty log file", "[logging]\nlocation = file:\n", 2, `path "" must be absolute`},
 		{"relative run dir", "[paths]\nrun directory = run\n", 2, `[paths] run directory: path "run" must be absolute`},
 		{"relative socket", "[paths]\nsocket = ./s\n", 2, "[paths] socket"},
+		{"metrics no port", "[metrics]\nlisten = 127.0.0.1\n", 2, `[metrics] listen: invalid listen address "127.0.0.1": want ADDR:PORT`},
+		{"metrics no address", "[metrics]\nlisten = :9477\n", 2, `[metrics] listen: invalid listen address ":9477"`},
+		{"metrics port zero", "[metrics]\nlisten = 127.0.0.1:0\n", 2, "port must be 1-65535"},
 		{"both lock names", "[cluster]\ncluster lock = /a\nrecovery lock = /b\n", 3,
 			`both "cluster lock" (line 2) and its deprecated name "recovery lock" (line 3)`},
 	}
@@ -204,5 +207,23 @@ func TestParseConf_Unreadable(t *testing.T) {
 	_, err := ParseConf(path, fakeEnv(nil))
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("err = %v, want an error naming %s", err, path)
+	}
+}
+
+func TestParseConf_Metrics(t *testing.T) {
+	for conf, want := range map[string]string{
+		"":                                    "",
+		"[metrics]\nlisten = \n":              "",
+		"[metrics]\nlisten = 10.1.2.3:9477\n": "10.1.2.3:9477",
+		"[metrics]\nlisten = [::1]:9477\n":    "[::1]:9477",
+	} {
+		path := writeTemp(t, t.TempDir(), "ctdb.conf", conf)
+		c, err := ParseConf(path, fakeEnv(nil))
+		if err != nil {
+			t.Fatalf("%q: %v", conf, err)
+		}
+		if c.Metrics.Listen != want {
+			t.Errorf("%q: listen %q, want %q", conf, c.Metrics.Listen, want)
+		}
 	}
 }

@@ -17,6 +17,7 @@ type Config struct {
 	Failover FailoverConfig
 	Legacy   LegacyConfig
 	Paths    PathsConfig
+	Metrics  MetricsConfig
 
 	Nodes           []Node
 	PublicAddresses []PublicAddress
@@ -63,6 +64,13 @@ type FailoverConfig struct {
 	Disabled                bool // no public IP handling at all
 	ShutdownFailoverTimeout int  // seconds to wait for IPs to move away at shutdown
 	ShutdownExtraTimeout    int  // extra seconds to wait at shutdown
+}
+
+// MetricsConfig is the [metrics] section (our extension).
+type MetricsConfig struct {
+	// Listen is ADDR:PORT of the Prometheus metrics, /healthz and
+	// /readyz endpoint; empty means off.
+	Listen string
 }
 
 // LegacyConfig is the [legacy] section.

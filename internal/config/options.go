@@ -106,6 +106,10 @@ var options = []option{
 	{"paths", "state directory", func(c *Config, v string) error {
 		return setAbsPath(&c.Paths.VarDir, v)
 	}},
+	{"metrics", "listen", func(c *Config, v string) error {
+		c.Metrics.Listen = v
+		return checkListen(v)
+	}},
 	{"paths", "socket", func(c *Config, v string) error {
 		return setAbsPath(&c.Paths.Socket, v)
 	}},

@@ -52,6 +52,7 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 		return fmt.Errorf("node transport: %w", err)
 	}
 	d.cl.tr = tcp
+	d.obs.tcp.Store(tcp)
 	d.cl.fwd = map[uint32]chan protocol.Frame{}
 	d.cl.updates = make(chan struct{}, 1)
 	go d.recvLoop(ctx)
@@ -144,6 +145,7 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 				n.Flags = protocol.FlagDisconnected | n.Flags&protocol.FlagDeleted
 				if d.st.leader == ev.PNN {
 					d.st.leader = protocol.PNNUnknown
+					d.obs.reg.Election()
 				}
 			}
 		}
@@ -180,6 +182,7 @@ func (d *Daemon) recvLoop(ctx context.Context) {
 		case f = <-d.cl.tr.Recv():
 		}
 		d.noteLeaderContact(f.SrcPNN)
+		d.countNodeFrame(f)
 		switch f.Kind {
 		case protocol.KindRequest:
 			go d.serveRemote(ctx, f)
@@ -238,6 +241,7 @@ func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
 		return
 	}
 	d.st.nodes[pnn].Flags = s.Flags &^ protocol.FlagDisconnected
+	d.obs.reg.PeerRunstate(pnn, s.Runstate)
 }
 
 // noteLeader mirrors leader broadcasts for `ctdb status`; the recovery
@@ -253,6 +257,11 @@ func (d *Daemon) noteLeader(m protocol.LeaderMsg) {
 		}
 	case m.Leader == m.From && m.Epoch >= d.st.maxEpoch:
 		d.st.leader, d.st.leaderEpoch, d.st.maxEpoch = m.From, m.Epoch, m.Epoch
+	}
+	if d.st.leader == protocol.PNNUnknown {
+		d.obs.reg.Election()
+	} else {
+		d.obs.reg.Leader()
 	}
 }
 

@@ -62,11 +62,17 @@ var controls = map[protocol.Op]handlerFunc{
 	protocol.OpReloadIPs:       (*Daemon).ctlReloadIPs,
 	protocol.OpGratARP:         (*Daemon).ctlGratARP,
 	protocol.OpTakeoverRun:     (*Daemon).ctlTakeoverRun,
+	protocol.OpGetStatistics:   (*Daemon).ctlGetStatistics,
+	protocol.OpResetStatistics: (*Daemon).ctlResetStatistics,
+	protocol.OpGetStatHistory:  (*Daemon).ctlGetStatHistory,
+	protocol.OpRecdReport:      (*Daemon).ctlRecdReport,
+	protocol.OpDebugStall:      (*Daemon).ctlDebugStall,
 }
 
 // localOnly controls are never forwarded: they concern the local daemon's
 // own clients.
-var localOnly = map[protocol.Op]bool{protocol.OpSubscribe: true, protocol.OpBroadcast: true, protocol.OpLockHeld: true}
+var localOnly = map[protocol.Op]bool{protocol.OpSubscribe: true, protocol.OpBroadcast: true, protocol.OpLockHeld: true,
+	protocol.OpRecdReport: true}
 
 // handle is the control socket's entry point.
 func (d *Daemon) handle(ctx context.Context, h protocol.Header, req any) (any, error) {

@@ -68,6 +68,7 @@ type Daemon struct {
 	health *health.Tracker
 	cl     clusterState
 	ip     ipState
+	obs    observer
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -91,6 +92,7 @@ func New(o Options) (*Daemon, error) {
 		health:     health.NewTracker(),
 		shutdownCh: make(chan struct{}),
 	}
+	d.initStats()
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
 		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now(), recStart: time.Now()}
 	for _, n := range cfg.Nodes {
@@ -135,6 +137,11 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}
 	defer d.pid.remove()
 	d.logStart()
+	obsCtx, obsCancel := context.WithCancel(context.Background())
+	defer obsCancel()
+	go d.heartbeatLoop(obsCtx)
+	go d.watchdogLoop(obsCtx)
+	defer d.sdNotify("STOPPING=1\nSTATUS=Shutting down")
 
 	if d.runner, err = d.newRunner(); err != nil {
 		return err
@@ -142,6 +149,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	defer d.runner.Close()
 
 	d.setRunstate(RunstateInit)
+	d.sdStatus("Running the init event")
 	if err := d.mustEvent(ctx, "init"); err != nil {
 		return err
 	}
@@ -149,9 +157,13 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return err
 	}
 	defer d.closeSocket()
+	if err := d.serveMetrics(obsCtx); err != nil {
+		return err
+	}
 	ready(nil)
 
 	d.setRunstate(RunstateSetup)
+	d.sdStatus("Running the setup event")
 	if err := d.mustEvent(ctx, "setup"); err != nil {
 		return err
 	}
@@ -171,6 +183,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return err
 	}
 	defer d.cl.tr.Close()
+	go d.statsLoop(ctx)
 	if err := d.startPublicIPs(ctx); err != nil {
 		return err
 	}
@@ -188,6 +201,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 
 	if ctx.Err() == nil {
 		d.setRunstate(RunstateRunning)
+		d.sdStatus("Running")
+		d.sdNotify("READY=1")
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -238,7 +253,7 @@ func (d *Daemon) listen(ctx context.Context) error {
 		return fmt.Errorf("control socket %s: %w", d.cfg.Paths.Socket, err)
 	}
 	d.ln = ln
-	d.srv = &ctrlsock.Server{Handler: d.handle, Log: d.log}
+	d.srv = &ctrlsock.Server{Handler: d.countClient, Log: d.log}
 	go d.srv.Serve(ctx, ln)
 	d.log.Infof("Listening on control socket %s", d.cfg.Paths.Socket)
 	return nil
@@ -275,6 +290,7 @@ func (d *Daemon) waitFirstRecovery(ctx context.Context) {
 			d.log.Info("First recovery done")
 			return
 		}
+		d.sdStatus(d.firstRecoveryStatus())
 		select {
 		case <-ctx.Done():
 			return
@@ -286,12 +302,14 @@ func (d *Daemon) waitFirstRecovery(ctx context.Context) {
 // waitStartup runs the startup event until it succeeds, every 5 s as CTDB.
 func (d *Daemon) waitStartup(ctx context.Context) {
 	d.setRunstate(RunstateStartup)
+	d.sdStatus("Running the startup event")
 	for ctx.Err() == nil {
 		res, err := d.runEvent(ctx, "startup", nil, 0)
 		if err == nil && res.Outcome == eventd.OutcomeOK {
 			return
 		}
 		d.log.Warning("startup event failed, retrying in 5 s")
+		d.sdStatus("Startup event failed, retrying in 5 s")
 		select {
 		case <-ctx.Done():
 		case <-time.After(5 * time.Second):
@@ -303,6 +321,7 @@ func (d *Daemon) waitStartup(ctx context.Context) {
 // event, bounded by EventScriptTimeout.
 func (d *Daemon) shutdownEvents() {
 	d.setRunstate(RunstateShutdown)
+	d.sdNotify("STOPPING=1\nSTATUS=Shutting down: releasing addresses, shutdown event")
 	d.releaseAll(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), d.eventTimeout()+5*time.Second)
 	defer cancel()

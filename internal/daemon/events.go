@@ -42,7 +42,7 @@ func (d *Daemon) scriptEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ours := set[k]; !ours {
+		if _, ours := set[k]; !ours && !systemdVar[k] {
 			env = append(env, kv)
 		}
 	}
@@ -128,3 +128,7 @@ func eventStatus(res *eventd.EventResult, hung []eventd.HungScript) protocol.Eve
 	}
 	return st
 }
+
+// systemdVar lists systemd's variables for ctdbd itself, which its
+// eventscripts and helpers must not inherit.
+var systemdVar = map[string]bool{"NOTIFY_SOCKET": true, "WATCHDOG_USEC": true, "WATCHDOG_PID": true}

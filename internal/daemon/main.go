@@ -48,7 +48,9 @@ func Main(args []string) int {
 		return 1
 	}
 	child := os.Getenv(daemonChildEnv) == "1"
-	if !*interactive && !child {
+	// Under systemd (Type=notify) ctdbd stays in the foreground, so that
+	// it is the service's main process, and logs where configured.
+	if !*interactive && !child && os.Getenv("NOTIFY_SOCKET") == "" {
 		return detach()
 	}
 	return run(cfg, *interactive, child)

@@ -79,6 +79,9 @@ func monitorResult(res *eventd.EventResult, err error) health.Result {
 // the node's UNHEALTHY flag.
 func (d *Daemon) observeMonitor(res *eventd.EventResult, err error) {
 	r := monitorResult(res, err)
+	if r != health.Cancelled && res != nil {
+		d.obs.reg.Monitor(monitorFacts(res))
+	}
 	limit, _ := d.tun.Get("MonitorTimeoutCount")
 	d.mu.Lock()
 	changed := d.health.Observe(r, int(limit))

@@ -73,6 +73,7 @@ func (d *Daemon) ctlLockHeld(context.Context, protocol.Header, any) (any, error)
 	d.ip.mu.Lock()
 	d.ip.lastLeader = time.Now()
 	d.ip.mu.Unlock()
+	d.obs.reg.LockConfirmed()
 	return nil, nil
 }
 

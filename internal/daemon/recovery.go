@@ -7,6 +7,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/eventd"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/stats"
 )
 
 // fenced lists the controls that change recovery state: they are refused
@@ -77,7 +78,11 @@ func (d *Daemon) confirmLockHeld() error {
 				"%s does not answer (probe pid %d stuck since %s)", dir, w.Pid, w.Started.Format(time.RFC3339))
 		}
 	}
+	t0 := time.Now()
 	held, err := clusterlock.CheckHeldElsewhere(argv, lockCheckTimeout, d.log)
+	if err == nil {
+		d.obs.reg.ObserveLatency(stats.LatencyReclockCtdbd, time.Since(t0))
+	}
 	if err != nil {
 		return protocol.Errorf(protocol.StatusError, "cannot confirm that the cluster lock is held, staying in recovery: %v", err)
 	}
@@ -97,6 +102,7 @@ func (d *Daemon) setRecMode(mode int32) {
 	case old == protocol.RecModeActive && mode == protocol.RecModeNormal:
 		// uptime shows the last completed recovery.
 		d.st.lastRecStart, d.st.recEnd = d.st.recStart, time.Now()
+		d.obs.reg.Recovery(d.st.recEnd.Sub(d.st.recStart))
 	}
 	d.mu.Unlock()
 	if old != mode {

@@ -27,6 +27,13 @@ type Hello struct {
 // Keepalive is the body of OpKeepalive. Payload is opaque to the transport.
 type Keepalive struct {
 	Payload []byte `json:"payload,omitempty"`
+	// Sent is the sender's clock (unix ns) when it sent this; Echo is the
+	// Sent of the last keepalive it received from the destination, and
+	// Held how long it had that one (ns): the destination's round trip is
+	// now - Echo - Held, on its own clock only.
+	Sent int64 `json:"sent,omitempty"`
+	Echo int64 `json:"echo,omitempty"`
+	Held int64 `json:"held,omitempty"`
 }
 
 func init() {

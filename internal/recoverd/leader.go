@@ -118,6 +118,7 @@ func (r *Recoverd) recover(views map[uint32]cluster.NodeView, active []uint32) e
 	}
 	r.noRecUntil = time.Time{}
 	r.log.Infof("Recovery complete: generation %d in %.3f s", plan.NewGeneration, time.Since(start).Seconds())
+	r.report(protocol.RecdReport{Kind: protocol.RecdRecovery, Seconds: time.Since(start).Seconds(), OK: true})
 	return nil
 }
 

@@ -334,7 +334,9 @@ func (r *Recoverd) race() {
 		r.ls.OnLockFailed(now)
 		return
 	}
+	t0 := time.Now()
 	res, err := r.locker.TryLock(r.interval())
+	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: time.Since(t0).Seconds(), OK: res == clusterlock.ResultLocked})
 	switch {
 	case res == clusterlock.ResultLocked:
 		r.ls.OnLockTaken(time.Now())
@@ -426,4 +428,13 @@ func toView(s protocol.NodeSelf) cluster.NodeView {
 	return cluster.NodeView{PNN: s.PNN, Flags: s.Flags, Generation: s.Generation,
 		VNNMap: s.VNNMap, RecMode: s.RecMode, Leader: s.Leader, Nodes: nodeFlags(s.Nodes),
 		Started: s.Started, LeaderCapable: s.Capable}
+}
+
+// report tells the local ctdbd a fact for its statistics and metrics.
+func (r *Recoverd) report(rep protocol.RecdReport) {
+	ctx, cancel := callCtx()
+	defer cancel()
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpRecdReport, rep, nil); err != nil {
+		r.log.Debugf("Cannot report %s to ctdbd: %v", rep.Kind, err)
+	}
 }

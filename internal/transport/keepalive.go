@@ -31,13 +31,15 @@ func (t *TCP) keepaliveLoop() {
 func (t *TCP) keepaliveRound(now time.Time) {
 	interval, limit := t.keepalive()
 	deadAfter := interval * time.Duration(limit)
-	body := t.keepaliveBody()
+	payload := t.keepalivePayload()
 	for _, c := range t.conns() {
 		if silent := c.silentFor(now); silent > deadAfter {
 			t.lost(c, fmt.Errorf("nothing received for %v (KeepaliveLimit %d x KeepaliveInterval %v)",
 				silent.Round(time.Millisecond), limit, interval))
 			continue
 		}
+		echo, held := c.echoFields(time.Now())
+		body := t.keepaliveBody(payload, echo, held)
 		h := protocol.Header{Kind: protocol.KindMessage, Op: protocol.OpKeepalive, SrcPNN: t.cfg.MyPNN, DstPNN: c.pnn}
 		b, err := t.encode(h, body)
 		if err != nil {
@@ -52,13 +54,20 @@ func (t *TCP) keepaliveRound(now time.Time) {
 	}
 }
 
-func (t *TCP) keepaliveBody() []byte {
-	var ka protocol.Keepalive
+// keepalivePayload is ctdbd's payload, the same for every peer of a round.
+func (t *TCP) keepalivePayload() []byte {
 	if t.cfg.Payload != nil {
-		ka.Payload = t.cfg.Payload()
+		return t.cfg.Payload()
 	}
+	return nil
+}
+
+// keepaliveBody is one peer's keepalive: the payload, our send time, and
+// the echo of the peer's last send time with how long we held it.
+func (t *TCP) keepaliveBody(payload []byte, echo, held int64) []byte {
+	ka := protocol.Keepalive{Payload: payload, Sent: time.Now().UnixNano(), Echo: echo, Held: held}
 	b, err := protocol.MarshalBody(ka)
-	if err != nil { // cannot happen for a []byte field
+	if err != nil { // cannot happen for these fields
 		t.log.WithError(err).Error("Cannot encode keepalive")
 	}
 	return b

@@ -28,6 +28,10 @@ type conn struct {
 
 	lastRecv   atomic.Int64 // unix nanoseconds of the last frame read
 	delivering atomic.Bool  // the reader waits for the consumer of Recv
+
+	// Keepalive round trip (see noteKeepalive): the peer's last send time
+	// and when it arrived, and the last round trip, all in nanoseconds.
+	peerSent, peerSentAt, rtt atomic.Int64
 }
 
 func (t *TCP) newConn(pnn uint32, nc net.Conn, br *bufio.Reader) *conn {
@@ -54,6 +58,7 @@ func (c *conn) enqueue(b []byte) error {
 	}
 	select {
 	case c.queue <- b:
+		c.t.stats.framesSent.Add(1)
 		return nil
 	default:
 		return fmt.Errorf("node %d: %w", c.pnn, ErrQueueFull)
@@ -81,8 +86,13 @@ func (c *conn) readLoop() {
 			c.t.lost(c, err)
 			return
 		}
+		c.t.stats.framesRecv.Add(1)
 		if f.Op == protocol.OpKeepalive {
 			c.t.stats.keepalivesRecv.Add(1)
+			var ka protocol.Keepalive
+			if protocol.UnmarshalBody(f.Body, &ka) == nil {
+				c.noteKeepalive(ka.Sent, ka.Echo, ka.Held, time.Now())
+			}
 		}
 		if !c.deliver(f) {
 			return

@@ -1,0 +1,253 @@
+package daemon
+
+// The daemon's side of observability: the hooks that feed the statistics
+// registry (internal/stats), the controls that read it, the main-loop
+// heartbeat behind the systemd watchdog and /healthz, and the view the
+// metrics endpoint renders.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/eventd"
+	"github.com/ctdb-go/ctdb/internal/metrics"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/stats"
+	"github.com/ctdb-go/ctdb/internal/transport"
+)
+
+// DebugStallEnv enables the DEBUG_STALL control, which freezes the main
+// loop for the watchdog test. It is never set in production.
+const DebugStallEnv = "CTDBD_TEST_DEBUG_STALL"
+
+// heartbeatEvery is how often the main-loop heartbeat takes the state
+// lock; aliveWithin is how old the last beat may be for the loop to count
+// as alive.
+const (
+	heartbeatEvery = 250 * time.Millisecond
+	aliveWithin    = 2 * time.Second
+)
+
+// lockHeldWithin: the node counts as holding the cluster lock while its
+// recovery daemon confirmed it this recently (it confirms every 500 ms).
+const lockHeldWithin = 2 * time.Second
+
+// observer is the daemon's observability state.
+type observer struct {
+	reg  *stats.Registry
+	beat atomic.Int64 // unix nanoseconds of the last heartbeat
+	tcp  atomic.Pointer[transport.TCP]
+
+	notifyFailed bool // guarded by statusMu
+	statusMu     sync.Mutex
+	status       string // the last STATUS= sent to systemd
+}
+
+// Stats returns the daemon's statistics registry.
+func (d *Daemon) Stats() *stats.Registry { return d.obs.reg }
+
+func (d *Daemon) initStats() {
+	d.obs.reg = stats.New(nil)
+	d.obs.beat.Store(time.Now().UnixNano())
+	d.obs.reg.Election() // no leader is known at start
+	d.obs.reg.SetGauges(d.statGauges)
+}
+
+// statGauges fills the levels and the totals the transport keeps.
+func (d *Daemon) statGauges() map[stats.Field]uint64 {
+	g := map[stats.Field]uint64{}
+	if d.srv != nil {
+		g[stats.NumClients] = uint64(d.srv.NumClients())
+	}
+	d.mu.Lock()
+	g[stats.Recovering] = uint64(d.st.recmode)
+	d.mu.Unlock()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	g[stats.MemoryUsed] = ms.HeapAlloc
+	if tcp := d.obs.tcp.Load(); tcp != nil {
+		s := tcp.Stats()
+		g[stats.KeepalivePacketsSent], g[stats.KeepalivePacketsRecv] = s.KeepalivesSent, s.KeepalivesRecv
+		g[stats.NodePacketsSent], g[stats.NodePacketsRecv] = s.FramesSent, s.FramesRecv
+	}
+	return g
+}
+
+// countClient wraps the control handler for local clients.
+func (d *Daemon) countClient(ctx context.Context, h protocol.Header, req any) (any, error) {
+	d.obs.reg.Add(stats.ClientPacketsRecv, 1)
+	d.obs.reg.Add(stats.ClientReqControl, 1)
+	rep, err := d.handle(ctx, h, req)
+	d.obs.reg.Add(stats.ClientPacketsSent, 1)
+	return rep, err
+}
+
+// countNodeFrame counts a frame received from a peer by kind.
+func (d *Daemon) countNodeFrame(f protocol.Frame) {
+	switch f.Kind {
+	case protocol.KindRequest:
+		d.obs.reg.Add(stats.NodeReqControl, 1)
+	case protocol.KindReply:
+		d.obs.reg.Add(stats.NodeReplyControl, 1)
+	case protocol.KindMessage:
+		if f.Op != protocol.OpKeepalive {
+			d.obs.reg.Add(stats.NodeReqMessage, 1)
+		}
+	}
+}
+
+// statsLoop closes a history interval every StatHistoryInterval and
+// copies the transport's keepalive round trips into the registry.
+func (d *Daemon) statsLoop(ctx context.Context) {
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		if tcp := d.obs.tcp.Load(); tcp != nil {
+			for pnn, rtt := range tcp.RTTs() {
+				d.obs.reg.PeerRTT(pnn, rtt)
+			}
+		}
+		iv, _ := d.tun.Get("StatHistoryInterval")
+		if iv == 0 {
+			iv = 1
+		}
+		if time.Since(last) >= time.Duration(iv)*time.Second {
+			last = time.Now()
+			d.obs.reg.Tick()
+		}
+	}
+}
+
+// heartbeatLoop proves that the main loop is alive: it takes the state
+// lock that every control and state change takes. A deadlock or a stall
+// there stops the beats, the systemd watchdog pings and /healthz.
+func (d *Daemon) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.mu.Lock()
+		d.obs.beat.Store(time.Now().UnixNano())
+		d.mu.Unlock()
+	}
+}
+
+// Alive reports whether the main loop's heartbeat is recent.
+func (d *Daemon) Alive() bool {
+	return time.Since(time.Unix(0, d.obs.beat.Load())) < aliveWithin
+}
+
+func (d *Daemon) ctlGetStatistics(context.Context, protocol.Header, any) (any, error) {
+	return d.obs.reg.Statistics(), nil
+}
+
+func (d *Daemon) ctlResetStatistics(context.Context, protocol.Header, any) (any, error) {
+	d.obs.reg.Reset()
+	return nil, nil
+}
+
+func (d *Daemon) ctlGetStatHistory(context.Context, protocol.Header, any) (any, error) {
+	return protocol.StatHistory{Periods: d.obs.reg.History()}, nil
+}
+
+func (d *Daemon) ctlRecdReport(_ context.Context, _ protocol.Header, req any) (any, error) {
+	d.obs.reg.RecdReport(*req.(*protocol.RecdReport))
+	return nil, nil
+}
+
+// ctlDebugStall holds the state lock, freezing the main loop (tests only).
+func (d *Daemon) ctlDebugStall(_ context.Context, _ protocol.Header, req any) (any, error) {
+	if os.Getenv(DebugStallEnv) != "1" {
+		return nil, protocol.Errorf(protocol.StatusNotPermitted, "DEBUG_STALL is for tests only (%s=1 is not set)", DebugStallEnv)
+	}
+	sec := req.(*protocol.DebugStall).Seconds
+	if sec <= 0 || sec > 60 {
+		return nil, protocol.Errorf(protocol.StatusBadRequest, "stall of %g s: must be in (0, 60]", sec)
+	}
+	d.log.Warningf("Stalling the main loop for %g s (test control)", sec)
+	d.mu.Lock()
+	time.Sleep(time.Duration(sec * float64(time.Second)))
+	d.mu.Unlock()
+	return nil, nil
+}
+
+// MetricsView is the daemon's state as the metrics endpoint shows it.
+func (d *Daemon) MetricsView() metrics.View {
+	facts := d.obs.reg.Facts()
+	v := metrics.View{Version: Version, Facts: facts, Statistics: d.obs.reg.Statistics(), Alive: d.Alive()}
+	d.mu.Lock()
+	v.PNN, v.Leader, v.RecMode, v.Generation = d.st.pnn, d.st.leader, d.st.recmode, d.st.generation
+	v.Runstate = d.st.runstate.String()
+	for _, n := range d.st.nodes {
+		nv := metrics.NodeView{PNN: n.PNN, Address: n.Address, Flags: n.Flags, Runstate: "UNKNOWN"}
+		if p, ok := facts.Peers[n.PNN]; ok {
+			nv.Runstate, nv.RTT = p.Runstate, p.RTT
+		}
+		if n.PNN == d.st.pnn {
+			nv.Runstate = v.Runstate
+		}
+		if n.Flags&protocol.FlagDisconnected != 0 {
+			nv.Runstate, nv.RTT = "UNKNOWN", 0
+		}
+		v.Nodes = append(v.Nodes, nv)
+	}
+	selfFlags := d.st.self().Flags
+	d.mu.Unlock()
+	v.Ready = selfFlags == 0 && v.Runstate == RunstateRunning.String()
+	v.LockHeld = v.Leader == v.PNN && !facts.LockConfirmed.IsZero() && time.Since(facts.LockConfirmed) < lockHeldWithin
+	d.ip.mu.Lock()
+	v.Misplaced = d.ip.misplaced
+	for a, holder := range d.ip.assigned {
+		v.IPs = append(v.IPs, metrics.IPView{Address: a.String(), Holder: holder})
+	}
+	for _, p := range d.ip.list {
+		if _, ok := d.ip.assigned[p.Prefix.Addr()]; !ok {
+			v.IPs = append(v.IPs, metrics.IPView{Address: p.Prefix.Addr().String(), Holder: protocol.PNNUnknown})
+		}
+	}
+	d.ip.mu.Unlock()
+	sort.Slice(v.IPs, func(i, j int) bool { return v.IPs[i].Address < v.IPs[j].Address })
+	return v
+}
+
+// monitorFacts is a monitor result as the registry keeps it.
+func monitorFacts(res *eventd.EventResult) []stats.MonitorResult {
+	out := make([]stats.MonitorResult, 0, len(res.Scripts))
+	for _, s := range res.Scripts {
+		out = append(out, stats.MonitorResult{Name: s.Name, State: s.State.String(), Duration: s.End.Sub(s.Start)})
+	}
+	return out
+}
+
+// serveMetrics starts the metrics endpoint if `[metrics] listen` is set.
+func (d *Daemon) serveMetrics(ctx context.Context) error {
+	addr := d.cfg.Metrics.Listen
+	if addr == "" {
+		return nil
+	}
+	ln, err := metrics.Listen(addr)
+	if err != nil {
+		return fmt.Errorf("metrics endpoint: %w", err)
+	}
+	d.log.Infof("Serving metrics on http://%s/metrics", ln.Addr())
+	go func() {
+		if err := metrics.Serve(ctx, ln, d); err != nil {
+			d.log.Errorf("Metrics endpoint stopped: %v", err)
+		}
+	}()
+	return nil
+}
