@@ -28,7 +28,7 @@ const DebugStallEnv = "CTDBD_TEST_DEBUG_STALL"
 
 // heartbeatEvery is how often the main-loop heartbeat takes the state
 // lock; aliveWithin is how old the last beat may be for the loop to count
-// as alive.
+// as alive (less under a short systemd watchdog, see watchdogLoop).
 const (
 	heartbeatEvery = 250 * time.Millisecond
 	aliveWithin    = 2 * time.Second
@@ -42,6 +42,8 @@ const lockHeldWithin = 2 * time.Second
 type observer struct {
 	reg  *stats.Registry
 	beat atomic.Int64 // unix nanoseconds of the last heartbeat
+	// aliveWithin: how old the last beat may be (time.Duration).
+	aliveWithin atomic.Int64
 	tcp  atomic.Pointer[transport.TCP]
 
 	notifyFailed bool // guarded by statusMu
@@ -55,6 +57,7 @@ func (d *Daemon) Stats() *stats.Registry { return d.obs.reg }
 func (d *Daemon) initStats() {
 	d.obs.reg = stats.New(nil)
 	d.obs.beat.Store(time.Now().UnixNano())
+	d.obs.aliveWithin.Store(int64(aliveWithin))
 	d.obs.reg.Election() // no leader is known at start
 	d.obs.reg.SetGauges(d.statGauges)
 }
@@ -148,7 +151,7 @@ func (d *Daemon) heartbeatLoop(ctx context.Context) {
 
 // Alive reports whether the main loop's heartbeat is recent.
 func (d *Daemon) Alive() bool {
-	return time.Since(time.Unix(0, d.obs.beat.Load())) < aliveWithin
+	return time.Since(time.Unix(0, d.obs.beat.Load())) < time.Duration(d.obs.aliveWithin.Load())
 }
 
 func (d *Daemon) ctlGetStatistics(context.Context, protocol.Header, any) (any, error) {

@@ -48,13 +48,13 @@ func (d *Daemon) firstRecoveryStatus() string {
 	d.mu.Unlock()
 	switch {
 	case leader == self:
-		return "Leader: running the first recovery"
+		return "First recovery: running it as the leader"
 	case leader != protocol.PNNUnknown:
-		return fmt.Sprintf("Waiting for the first recovery by the leader (node %d)", leader)
+		return fmt.Sprintf("First recovery: waiting for the leader (node %d)", leader)
 	case d.cfg.Cluster.ClusterLock != "":
-		return "Waiting for the cluster lock (no leader yet)"
+		return "First recovery: waiting for the cluster lock (no leader yet)"
 	}
-	return "Waiting for a leader to be elected"
+	return "First recovery: waiting for a leader to be elected"
 }
 
 // watchdogLoop sends WATCHDOG=1 at half of WatchdogSec while the main
@@ -68,6 +68,10 @@ func (d *Daemon) watchdogLoop(ctx context.Context) {
 	}
 	if iv == 0 {
 		return
+	}
+	// The loop must count as stuck well before systemd's deadline.
+	if iv/2 < aliveWithin {
+		d.obs.aliveWithin.Store(int64(iv / 2))
 	}
 	d.log.Infof("Systemd watchdog enabled: pinging every %v while the main loop is alive", iv/2)
 	t := time.NewTicker(iv / 2)
@@ -88,7 +92,7 @@ func (d *Daemon) watchdogLoop(ctx context.Context) {
 			continue
 		}
 		if !stuck {
-			d.log.Errorf("Main loop not answering for %v: no watchdog ping", aliveWithin)
+			d.log.Errorf("Main loop not answering for %v: no watchdog ping", time.Duration(d.obs.aliveWithin.Load()))
 			stuck = true
 		}
 	}
