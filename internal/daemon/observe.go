@@ -44,7 +44,7 @@ type observer struct {
 	beat atomic.Int64 // unix nanoseconds of the last heartbeat
 	// aliveWithin: how old the last beat may be (time.Duration).
 	aliveWithin atomic.Int64
-	tcp  atomic.Pointer[transport.TCP]
+	tcp         atomic.Pointer[transport.TCP]
 
 	notifyFailed bool // guarded by statusMu
 	statusMu     sync.Mutex
