@@ -125,8 +125,7 @@ type MonitorResult struct {
 
 // Monitor records a finished monitor event (not a cancelled one). A
 // script's failcount is the number of monitor events in a row in which it
-// did not end OK (or DISABLED); a script that did not run this time (the
-// event stopped at an earlier failure) keeps its count.
+// did not end OK (or DISABLED). Only the scripts of this event are kept.
 func (r *Registry) Monitor(scripts []MonitorResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
