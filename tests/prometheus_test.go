@@ -190,8 +190,29 @@ func TestPrometheusScrapesLeader(t *testing.T) {
 		t.Fatalf("PromQL says leader %d, ctdb leader on it says %q", L, out)
 	}
 	t.Logf("PromQL: leader %d", L)
-	if res, err := promQuery(hc, base, "sum(ctdb_cluster_lock_held)"); err != nil || res[""] != 1 {
-		t.Errorf("sum(ctdb_cluster_lock_held) = %v (%v), want 1", res, err)
+	// Counted for real: the lock holder, every peer's round trip, every
+	// node's monitor script, the probes.
+	for q, want := range map[string]float64{
+		"sum(ctdb_cluster_lock_held)":                                          1,
+		"count(ctdb_keepalive_rtt_seconds > 0)":                                6,
+		`count(ctdb_monitor_script_status{script="00.ctdb",status="OK"} == 1)`: 3,
+		`count(ctdb_node_runstate{runstate="RUNNING"} == 1)`:                   9,
+		"sum(ctdb_ready)": 3,
+	} {
+		var res map[string]float64
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+			if res, err = promQuery(hc, base, q); err == nil && res[""] == want {
+				break
+			}
+		}
+		if res[""] != want {
+			t.Errorf("%s = %v (%v), want %v", q, res, err, want)
+		}
+	}
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if _, err := httpGet(hc, "http://"+net.JoinHostPort(addrs[0], strconv.Itoa(metricsPort))+p); err != nil {
+			t.Errorf("node 0 %s: %v", p, err)
+		}
 	}
 
 	// kill -9 of the leader; watch a survivor's ctdb and PromQL.

@@ -1,0 +1,107 @@
+package tests
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/localcluster"
+)
+
+// statField is a named value of `ctdb -X statistics` (or one row of -X
+// stats).
+func statFields(t *testing.T, header, row string) map[string]string {
+	t.Helper()
+	h, r := strings.Split(header, "|"), strings.Split(row, "|")
+	if len(h) != len(r) || len(h) < 60 {
+		t.Fatalf("-X statistics: %d names, %d values:\n%s\n%s", len(h), len(r), header, row)
+	}
+	m := map[string]string{}
+	for i := range h {
+		m[h[i]] = r[i]
+	}
+	return m
+}
+
+func xStatistics(t *testing.T, c *localcluster.Cluster, i int, args ...string) []map[string]string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(ctdb(t, c, i, append([]string{"-X"}, args...)...)), "\n")
+	var out []map[string]string
+	for _, row := range lines[1:] {
+		out = append(out, statFields(t, lines[0], row))
+	}
+	return out
+}
+
+func num(t *testing.T, m map[string]string, k string) uint64 {
+	t.Helper()
+	v, err := strconv.ParseUint(m[k], 10, 64)
+	if err != nil {
+		t.Fatalf("%s = %q", k, m[k])
+	}
+	return v
+}
+
+// TestStatisticsCounted: on a real 2-node cluster the counters that exist
+// here are counted, statisticsreset restarts them, and stats keeps one
+// period per StatHistoryInterval.
+func TestStatisticsCounted(t *testing.T) {
+	t.Parallel()
+	c := cluster(t, localcluster.Options{Nodes: 2, Scripts: []string{"00.ctdb"},
+		Tunables: map[string]uint32{"KeepaliveInterval": 1, "MonitorInterval": 1}})
+	start(t, c, 0)
+	start(t, c, 1)
+	var s map[string]string
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		s = xStatistics(t, c, 0, "statistics")[0]
+		if num(t, s, "keepalive_packets_recv") >= 2 && num(t, s, "num_recoveries") >= 1 && s["num_reclock_recd_latency"] != "" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("counters never moved: %v", s)
+		}
+	}
+	for _, k := range []string{"num_recoveries", "client_packets_sent", "client_packets_recv", "client.req_control",
+		"node_packets_sent", "node_packets_recv", "keepalive_packets_sent", "keepalive_packets_recv",
+		"node.req_message", "memory_used", "num_clients", "num_reclock_ctdbd_latency"} {
+		if num(t, s, k) == 0 {
+			t.Errorf("%s is 0 on a running cluster", k)
+		}
+	}
+	if num(t, s, "node.req_call") != 0 || num(t, s, "locks.num_calls") != 0 {
+		t.Errorf("database counters are not 0: %v", s)
+	}
+	// The leader's recovery daemon took the lock and reports its latency.
+	leader, _ := strconv.Atoi(strings.TrimSpace(ctdb(t, c, 0, "leader")))
+	if l := xStatistics(t, c, leader, "statistics")[0]; num(t, l, "num_reclock_recd_latency") == 0 {
+		t.Errorf("leader %d: no reclock_recd latency: %v", leader, l)
+	}
+
+	human := ctdb(t, c, 0, "statistics")
+	if !strings.HasPrefix(human, "CTDB version 1\nCurrent time of statistics  :") || !strings.Contains(human, " num_recoveries ") {
+		t.Errorf("ctdb statistics:\n%s", human)
+	}
+	ctdb(t, c, 0, "statisticsreset")
+	r := xStatistics(t, c, 0, "statistics")[0]
+	if num(t, r, "num_recoveries") != 0 || num(t, r, "keepalive_packets_recv") > 3 || num(t, r, "num_reclock_ctdbd_latency") != 0 {
+		t.Errorf("after statisticsreset: %v", r)
+	}
+	// One history period a second (StatHistoryInterval 1).
+	before := len(xStatistics(t, c, 0, "stats"))
+	var h []map[string]string
+	for end := time.Now().Add(10 * time.Second); len(h) < before+3; time.Sleep(200 * time.Millisecond) {
+		if h = xStatistics(t, c, 0, "stats"); time.Now().After(end) {
+			t.Fatalf("history: %d periods, then %d 10 s later", before, len(h))
+		}
+	}
+	for i, p := range h {
+		d := num(t, p, "Current time of statistics") - num(t, p, "Statistics collected since")
+		if d > 2 || (i > 0 && num(t, p, "Current time of statistics") > num(t, h[i-1], "Current time of statistics")) {
+			t.Errorf("period %d: %v", i, p)
+		}
+	}
+	if n := strings.Count(ctdb(t, c, 0, "stats", "1"), "CTDB version 1\n"); n != 2 {
+		t.Errorf("stats 1 shows %d periods, want 2 (as CTDB 4.17)", n)
+	}
+}
