@@ -42,6 +42,9 @@ type ScriptFacts struct {
 // Election records that this node saw the leader become unknown (an
 // election started). A second call before Leader is a no-op.
 func (r *Registry) Election() {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.facts.electionStart.IsZero() {
@@ -52,6 +55,9 @@ func (r *Registry) Election() {
 
 // Leader records that a leader is known again, ending an election.
 func (r *Registry) Leader() {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.facts.electionStart.IsZero() {
@@ -63,6 +69,9 @@ func (r *Registry) Leader() {
 // Recovery records a completed recovery on this node (recovery mode went
 // from ACTIVE back to NORMAL after d). It counts as num_recoveries too.
 func (r *Registry) Recovery(d time.Duration) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.facts.Recoveries++
@@ -72,6 +81,9 @@ func (r *Registry) Recovery(d time.Duration) {
 
 // RecdReport records a report of the recovery daemon.
 func (r *Registry) RecdReport(rep protocol.RecdReport) {
+	if r == nil {
+		return
+	}
 	d := time.Duration(rep.Seconds * float64(time.Second))
 	switch rep.Kind {
 	case protocol.RecdLock:
@@ -93,6 +105,9 @@ func (r *Registry) RecdReport(rep protocol.RecdReport) {
 // LockConfirmed records that the local recovery daemon holds the cluster
 // lock and has just pinged its helper.
 func (r *Registry) LockConfirmed() {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	r.facts.LockConfirmed = r.now()
 	r.mu.Unlock()
@@ -100,6 +115,9 @@ func (r *Registry) LockConfirmed() {
 
 // Peer records a peer's runstate as it told us.
 func (r *Registry) PeerRunstate(pnn uint32, runstate string) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := r.facts.Peers[pnn]
@@ -109,6 +127,9 @@ func (r *Registry) PeerRunstate(pnn uint32, runstate string) {
 
 // PeerRTT records a keepalive round trip to a peer.
 func (r *Registry) PeerRTT(pnn uint32, rtt time.Duration) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := r.facts.Peers[pnn]
@@ -127,6 +148,9 @@ type MonitorResult struct {
 // script's failcount is the number of monitor events in a row in which it
 // did not end OK (or DISABLED). Only the scripts of this event are kept.
 func (r *Registry) Monitor(scripts []MonitorResult) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	prev := map[string]uint64{}
@@ -147,6 +171,9 @@ func (r *Registry) Monitor(scripts []MonitorResult) {
 
 // Facts returns a copy of the facts.
 func (r *Registry) Facts() Facts {
+	if r == nil {
+		return Facts{Peers: map[uint32]PeerFacts{}}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f := r.facts

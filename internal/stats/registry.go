@@ -21,6 +21,8 @@ type period struct {
 }
 
 // Registry holds the counters. The zero value is not usable; use New.
+// A nil *Registry records nothing and reads as empty, so code that builds
+// a daemon without one (tests) needs no special case.
 // All methods are safe for concurrent use.
 type Registry struct {
 	mu    sync.Mutex
@@ -58,6 +60,9 @@ func (r *Registry) SetGauges(f func() map[Field]uint64) {
 
 // Add counts n more of field f.
 func (r *Registry) Add(f Field, n uint64) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	r.total[f] += n
 	r.mu.Unlock()
@@ -65,6 +70,9 @@ func (r *Registry) Add(f Field, n uint64) {
 
 // ObserveLatency records one latency of kind l.
 func (r *Registry) ObserveLatency(l Latency, d time.Duration) {
+	if r == nil {
+		return
+	}
 	r.mu.Lock()
 	observe(&r.sinceRst.lat[l], d.Seconds())
 	observe(&r.interval.lat[l], d.Seconds())
@@ -106,6 +114,9 @@ func (r *Registry) stat(p *period, now time.Time, gaugesAsIs bool) protocol.Stat
 // Statistics returns the counters since the daemon started or since the
 // last Reset.
 func (r *Registry) Statistics() protocol.Statistics {
+	if r == nil {
+		return protocol.Statistics{}
+	}
 	r.lockSampled()
 	defer r.mu.Unlock()
 	return r.stat(&r.sinceRst, r.now(), true)
@@ -114,6 +125,9 @@ func (r *Registry) Statistics() protocol.Statistics {
 // Reset starts a new statistics period (`ctdb statisticsreset`). The
 // history and the facts are kept, as in CTDB.
 func (r *Registry) Reset() {
+	if r == nil {
+		return
+	}
 	r.lockSampled()
 	defer r.mu.Unlock()
 	r.sinceRst = period{start: r.now(), base: r.total}
@@ -123,6 +137,9 @@ func (r *Registry) Reset() {
 // daemon calls it every StatHistoryInterval. History intervals show the
 // gauges (clients, recovering, memory) as 0, as CTDB's do.
 func (r *Registry) Tick() {
+	if r == nil {
+		return
+	}
 	r.lockSampled()
 	defer r.mu.Unlock()
 	now := r.now()
@@ -136,6 +153,9 @@ func (r *Registry) Tick() {
 
 // History returns the closed history intervals, newest first.
 func (r *Registry) History() []protocol.Statistics {
+	if r == nil {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]protocol.Statistics(nil), r.history...)
@@ -143,6 +163,9 @@ func (r *Registry) History() []protocol.Statistics {
 
 // Total returns the running total of f since the daemon started.
 func (r *Registry) Total(f Field) uint64 {
+	if r == nil {
+		return 0
+	}
 	r.lockSampled()
 	defer r.mu.Unlock()
 	return r.total[f]
@@ -150,6 +173,9 @@ func (r *Registry) Total(f Field) uint64 {
 
 // PeerPNNs returns the PNNs with peer facts, sorted.
 func (r *Registry) PeerPNNs() []uint32 {
+	if r == nil {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []uint32

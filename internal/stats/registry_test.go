@@ -151,3 +151,17 @@ func TestPeers(t *testing.T) {
 		t.Errorf("peer 2: %+v", f)
 	}
 }
+
+func TestNilRegistryRecordsNothing(t *testing.T) {
+	var r *Registry
+	r.Add(ClientReqControl, 1)
+	r.Election()
+	r.Leader()
+	r.Recovery(time.Second)
+	r.Monitor(nil)
+	r.Tick()
+	r.Reset()
+	if s := r.Statistics(); len(s.Counters) != 0 || r.Total(ClientReqControl) != 0 || r.Facts().Elections != 0 {
+		t.Errorf("nil registry: %+v", s)
+	}
+}
