@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/ctrlsock"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/stats"
 	"github.com/ctdb-go/ctdb/internal/transport"
 )
 
@@ -331,6 +332,7 @@ func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, 
 		}
 		return json.RawMessage(nonEmpty(r.Data)), nil
 	case <-timer.C:
+		d.obs.reg.Add(stats.TimeoutsControl, 1)
 		return nil, protocol.Errorf(protocol.StatusTimeout, "node %d did not answer %s within %v", dst, h.Op, forwardTimeout)
 	case <-ctx.Done():
 		return nil, protocol.Errorf(protocol.StatusTimeout, "%v", ctx.Err())
