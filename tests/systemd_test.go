@@ -139,7 +139,7 @@ exit 0
 		}
 	}
 	want := []string{"Running the init event", "Running the setup event", "First recovery: waiting for the cluster lock",
-		"Running the startup event", "Startup event failed, retrying in 5 s", "Running"}
+		"Running the startup event", "Startup event failed, retrying in 5 s", "Running: node OK, leader 0"}
 	if !inOrder(statuses, want) {
 		t.Errorf("STATUS lines %q, want in order %q", statuses, want)
 	}

@@ -201,7 +201,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 
 	if ctx.Err() == nil {
 		d.setRunstate(RunstateRunning)
-		d.sdStatus("Running")
+		d.sdStatus(d.runningStatus())
 		d.sdNotify("READY=1")
 		wg.Add(1)
 		go func() {

@@ -105,8 +105,9 @@ func (d *Daemon) countNodeFrame(f protocol.Frame) {
 	}
 }
 
-// statsLoop closes a history interval every StatHistoryInterval and
-// copies the transport's keepalive round trips into the registry.
+// statsLoop closes a history interval every StatHistoryInterval, copies
+// the transport's keepalive round trips into the registry and, once
+// running, keeps systemd's STATUS= line up to date.
 func (d *Daemon) statsLoop(ctx context.Context) {
 	last := time.Now()
 	for {
@@ -119,6 +120,9 @@ func (d *Daemon) statsLoop(ctx context.Context) {
 			for pnn, rtt := range tcp.RTTs() {
 				d.obs.reg.PeerRTT(pnn, rtt)
 			}
+		}
+		if d.runstate() == RunstateRunning {
+			d.sdStatus(d.runningStatus())
 		}
 		iv, _ := d.tun.Get("StatHistoryInterval")
 		if iv == 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	sd "github.com/coreos/go-systemd/v22/daemon"
@@ -96,4 +97,30 @@ func (d *Daemon) watchdogLoop(ctx context.Context) {
 			stuck = true
 		}
 	}
+}
+
+// runningStatus is the STATUS= line of a running node: its own state and
+// the leader, e.g. "Running: node UNHEALTHY, leader 2".
+func (d *Daemon) runningStatus() string {
+	d.mu.Lock()
+	flags, leader := d.st.self().Flags, d.st.leader
+	d.mu.Unlock()
+	var names []string
+	for _, f := range []struct {
+		bit  uint32
+		name string
+	}{{protocol.FlagBanned, "BANNED"}, {protocol.FlagStopped, "STOPPED"},
+		{protocol.FlagPermanentlyDisabled, "DISABLED"}, {protocol.FlagUnhealthy, "UNHEALTHY"}} {
+		if flags&f.bit != 0 {
+			names = append(names, f.name)
+		}
+	}
+	state := "OK"
+	if len(names) > 0 {
+		state = strings.Join(names, "|")
+	}
+	if leader == protocol.PNNUnknown {
+		return fmt.Sprintf("Running: node %s, no leader (election)", state)
+	}
+	return fmt.Sprintf("Running: node %s, leader %d", state, leader)
 }
