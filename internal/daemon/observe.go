@@ -215,7 +215,10 @@ func (d *Daemon) MetricsView() metrics.View {
 	selfFlags := d.st.self().Flags
 	d.mu.Unlock()
 	v.Ready = selfFlags == 0 && v.Runstate == RunstateRunning.String()
-	v.LockHeld = v.Leader == v.PNN && !facts.LockConfirmed.IsZero() && time.Since(facts.LockConfirmed) < lockHeldWithin
+	// Without a cluster lock the leader's recovery daemon confirms its
+	// leadership the same way, but there is no lock to hold.
+	v.LockHeld = d.cfg.Cluster.ClusterLock != "" && v.Leader == v.PNN &&
+		!facts.LockConfirmed.IsZero() && time.Since(facts.LockConfirmed) < lockHeldWithin
 	d.ip.mu.Lock()
 	v.Misplaced = d.ip.misplaced
 	for a, holder := range d.ip.assigned {
