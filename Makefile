@@ -42,7 +42,7 @@ install: build
 	install -d $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d
 	install -m 0644 functions $(DESTDIR)$(SYSCONFDIR)/ctdb/functions
 	install -m 0755 events.d/[0-9][0-9].* $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d/
-	@for f in etc/*; do \
+	@for f in etc/*; do [ -f $$f ] || continue; \
 		b=$$(basename $$f); \
 		install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b.sample; \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b ] || install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b; \

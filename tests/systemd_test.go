@@ -224,7 +224,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 	if _, err := exec.LookPath("systemd-analyze"); err != nil {
 		t.Skip("systemd-analyze is not installed")
 	}
-	unit, err := os.ReadFile(filepath.Join(srcDir, "systemd", "ctdb.service"))
+	unit, err := os.ReadFile(filepath.Join(srcDir, "etc", "systemd", "ctdb.service"))
 	if err != nil {
 		t.Fatal(err)
 	}
