@@ -7,11 +7,17 @@ import (
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
-// runEventScriptList: `ctdb event script list [legacy]`.
+// runEventScriptList: `ctdb event script list [legacy]`, as CTDB 4.17: the
+// packaged scripts first ("*" when events/legacy links to them), then,
+// after a blank line, the node's other scripts ("*" when executable).
 func runEventScriptList(e *env) error {
 	var l protocol.ScriptList
 	if err := e.call(protocol.OpEventScriptList, nil, &l); err != nil {
 		return fmt.Errorf("Failed to list event scripts in %s: %w", eventComponent, err)
+	}
+	writeScriptList(e.out, l.Packaged)
+	if len(l.Packaged) > 0 && len(l.Scripts) > 0 {
+		printf(e.out, "\n")
 	}
 	writeScriptList(e.out, l.Scripts)
 	return nil

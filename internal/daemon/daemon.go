@@ -217,7 +217,29 @@ func (d *Daemon) prepareDirs() error {
 			return fmt.Errorf("create directory: %w", err)
 		}
 	}
+	if err := prepareDatabaseDirs(d.cfg); err != nil {
+		return err
+	}
 	return os.Chmod(d.cfg.Paths.RunDir, 0o700)
+}
+
+// prepareDatabaseDirs checks the [database] directories as CTDB does: one
+// named in ctdb.conf must exist (checked again here, since it may have
+// gone since the file was read); a default one under the state directory
+// is created, as CTDB's package does at install.
+func prepareDatabaseDirs(c *config.Config) error {
+	for _, db := range c.DatabaseDirs() {
+		if db.Configured {
+			if fi, err := os.Stat(db.Path); err != nil || !fi.IsDir() {
+				return fmt.Errorf("%s: [database] %s %s does not exist", c.ConfFile(), db.Key, db.Path)
+			}
+			continue
+		}
+		if err := os.MkdirAll(db.Path, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", db.Key, err)
+		}
+	}
+	return nil
 }
 
 func (d *Daemon) logStart() {
