@@ -87,7 +87,7 @@ func TestParseConf_Good(t *testing.T) {
 				t.Errorf("Legacy = %+v", c.Legacy)
 			}
 			wantP := PathsConfig{RunDir: "/tmp/node1/run", VarDir: "/tmp/node1/var",
-				Socket: "/tmp/node1/run/ctdbd.socket", PidFile: "/tmp/node1/run/ctdbd.pid"}
+				Socket: "/tmp/node1/run/ctdbd.socket", PidFile: "/tmp/node1/run/ctdbd.pid", DataDir: DefaultDataDir}
 			if c.Paths != wantP {
 				t.Errorf("Paths = %+v", c.Paths)
 			}
