@@ -69,6 +69,11 @@ type Daemon struct {
 	cl     clusterState
 	ip     ipState
 
+	notifyCh chan string // node-state events for the notification hook
+	// healthNotified: "healthy" or "unhealthy" (healthNotifiedAs) was
+	// sent; only the monitor loop uses these.
+	healthNotified, healthNotifiedAs bool
+
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
 	shutdownWhy  string
@@ -90,6 +95,7 @@ func New(o Options) (*Daemon, error) {
 		opts:       o,
 		health:     health.NewTracker(),
 		shutdownCh: make(chan struct{}),
+		notifyCh:   make(chan string, 16),
 	}
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
 		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now(), recStart: time.Now()}
@@ -141,7 +147,13 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}
 	defer d.runner.Close()
 
+	notifyCtx, stopNotify := context.WithCancel(context.Background())
+	notifyDone := make(chan struct{})
+	go d.notifyLoop(notifyCtx, notifyDone)
+	defer func() { stopNotify(); <-notifyDone }()
+
 	d.setRunstate(RunstateInit)
+	d.notify("init")
 	if err := d.mustEvent(ctx, "init"); err != nil {
 		return err
 	}
@@ -155,6 +167,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err := d.mustEvent(ctx, "setup"); err != nil {
 		return err
 	}
+	d.notify("setup")
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -311,6 +324,7 @@ func (d *Daemon) waitStartup(ctx context.Context) {
 	for ctx.Err() == nil {
 		res, err := d.runEvent(ctx, "startup", nil, 0)
 		if err == nil && res.Outcome == eventd.OutcomeOK {
+			d.notify("startup")
 			return
 		}
 		d.log.Warning("startup event failed, retrying in 5 s")

@@ -95,6 +95,7 @@ func (d *Daemon) observeMonitor(res *eventd.EventResult, err error) {
 	if changed {
 		d.stateChanged()
 	}
+	d.notifyHealth(healthy, r == health.TimedOut && !changed)
 	switch {
 	case r == health.TimedOut && !changed:
 		d.log.Warningf("Monitor event timed out (%d of %d before the node counts as unhealthy)", timeouts, limit)
@@ -112,4 +113,19 @@ func describeResult(res *eventd.EventResult, err error) string {
 		return err.Error()
 	}
 	return describeFailure(res)
+}
+
+// notifyHealth tells the notification hook "healthy" or "unhealthy" after
+// the first monitor result (a timeout below the limit does not count) and
+// after every change.
+func (d *Daemon) notifyHealth(healthy, pending bool) {
+	if pending || (d.healthNotified && d.healthNotifiedAs == healthy) {
+		return
+	}
+	d.healthNotified, d.healthNotifiedAs = true, healthy
+	if healthy {
+		d.notify("healthy")
+	} else {
+		d.notify("unhealthy")
+	}
 }
