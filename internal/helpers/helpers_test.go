@@ -16,8 +16,10 @@ func run(t *testing.T, main func([]string, func(string) string, *bytes.Buffer, *
 	return out.String(), errb.String(), code
 }
 
-func configMain(a []string, g func(string) string, o, e *bytes.Buffer) int { return ConfigMain(a, g, o, e) }
-func pathMain(a []string, g func(string) string, o, e *bytes.Buffer) int   { return PathMain(a, g, o, e) }
+func configMain(a []string, g func(string) string, o, e *bytes.Buffer) int {
+	return ConfigMain(a, g, o, e)
+}
+func pathMain(a []string, g func(string) string, o, e *bytes.Buffer) int { return PathMain(a, g, o, e) }
 
 func baseWith(t *testing.T, conf string) (string, map[string]string) {
 	t.Helper()
