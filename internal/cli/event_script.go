@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
@@ -43,6 +44,10 @@ func runEventScriptSet(e *env, name string, enable bool) error {
 	if protocol.IsStatus(err, protocol.StatusNotFound) {
 		printf(e.out, "Script %s does not exist in %s\n", name, eventComponent)
 		return exitCode(exitENOENT)
+	}
+	if protocol.IsStatus(err, protocol.StatusBadRequest) && strings.Contains(err.Error(), "not a file or a link") {
+		printf(e.out, "Script %s is not a file or a link\n", name)
+		return exitCode(exitEINVAL)
 	}
 	if err != nil {
 		verb := "disable"
