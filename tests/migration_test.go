@@ -160,3 +160,37 @@ func writeFile(t *testing.T, p, content string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// TestNotifyHook: notify.sh runs events/notification/*.script on init,
+// setup, startup, healthy and unhealthy, in that order.
+func TestNotifyHook(t *testing.T) {
+	c := cluster(t, localcluster.Options{Nodes: 1, Scripts: []string{"00.ctdb"}, Tunables: map[string]uint32{"MonitorInterval": 1}})
+	etc := c.ConfigDir(0)
+	addScript(t, c, 0, "50.flaky", "[ \"$1\" = monitor ] && [ -e \"$CTDB_BASE/fail\" ] && exit 1\nexit 0\n", 0o755)
+	copyTo(t, filepath.Join(srcDir, "etc", "notify.sh"), filepath.Join(etc, "notify.sh"), 0o755)
+	if err := os.MkdirAll(filepath.Join(etc, "events", "notification"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(etc, "events", "notification", "50.record.script"),
+		"#!/bin/sh\necho \"$1\" >> \"$CTDB_BASE/notified\"\n", 0o755)
+	// Not executable, so never run.
+	writeFile(t, filepath.Join(etc, "events", "notification", "60.off.script"),
+		"#!/bin/sh\necho off >> \"$CTDB_BASE/notified\"\n", 0o644)
+	notified := func(want string) func() string {
+		return func() string {
+			b, _ := os.ReadFile(filepath.Join(etc, "notified"))
+			if string(b) != want {
+				return "notified: " + string(b)
+			}
+			return ""
+		}
+	}
+	start(t, c, 0)
+	eventually(t, 10*time.Second, notified("init\nsetup\nstartup\nhealthy\n"))
+	writeFile(t, filepath.Join(etc, "fail"), "", 0o644)
+	eventually(t, 10*time.Second, notified("init\nsetup\nstartup\nhealthy\nunhealthy\n"))
+	if err := os.Remove(filepath.Join(etc, "fail")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, notified("init\nsetup\nstartup\nhealthy\nunhealthy\nhealthy\n"))
+}
