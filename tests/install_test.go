@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,7 +38,7 @@ func TestMakeInstallLayoutRuns(t *testing.T) {
 	etc := filepath.Join(dest, "etc", "ctdb")
 	run := filepath.Join(dest, "run")
 	os.WriteFile(filepath.Join(etc, "nodes"), []byte("127.0.0.1\n"), 0o644)
-	os.WriteFile(filepath.Join(etc, "ctdb.conf"), []byte("[cluster]\n\tnode address = 127.0.0.1\n[paths]\n\trun directory = "+run+"\n\tstate directory = "+filepath.Join(dest, "var")+"\n"), 0o644)
+	os.WriteFile(filepath.Join(etc, "ctdb.conf"), []byte("[cluster]\n\tnode address = 127.0.0.1\n\ttransport port = "+strconv.Itoa(freePort(t))+"\n[paths]\n\trun directory = "+run+"\n\tstate directory = "+filepath.Join(dest, "var")+"\n"), 0o644)
 	env := append(os.Environ(), "CTDB_BASE="+etc, "CTDB_SOCKET="+filepath.Join(run, "ctdbd.socket"),
 		"CTDB_DATADIR="+filepath.Join(dest, "usr/share/ctdb"))
 	d := exec.Command(filepath.Join(dest, "usr/sbin/ctdbd"), "--interactive")
