@@ -187,3 +187,23 @@ func TestCTDB417_DebianStockConf(t *testing.T) {
 		t.Errorf("logging = %+v", c.Logging)
 	}
 }
+
+// TestOptionHelpers: the one-line entry helpers store into the field they
+// name and check their values.
+func TestOptionHelpers(t *testing.T) {
+	var c Config
+	var s string
+	var n int
+	if err := boolOption("x", "b", func(c *Config) *bool { return &c.Failover.Disabled }).apply(&c, "Yes"); err != nil || !c.Failover.Disabled {
+		t.Errorf("boolOption: %v %v", err, c.Failover.Disabled)
+	}
+	if err := intOption("x", "i", 1, 9, func(*Config) *int { return &n }).apply(&c, "10"); err == nil {
+		t.Error("intOption accepted 10 for 1..9")
+	}
+	if err := intOption("x", "i", 1, 9, func(*Config) *int { return &n }).apply(&c, "7"); err != nil || n != 7 {
+		t.Errorf("intOption: %v %d", err, n)
+	}
+	if err := stringOption("x", "s", func(*Config) *string { return &s }).apply(&c, "v"); err != nil || s != "v" {
+		t.Errorf("stringOption: %v %q", err, s)
+	}
+}

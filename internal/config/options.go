@@ -117,10 +117,7 @@ var options = []option{
 		c.Database.LockDebugScript, err = confScript(c, v)
 		return err
 	}},
-	{"database", "tdb mutexes", func(c *Config, v string) (err error) {
-		c.Database.TDBMutexes, err = parseBool(v)
-		return err
-	}},
+	boolOption("database", "tdb mutexes", func(c *Config) *bool { return &c.Database.TDBMutexes }),
 
 	// [paths]: our extension, see the package comment. Values are checked
 	// and resolved against the environment in paths.go.
@@ -162,6 +159,29 @@ var optionDefaults = map[string]string{
 	"legacy.script log level":                "ERROR",
 	"paths.run directory":                    DefaultRunDir,
 	"paths.state directory":                  DefaultVarDir,
+}
+
+// boolOption, intOption and stringOption make one-line entries for the
+// common kinds of value: field returns where in the Config the value goes.
+func boolOption(section, key string, field func(*Config) *bool) option {
+	return option{section, key, func(c *Config, v string) (err error) {
+		*field(c), err = parseBool(v)
+		return err
+	}}
+}
+
+func intOption(section, key string, lo, hi int, field func(*Config) *int) option {
+	return option{section, key, func(c *Config, v string) (err error) {
+		*field(c), err = parseIntRange(v, lo, hi)
+		return err
+	}}
+}
+
+func stringOption(section, key string, field func(*Config) *string) option {
+	return option{section, key, func(c *Config, v string) error {
+		*field(c) = v
+		return nil
+	}}
 }
 
 // findOption returns the option for a lower-case section and key.
