@@ -133,6 +133,7 @@ func TestNoScriptsWarns(t *testing.T) {
 		for _, want := range []string{
 			"Script directory " + filepath.Join(etc, "events.d") + " holds files that never run, because scripts there must be named NN.name: 00.ctdb.script",
 			"No enabled event script in " + filepath.Join(etc, "events", "legacy") + " or " + filepath.Join(etc, "events.d"),
+			"Monitor event ran no script: nothing checks this node's health",
 		} {
 			if !strings.Contains(log, want) {
 				return "log lacks " + want + "\n" + tail(log, 20)

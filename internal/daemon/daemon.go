@@ -73,6 +73,7 @@ type Daemon struct {
 	// healthNotified: "healthy" or "unhealthy" (healthNotifiedAs) was
 	// sent; only the monitor loop uses these.
 	healthNotified, healthNotifiedAs bool
+	unmonitoredWarned                time.Time // last "monitor ran no script" warning
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}

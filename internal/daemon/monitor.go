@@ -34,6 +34,7 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 			return
 		}
 		d.observeMonitor(res, err)
+		d.warnUnmonitored(res, start)
 		next = start.Add(d.monitorInterval())
 		if now := time.Now(); next.Before(now) {
 			next = now
@@ -128,4 +129,28 @@ func (d *Daemon) notifyHealth(healthy, pending bool) {
 	} else {
 		d.notify("unhealthy")
 	}
+}
+
+// unmonitoredWarnEvery is how often a node whose monitor runs no script at
+// all says so again, after the warning at startup.
+const unmonitoredWarnEvery = 10 * time.Minute
+
+// warnUnmonitored logs, at most every unmonitoredWarnEvery, that a
+// successful monitor ran no script: the node is OK only because nothing
+// checks it. Only the monitor loop calls it.
+func (d *Daemon) warnUnmonitored(res *eventd.EventResult, now time.Time) {
+	if res == nil || res.Outcome != eventd.OutcomeOK {
+		return
+	}
+	for _, s := range res.Scripts {
+		if s.State != eventd.StateDisabled {
+			return
+		}
+	}
+	if !d.unmonitoredWarned.IsZero() && now.Sub(d.unmonitoredWarned) < unmonitoredWarnEvery {
+		return
+	}
+	d.unmonitoredWarned = now
+	d.log.Warningf("Monitor event ran no script: nothing checks this node's health (enable scripts in %s)",
+		d.cfg.LegacyEventsDir())
 }
