@@ -110,6 +110,16 @@ func TestMigrationFromCTDB(t *testing.T) {
 	if out := ctdb(t, c, 0, "event", "script", "list", "legacy"); out != "* 00.ctdb\n* 01.reclock\n  05.system\n* 10.interface\n" {
 		t.Errorf("event script list after enable/disable:\n%s", out)
 	}
+	dir := filepath.Join(c.ConfigDir(0), "events", "legacy", "70.dir.script")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"enable", "disable"} {
+		out, errOut, code := c.Ctdb(0, "event", "script", verb, "legacy", "70.dir")
+		if code != 22 || out != "Script "+dir+" is not a file or a link\n" {
+			t.Errorf("%s of a directory: exit %d, stdout %q, stderr %q", verb, code, out, errOut)
+		}
+	}
 }
 
 // TestNoScriptsWarns: a node whose scripts are all in the wrong place (CTDB

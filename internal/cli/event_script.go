@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -37,16 +38,21 @@ func writeScriptList(w io.Writer, scripts []protocol.Script) {
 }
 
 // runEventScriptSet: `ctdb event script enable|disable [legacy] NAME`,
-// silent on success. An unknown script is CTDB's message on stdout and
-// exit 2 (ENOENT).
+// silent on success. Enabling an unknown script is CTDB's message on stdout
+// and exit 2 (ENOENT); disabling one succeeds, as in CTDB 4.17. A script
+// that is neither a file nor a link is exit 22 (EINVAL).
 func runEventScriptSet(e *env, name string, enable bool) error {
 	err := e.call(protocol.OpEventScriptSet, protocol.ScriptSet{Name: name, Enable: enable}, nil)
+	if !enable && protocol.IsStatus(err, protocol.StatusNotFound) {
+		return nil // CTDB 4.17: disabling a script that is nowhere succeeds
+	}
 	if protocol.IsStatus(err, protocol.StatusNotFound) {
 		printf(e.out, "Script %s does not exist in %s\n", name, eventComponent)
 		return exitCode(exitENOENT)
 	}
-	if protocol.IsStatus(err, protocol.StatusBadRequest) && strings.Contains(err.Error(), "not a file or a link") {
-		printf(e.out, "Script %s is not a file or a link\n", name)
+	var pe *protocol.Error
+	if errors.As(err, &pe) && pe.Status == protocol.StatusBadRequest && strings.HasSuffix(pe.Msg, " is not a file or a link") {
+		printf(e.out, "%s\n", pe.Msg)
 		return exitCode(exitEINVAL)
 	}
 	if err != nil {

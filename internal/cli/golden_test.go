@@ -134,7 +134,8 @@ var scenarios = []scenario{
 		f.node[0].scripts = []protocol.Script{{Name: "50.local", Enabled: true}, {Name: "60.old"}}
 		f.node[1].packaged = []protocol.Script{{Name: "00.ctdb", Enabled: true}, {Name: "01.reclock"}}
 		f.node[1].scripts = nil
-	}, cmds: []string{"event script list legacy", "-n 1 event script list legacy"}},
+	}, cmds: []string{"event script list legacy", "-n 1 event script list legacy",
+		"event script enable legacy 99.nope", "event script disable legacy 99.nope"}},
 	{name: "tunables_debug", cmds: []string{
 		"setvar MonitorInterval 20", "getvar MonitorInterval", "setvar monitorinterval 0x10", "getvar MonitorInterval",
 		"setvar NoSuchVar 1", "getvar NoSuchVar", "setdebug info", "getdebug", "setdebug 10", "getdebug",
