@@ -159,6 +159,8 @@ var optionDefaults = map[string]string{
 	"legacy.script log level":                "ERROR",
 	"paths.run directory":                    DefaultRunDir,
 	"paths.state directory":                  DefaultVarDir,
+	"paths.socket":                           DefaultSocket,
+	"paths.data directory":                   DefaultDataDir,
 }
 
 // boolOption, intOption and stringOption make one-line entries for the

@@ -61,15 +61,29 @@ func Dump(w io.Writer, set map[string]string) {
 	}
 	for _, s := range sections {
 		fmt.Fprintf(w, "[%s]\n", s)
-		for _, o := range options {
-			if o.section != s {
-				continue
-			}
-			if v, ok := set[s+"."+o.key]; ok {
-				fmt.Fprintf(w, "\t%s = %s\n", o.key, v)
+		for _, key := range sectionKeys(s) {
+			if v, ok := set[s+"."+key]; ok {
+				fmt.Fprintf(w, "\t%s = %s\n", key, v)
 			} else {
-				fmt.Fprintf(w, "\t# %s = %s\n", o.key, optionDefaults[s+"."+o.key])
+				fmt.Fprintf(w, "\t# %s = %s\n", key, optionDefaults[s+"."+key])
 			}
 		}
 	}
+}
+
+// dumpKeyOrder is CTDB's key order where it differs from the options
+// table; keys not listed follow in table order.
+var dumpKeyOrder = map[string][]string{
+	"cluster": {"transport", "node address", "cluster lock", "recovery lock", "leader timeout", "leader capability"},
+}
+
+// sectionKeys lists the keys of a section in dump order.
+func sectionKeys(section string) []string {
+	keys := slices.Clone(dumpKeyOrder[section])
+	for _, o := range options {
+		if o.section == section && !slices.Contains(keys, o.key) {
+			keys = append(keys, o.key)
+		}
+	}
+	return keys
 }

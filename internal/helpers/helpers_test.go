@@ -68,6 +68,19 @@ func TestConfigValidateAndDump(t *testing.T) {
 		!strings.Contains(out, "\t# cluster lock = \n") || !strings.HasPrefix(out, "[logging]\n") {
 		t.Errorf("dump = %d\n%s", code, out)
 	}
+	// CTDB 4.17's sections and keys come first, in its order.
+	if !strings.Contains(out, "[cluster]\n\t# transport = tcp\n\t# node address = \n\t# cluster lock = \n\t# recovery lock = \n"+
+		"\tleader timeout = 7\n\t# leader capability = true\n") {
+		t.Errorf("dump: [cluster] keys not in CTDB's order:\n%s", out)
+	}
+	last := -1
+	for _, sec := range []string{"[logging]", "[cluster]", "[database]", "[event]", "[failover]", "[legacy]"} {
+		i := strings.Index(out, sec+"\n")
+		if i <= last {
+			t.Errorf("dump: %s missing or out of CTDB's order:\n%s", sec, out)
+		}
+		last = i
+	}
 	if err := os.WriteFile(filepath.Join(dir, "ctdb.conf"), []byte("[cluster]\n\ttransport = udp\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
