@@ -78,6 +78,10 @@ func TestLayout_LegacyScriptsRunWithEventsD(t *testing.T) {
 	if res.Scripts[0].Output != "ctdb monitor\n" {
 		t.Errorf("00.ctdb output %q", res.Scripts[0].Output)
 	}
+	want := "Script 30.dup in " + lh.dir + " is hidden by 30.dup.script in " + lh.legacy + " and does not run"
+	if w := lh.r.LayoutWarnings(); len(w) != 1 || w[0] != want {
+		t.Errorf("warnings = %q, want only %q", w, want)
+	}
 }
 
 func TestLayout_ListAsCTDB(t *testing.T) {
