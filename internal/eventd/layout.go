@@ -3,6 +3,7 @@ package eventd
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -50,6 +51,9 @@ func (r *Runner) LayoutWarnings() []string {
 					e.Name(), d.path, name+ScriptSuffix, seen[name]))
 			case ok:
 				seen[name] = d.path
+				if w := danglingWarning(d.path, e.Name()); w != "" {
+					out = append(out, w)
+				}
 			case scriptLikeRE.MatchString(e.Name()) && !ignoredEntry(e.Name()):
 				odd = append(odd, e.Name())
 			}
@@ -64,6 +68,21 @@ func (r *Runner) LayoutWarnings() []string {
 		out = append(out, noScriptWarning(dirs))
 	}
 	return out
+}
+
+// danglingWarning describes a script that is a symlink to nothing (say,
+// to a packaged script of a package since removed): it counts as disabled,
+// so it must not go unnoticed.
+func danglingWarning(dir, entry string) string {
+	p := filepath.Join(dir, entry)
+	target, err := os.Readlink(p)
+	if err != nil {
+		return ""
+	}
+	if _, err := os.Stat(p); err == nil {
+		return ""
+	}
+	return fmt.Sprintf("Script %s in %s is a symlink to %s, which does not exist: it does not run", entry, dir, target)
 }
 
 // pattern is the name scripts must have in d.

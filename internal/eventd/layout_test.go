@@ -240,3 +240,19 @@ func TestLayout_NoScriptDirectoryAtAll(t *testing.T) {
 		t.Errorf("warnings = %q", w)
 	}
 }
+
+func TestLayout_DanglingSymlinkIsWarned(t *testing.T) {
+	lh := newLayoutHarness(t)
+	lh.link2("00.ctdb")
+	gone := filepath.Join(lh.data, "50.samba.script")
+	if err := os.Symlink(gone, filepath.Join(lh.legacy, "50.samba.script")); err != nil {
+		t.Fatal(err)
+	}
+	want := "Script 50.samba.script in " + lh.legacy + " is a symlink to " + gone + ", which does not exist: it does not run"
+	if w := lh.r.LayoutWarnings(); len(w) != 1 || w[0] != want {
+		t.Errorf("warnings = %q, want only %q", w, want)
+	}
+	if got := summary(lh.mustRun("monitor", 5*time.Second)); got != "00.ctdb=OK 50.samba=DISABLED" {
+		t.Errorf("monitor ran %q", got)
+	}
+}
