@@ -8,6 +8,12 @@ BIN       := bin
 CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe:./tools/ctdb_probe \
              ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local
 FUZZTIME  ?= 15s
+# CTDB's script helpers, installed in libexec/ctdb ($CTDB_HELPER_BINDIR).
+CMDS      += ctdb-config:./tools/ctdb-config ctdb-path:./tools/ctdb-path
+# The packaged eventscripts: DATADIR/events/legacy/NN.name.script. With
+# PREFIX=/usr this is CTDB's /usr/share/ctdb, so existing symlinks keep working.
+DATADIR   ?= $(PREFIX)/share/ctdb
+LDFLAGS   := -X github.com/ctdb-go/ctdb/internal/config.DefaultDataDir=$(DATADIR)
 
 .PHONY: all build test unit fuzz vet install demo clean
 
@@ -17,7 +23,7 @@ build:
 	@mkdir -p $(BIN)
 	@set -e; for c in $(CMDS); do \
 		name=$${c%%:*}; pkg=$${c#*:}; \
-		$(GO) build -o $(BIN)/$$name $$pkg; \
+		$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/$$name $$pkg; \
 	done
 	@echo "built: $$(ls $(BIN) | tr '\n' ' ')"
 
@@ -39,13 +45,28 @@ install: build
 	install -m 0755 $(BIN)/ctdbd $(DESTDIR)$(PREFIX)/sbin/ctdbd
 	install -m 0755 $(BIN)/ctdb $(BIN)/ctdb_local $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BIN)/ctdb_probe $(BIN)/ctdb-recoverd $(BIN)/ctdb_mutex_fcntl_helper $(DESTDIR)$(PREFIX)/libexec/ctdb/
-	install -d $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d
+	install -m 0755 $(BIN)/ctdb-config $(BIN)/ctdb-path $(DESTDIR)$(PREFIX)/libexec/ctdb/
+	install -d $(DESTDIR)$(SYSCONFDIR)/ctdb
 	install -m 0644 functions $(DESTDIR)$(SYSCONFDIR)/ctdb/functions
-	install -m 0755 events.d/[0-9][0-9].* $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d/
+	@# CTDB 4.x layout: packaged scripts in DATADIR, enabled by a symlink in
+	@# SYSCONFDIR/ctdb/events/legacy (made only on a first install, so an
+	@# operator's choices survive an upgrade; relative, so DESTDIR works).
+	install -d $(DESTDIR)$(DATADIR)/events/legacy $(DESTDIR)$(SYSCONFDIR)/ctdb/events/notification
+	@for f in events.d/[0-9][0-9].*; do \
+		install -m 0755 $$f $(DESTDIR)$(DATADIR)/events/legacy/$$(basename $$f).script; \
+	done
+	@legacy=$(DESTDIR)$(SYSCONFDIR)/ctdb/events/legacy; \
+	if [ ! -d $$legacy ]; then \
+		install -d $$legacy; \
+		for f in events.d/[0-9][0-9].*; do \
+			n=$$(basename $$f).script; \
+			ln -s $$(realpath -m --relative-to=$(SYSCONFDIR)/ctdb/events/legacy $(DATADIR)/events/legacy/$$n) $$legacy/$$n; \
+		done; \
+	fi
 	@for f in etc/*; do [ -f $$f ] || continue; \
-		b=$$(basename $$f); \
-		install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b.sample; \
-		[ -e $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b ] || install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b; \
+		b=$$(basename $$f); m=0644; case $$b in *.sh) m=0755;; esac; \
+		install -m $$m $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b.sample; \
+		[ -e $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b ] || install -m $$m $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b; \
 	done
 	@echo "installed under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)/ctdb"
 

@@ -4,11 +4,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// make install honours DESTDIR and PREFIX, and the installed ctdbd finds its
+// make install honours DESTDIR and PREFIX, lays the scripts out as CTDB
+// 4.x does (packaged in PREFIX/share/ctdb/events/legacy, enabled by
+// symlinks in /etc/ctdb/events/legacy), and the installed ctdbd finds its
 // helpers in PREFIX/libexec/ctdb and runs the installed eventscripts.
 func TestMakeInstallLayoutRuns(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
@@ -21,16 +24,23 @@ func TestMakeInstallLayoutRuns(t *testing.T) {
 		t.Fatalf("make install: %v\n%s", err, out)
 	}
 	for _, f := range []string{"usr/sbin/ctdbd", "usr/bin/ctdb", "usr/libexec/ctdb/ctdb_probe",
-		"etc/ctdb/functions", "etc/ctdb/events.d/01.reclock", "etc/ctdb/ctdb.conf", "etc/ctdb/ctdb.conf.sample"} {
+		"etc/ctdb/functions", "etc/ctdb/ctdb.conf", "etc/ctdb/ctdb.conf.sample", "etc/ctdb/notify.sh",
+		"usr/libexec/ctdb/ctdb-config", "usr/libexec/ctdb/ctdb-path",
+		"usr/share/ctdb/events/legacy/01.reclock.script", "etc/ctdb/events/legacy/01.reclock.script"} {
 		if _, err := os.Stat(filepath.Join(dest, f)); err != nil {
 			t.Errorf("not installed: %s", f)
 		}
 	}
+	link, err := os.Readlink(filepath.Join(dest, "etc/ctdb/events/legacy/01.reclock.script"))
+	if err != nil || link != "../../../../usr/share/ctdb/events/legacy/01.reclock.script" {
+		t.Errorf("events/legacy/01.reclock.script links to %q (%v)", link, err)
+	}
 	etc := filepath.Join(dest, "etc", "ctdb")
 	run := filepath.Join(dest, "run")
 	os.WriteFile(filepath.Join(etc, "nodes"), []byte("127.0.0.1\n"), 0o644)
-	os.WriteFile(filepath.Join(etc, "ctdb.conf"), []byte("[cluster]\n\tnode address = 127.0.0.1\n[paths]\n\trun directory = "+run+"\n\tstate directory = "+filepath.Join(dest, "var")+"\n"), 0o644)
-	env := append(os.Environ(), "CTDB_BASE="+etc, "CTDB_SOCKET="+filepath.Join(run, "ctdbd.socket"))
+	os.WriteFile(filepath.Join(etc, "ctdb.conf"), []byte("[cluster]\n\tnode address = 127.0.0.1\n\ttransport port = "+strconv.Itoa(freePort(t))+"\n[paths]\n\trun directory = "+run+"\n\tstate directory = "+filepath.Join(dest, "var")+"\n"), 0o644)
+	env := append(os.Environ(), "CTDB_BASE="+etc, "CTDB_SOCKET="+filepath.Join(run, "ctdbd.socket"),
+		"CTDB_DATADIR="+filepath.Join(dest, "usr/share/ctdb"))
 	d := exec.Command(filepath.Join(dest, "usr/sbin/ctdbd"), "--interactive")
 	d.Env = env
 	var log strings.Builder
@@ -57,4 +67,7 @@ func TestMakeInstallLayoutRuns(t *testing.T) {
 		}
 		return ""
 	})
+	if out := tool("event", "script", "list", "legacy"); out != "* 00.ctdb\n* 01.reclock\n* 05.system\n* 10.interface\n" {
+		t.Errorf("event script list:\n%s", out)
+	}
 }

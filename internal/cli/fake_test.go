@@ -30,6 +30,7 @@ type fakeNode struct {
 	events   map[string]protocol.EventStatus
 	runs     map[string]fakeRun // event run results by event name
 	scripts  []protocol.Script
+	packaged []protocol.Script // the data directory's scripts
 	// Public IP state (see fakeip_test.go): this node's list of public
 	// addresses, its interfaces whose link is down, and an error its
 	// reload of the addresses file fails with ("" none).
@@ -295,7 +296,7 @@ func (f *fakeCluster) answer(dst uint32, n *fakeNode, op protocol.Op, req any) (
 	case protocol.OpEventRun:
 		return n.run(req.(*protocol.EventRun).Event)
 	case protocol.OpEventScriptList:
-		return protocol.ScriptList{Scripts: n.scripts}, nil
+		return protocol.ScriptList{Scripts: n.scripts, Packaged: n.packaged}, nil
 	case protocol.OpEventScriptSet:
 		return nil, n.setScript(*req.(*protocol.ScriptSet))
 	case protocol.OpModifyFlags:

@@ -126,6 +126,16 @@ var scenarios = []scenario{
 		"event script enable legacy 06.nfs", "event script list", "event script disable 00.ctdb",
 		"event script disable legacy 99.nope", "event script list legacy",
 	}},
+	{name: "script_layout", setup: func(f *fakeCluster) {
+		// CTDB 4.x layout: packaged scripts (linked or not), then the
+		// node's own scripts after a blank line; node 1 has only links.
+		f.node[0].packaged = []protocol.Script{{Name: "00.ctdb", Enabled: true}, {Name: "05.system"},
+			{Name: "10.interface", Enabled: true}}
+		f.node[0].scripts = []protocol.Script{{Name: "50.local", Enabled: true}, {Name: "60.old"}}
+		f.node[1].packaged = []protocol.Script{{Name: "00.ctdb", Enabled: true}, {Name: "01.reclock"}}
+		f.node[1].scripts = nil
+	}, cmds: []string{"event script list legacy", "-n 1 event script list legacy",
+		"event script enable legacy 99.nope", "event script disable legacy 99.nope"}},
 	{name: "tunables_debug", cmds: []string{
 		"setvar MonitorInterval 20", "getvar MonitorInterval", "setvar monitorinterval 0x10", "getvar MonitorInterval",
 		"setvar NoSuchVar 1", "getvar NoSuchVar", "setdebug info", "getdebug", "setdebug 10", "getdebug",

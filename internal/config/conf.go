@@ -26,10 +26,11 @@ func ParseConf(path string, getenv func(string) string) (*Config, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	lines, err := checkConf(path, data)
+	lines, warnings, err := checkConf(path, data)
 	if err != nil {
 		return nil, err
 	}
+	c.Warnings = append(c.Warnings, warnings...)
 	v, err := readViper(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -43,33 +44,43 @@ func ParseConf(path string, getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
-// optionLines maps "section.key" to the line that set it.
+// optionLines maps "section.key" to the line that set it (the last one,
+// when it is set twice).
 type optionLines map[string]int
 
 // checkConf validates the structure of ctdb.conf before viper sees it, so
-// errors can carry line numbers.
-func checkConf(path string, data []byte) (optionLines, error) {
+// errors can carry line numbers. What CTDB accepts but we would not
+// (a key set twice) comes back as warnings.
+func checkConf(path string, data []byte) (optionLines, []string, error) {
 	doc, err := parseINI(data)
 	if err != nil {
 		var se *iniSyntaxError
 		if errors.As(err, &se) {
-			return nil, lineError(path, se.line, "%s", se.msg)
+			return nil, nil, lineError(path, se.line, "%s", se.msg)
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for _, s := range doc.sections {
 		if !knownSection(s.name) {
-			return nil, lineError(path, s.line, "unknown section [%s]", s.name)
+			return nil, nil, lineError(path, s.line, "unknown section [%s]", s.name)
 		}
 	}
 	lines := optionLines{}
 	for _, e := range doc.entries {
 		if _, ok := findOption(e.section, e.key); !ok {
-			return nil, lineError(path, e.line, "unknown option %q in section [%s]", e.key, e.section)
+			return nil, nil, lineError(path, e.line, "unknown option %q in section [%s]", e.key, e.section)
+		}
+		if e.value == "" {
+			return nil, nil, lineError(path, e.line, "empty value for [%s] %s", e.section, e.key)
 		}
 		lines[e.section+"."+e.key] = e.line
 	}
-	return lines, nil
+	var warnings []string
+	for _, d := range doc.dups {
+		warnings = append(warnings, lineError(path, d.line,
+			"[%s] %s is set again (first on line %d); this later value is used", d.section, d.key, d.first).Error())
+	}
+	return lines, warnings, nil
 }
 
 // newViper returns a viper instance that reads our INI format.
@@ -105,23 +116,30 @@ func applyConf(c *Config, v *viper.Viper, path string, lines optionLines) error 
 			continue
 		}
 		val := v.GetString(id)
-		if err := o.apply(c, val); err != nil {
+		err := o.apply(c, val)
+		var w warning
+		if errors.As(err, &w) {
+			c.Warnings = append(c.Warnings, lineError(path, lines[id], "[%s] %s = %s: %s", o.section, o.key, val, w).Error())
+			continue
+		}
+		if err != nil {
 			return lineError(path, lines[id], "invalid value %q for [%s] %s: %v", val, o.section, o.key, err)
 		}
 	}
 	return nil
 }
 
-// checkLockNames rejects "recovery lock" together with "cluster lock" and
-// records a warning when only the deprecated name is used.
+// checkLockNames records a warning when the deprecated "recovery lock" is
+// used. CTDB accepts both names together; then "cluster lock" wins (the
+// options table applies it last).
 func checkLockNames(c *Config, path string, lines optionLines) error {
 	old, hasOld := lines["cluster.recovery lock"]
 	cur, hasCur := lines["cluster.cluster lock"]
 	switch {
 	case hasOld && hasCur:
-		return lineError(path, max(old, cur),
-			`both "cluster lock" (line %d) and its deprecated name "recovery lock" (line %d) are set; keep only "cluster lock"`,
-			cur, old)
+		c.Warnings = append(c.Warnings, lineError(path, old,
+			`both "cluster lock" (line %d) and its deprecated name "recovery lock" are set: "cluster lock" is used, keep only that`,
+			cur).Error())
 	case hasOld:
 		c.Warnings = append(c.Warnings, lineError(path, old,
 			`[cluster] "recovery lock" is deprecated, use "cluster lock"`).Error())

@@ -48,17 +48,16 @@ func TestParseConf_Good(t *testing.T) {
 [event]
 	debug script = debug-hung-script.sh
 [failover]
-	disabled = on
+	disabled = yes
 	shutdown failover timeout = 0
 	shutdown extra timeout = 3
 [legacy]
 	realtime scheduling = false
-	lmaster capability = 0
+	lmaster capability = false
 	start as stopped = yes
 	start as disabled = TRUE
 	script log level = notice
 [database]
-	volatile database directory = /var/lib/ctdb/volatile
 	tdb mutexes = true
 ; our extension
 [paths]
@@ -78,7 +77,7 @@ func TestParseConf_Good(t *testing.T) {
 			if c.Cluster != wantCl {
 				t.Errorf("Cluster = %+v", c.Cluster)
 			}
-			if c.Event.DebugScript != "debug-hung-script.sh" {
+			if c.Event.DebugScript != filepath.Join(c.ConfigDir, "debug-hung-script.sh") {
 				t.Errorf("Event = %+v", c.Event)
 			}
 			if c.Failover != (FailoverConfig{Disabled: true, ShutdownFailoverTimeout: 0, ShutdownExtraTimeout: 3}) {
@@ -88,7 +87,7 @@ func TestParseConf_Good(t *testing.T) {
 				t.Errorf("Legacy = %+v", c.Legacy)
 			}
 			wantP := PathsConfig{RunDir: "/tmp/node1/run", VarDir: "/tmp/node1/var",
-				Socket: "/tmp/node1/run/ctdbd.socket", PidFile: "/tmp/node1/run/ctdbd.pid"}
+				Socket: "/tmp/node1/run/ctdbd.socket", PidFile: "/tmp/node1/run/ctdbd.pid", DataDir: DefaultDataDir}
 			if c.Paths != wantP {
 				t.Errorf("Paths = %+v", c.Paths)
 			}
@@ -125,15 +124,14 @@ func TestParseConf_Good(t *testing.T) {
 				t.Errorf("Paths = %+v", c.Paths)
 			}
 		}},
-		{"empty cluster lock means none", "[cluster]\ncluster lock =\n", func(t *testing.T, c *Config) {
-			if c.Cluster.ClusterLock != "" {
-				t.Errorf("ClusterLock = %q", c.Cluster.ClusterLock)
-			}
-		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeTemp(t, t.TempDir(), "ctdb.conf", tt.conf)
+			dir := t.TempDir()
+			path := writeTemp(t, dir, "ctdb.conf", tt.conf)
+			if err := os.WriteFile(filepath.Join(dir, "debug-hung-script.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			c, err := ParseConf(path, fakeEnv(nil))
 			if err != nil {
 				t.Fatalf("ParseConf: %v", err)
@@ -158,7 +156,6 @@ func TestParseConf_Bad(t *testing.T) {
 		{"unknown section", "# c\n[clustre]\n", 2, "unknown section [clustre]"},
 		{"malformed line", "[cluster]\ncluster lock /x\n", 2, `expected "key = value"`},
 		{"outside section", "location = syslog\n", 1, "not in any [section]"},
-		{"duplicate", "[logging]\nlog level = INFO\nlog level = DEBUG\n", 3, "set twice"},
 		{"bad bool", "[cluster]\nleader capability = maybe\n", 2,
 			`invalid value "maybe" for [cluster] leader capability: must be a boolean`},
 		{"bad failover bool", "[failover]\ndisabled = 2\n", 2, `invalid value "2" for [failover] disabled: must be a boolean`},
@@ -183,8 +180,6 @@ func TestParseConf_Bad(t *testing.T) {
 		{"metrics no port", "[metrics]\nlisten = 127.0.0.1\n", 2, `[metrics] listen: invalid listen address "127.0.0.1": want ADDR:PORT`},
 		{"metrics no address", "[metrics]\nlisten = :9477\n", 2, `[metrics] listen: invalid listen address ":9477"`},
 		{"metrics port zero", "[metrics]\nlisten = 127.0.0.1:0\n", 2, "port must be 1-65535"},
-		{"both lock names", "[cluster]\ncluster lock = /a\nrecovery lock = /b\n", 3,
-			`both "cluster lock" (line 2) and its deprecated name "recovery lock" (line 3)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +208,6 @@ func TestParseConf_Unreadable(t *testing.T) {
 func TestParseConf_Metrics(t *testing.T) {
 	for conf, want := range map[string]string{
 		"":                                    "",
-		"[metrics]\nlisten = \n":              "",
 		"[metrics]\nlisten = 10.1.2.3:9477\n": "10.1.2.3:9477",
 		"[metrics]\nlisten = [::1]:9477\n":    "[::1]:9477",
 	} {

@@ -16,6 +16,7 @@ type Config struct {
 	Event    EventConfig
 	Failover FailoverConfig
 	Legacy   LegacyConfig
+	Database DatabaseConfig
 	Paths    PathsConfig
 	Metrics  MetricsConfig
 
@@ -82,12 +83,25 @@ type LegacyConfig struct {
 	ScriptLogLevel     string
 }
 
+// DatabaseConfig is the [database] section. An empty directory means the
+// default under the state directory; see Config.DatabaseDirs.
+type DatabaseConfig struct {
+	VolatileDir     string
+	PersistentDir   string
+	StateDir        string
+	LockDebugScript string // resolved under ConfigDir; "" = none
+	TDBMutexes      bool
+}
+
 // PathsConfig holds the resolved run-time paths (all absolute).
 type PathsConfig struct {
 	RunDir  string // $CTDB_RUNDIR > [paths] run directory > /var/run/ctdb
 	VarDir  string // $CTDB_VARDIR > [paths] state directory > /var/lib/ctdb
 	Socket  string // $CTDB_SOCKET > [paths] socket > RunDir/ctdbd.socket
 	PidFile string // RunDir/ctdbd.pid
+	// DataDir holds the packaged scripts (events/legacy/NN.name.script):
+	// $CTDB_DATADIR > [paths] data directory > DefaultDataDir.
+	DataDir string
 }
 
 // Node is one line of the nodes file.
@@ -118,6 +132,12 @@ const (
 	PidFileName             = "ctdbd.pid"
 )
 
+// DefaultDataDir is where the packaged scripts live. It is CTDB's, so an
+// operator's events/legacy symlinks keep working when ctdb-go replaces
+// Debian's ctdb package. `make install` sets it to PREFIX/share/ctdb
+// (-ldflags -X); tests relocate it with $CTDB_DATADIR.
+var DefaultDataDir = "/usr/share/ctdb"
+
 // Default returns the configuration used when ctdb.conf is absent,
 // ignoring the environment. Nodes, addresses and tunables are empty.
 func Default(configDir string) *Config {
@@ -138,5 +158,6 @@ func unresolvedDefault(configDir string) *Config {
 	}
 	c.Failover = FailoverConfig{ShutdownFailoverTimeout: DefaultShutdownFailover}
 	c.Legacy = LegacyConfig{RealtimeScheduling: true, LmasterCapability: true, ScriptLogLevel: "ERROR"}
+	c.Database = DatabaseConfig{TDBMutexes: true}
 	return c
 }

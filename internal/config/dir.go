@@ -53,6 +53,23 @@ func ResolveConfigDir(o Options) string {
 // EventsDir is the directory of event scripts, ConfigDir/events.d.
 func (c *Config) EventsDir() string { return filepath.Join(c.ConfigDir, "events.d") }
 
+// LegacyEventsDir is CTDB 4.x's script directory, ConfigDir/events/legacy
+// (scripts NN.name.script, usually symlinks into PackagedEventsDir).
+func (c *Config) LegacyEventsDir() string {
+	return filepath.Join(c.ConfigDir, "events", "legacy")
+}
+
+// PackagedEventsDir holds the packaged scripts, DataDir/events/legacy.
+func (c *Config) PackagedEventsDir() string {
+	return filepath.Join(c.Paths.DataDir, "events", "legacy")
+}
+
+// NotificationDir holds the notification scripts that notify.sh runs,
+// ConfigDir/events/notification.
+func (c *Config) NotificationDir() string {
+	return filepath.Join(c.ConfigDir, "events", "notification")
+}
+
 // FunctionsFile is the shell library event scripts source, ConfigDir/functions.
 func (c *Config) FunctionsFile() string { return filepath.Join(c.ConfigDir, "functions") }
 
@@ -79,3 +96,27 @@ func (c *Config) TunablesFile() string { return filepath.Join(c.ConfigDir, Tunab
 
 // ConfFile is ConfigDir/ctdb.conf.
 func (c *Config) ConfFile() string { return filepath.Join(c.ConfigDir, ConfFileName) }
+
+// DatabaseDir is one [database] directory: where it is and whether
+// ctdb.conf named it (then it must already exist, as in CTDB).
+type DatabaseDir struct {
+	Key        string // the ctdb.conf key
+	Path       string
+	Configured bool
+}
+
+// DatabaseDirs lists the volatile, persistent and state database
+// directories; those not set in ctdb.conf are under the state directory.
+func (c *Config) DatabaseDirs() []DatabaseDir {
+	dir := func(key, set, name string) DatabaseDir {
+		if set != "" {
+			return DatabaseDir{key, set, true}
+		}
+		return DatabaseDir{key, filepath.Join(c.Paths.VarDir, name), false}
+	}
+	return []DatabaseDir{
+		dir("volatile database directory", c.Database.VolatileDir, "volatile"),
+		dir("persistent database directory", c.Database.PersistentDir, "persistent"),
+		dir("state database directory", c.Database.StateDir, "state"),
+	}
+}

@@ -24,6 +24,16 @@ type iniSection struct {
 type iniDoc struct {
 	sections []iniSection
 	entries  []iniEntry
+	// dups are keys set again in the same section; the later value wins,
+	// as in CTDB.
+	dups []iniDup
+}
+
+// iniDup is a key set a second time: line sets it again, first is the
+// line that set it before.
+type iniDup struct {
+	section, key string
+	line, first  int
 }
 
 // iniSyntaxError is a syntax problem on one line; callers add the path.
@@ -37,7 +47,8 @@ func (e *iniSyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.li
 // parseINI reads CTDB-style INI: "[section]" headers, "key = value" lines
 // (keys may contain spaces), full-line comments starting with '#' or ';',
 // blank lines. Values keep inner '#' and ';' (a cluster lock helper's
-// arguments may contain them). A key repeated within a section is an error.
+// arguments may contain them). A key repeated within a section is recorded
+// in dups; its later value wins, as in CTDB.
 func parseINI(data []byte) (*iniDoc, error) {
 	doc := &iniDoc{}
 	seen := map[string]int{} // "section\x00key" -> line
@@ -63,8 +74,7 @@ func parseINI(data []byte) (*iniDoc, error) {
 			e.line = n
 			id := e.section + "\x00" + e.key
 			if first, dup := seen[id]; dup {
-				return nil, &iniSyntaxError{n, fmt.Sprintf(
-					"option %q set twice in section [%s] (first on line %d)", e.key, e.section, first)}
+				doc.dups = append(doc.dups, iniDup{e.section, e.key, n, first})
 			}
 			seen[id] = n
 			doc.entries = append(doc.entries, e)

@@ -75,8 +75,6 @@ func TestParseINI_Bad(t *testing.T) {
 		{"unclosed section", "[cluster\n", 1, `expected "[section]"`},
 		{"empty section", "[]\n", 1, `expected "[section]"`},
 		{"nested brackets", "[[x]]\n", 1, `expected "[section]"`},
-		{"duplicate key", "[cluster]\nleader timeout = 1\n\nLeader Timeout = 2\n", 4, `set twice in section [cluster] (first on line 2)`},
-		{"duplicate across repeated section", "[failover]\ndisabled = 1\n[failover]\ndisabled = 0\n", 4, "set twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

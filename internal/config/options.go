@@ -1,9 +1,16 @@
 package config
 
-import "path/filepath"
+import (
+	"math"
+	"path/filepath"
+)
 
 // option is one known ctdb.conf key. apply parses the value and stores it in
-// the Config; a nil apply accepts the option and ignores it.
+// the Config; a nil apply accepts the option and ignores it. An apply that
+// returns a warning (see warnf) keeps what it stored and the value is
+// accepted with that warning, naming file and line. Adding a key is one
+// entry here, plus one in optionDefaults if it has a default to show in
+// `ctdb-config get` and `dump`.
 type option struct {
 	section, key string
 	apply        func(c *Config, v string) error
@@ -20,14 +27,19 @@ var options = []option{
 		return err
 	}},
 
+	{"cluster", "transport", func(c *Config, v string) error { return checkTransport(v) }},
+
 	{"cluster", "cluster lock", func(c *Config, v string) error {
 		c.Cluster.ClusterLock = v
 		return nil
 	}},
 	// "recovery lock" is the pre-4.9 name of "cluster lock"; conf.go
 	// handles it (deprecation warning, conflict check).
+	// With both set, "cluster lock" (applied first) wins.
 	{"cluster", "recovery lock", func(c *Config, v string) error {
-		c.Cluster.ClusterLock = v
+		if c.Cluster.ClusterLock == "" {
+			c.Cluster.ClusterLock = v
+		}
 		return nil
 	}},
 	{"cluster", "node address", func(c *Config, v string) (err error) {
@@ -39,7 +51,7 @@ var options = []option{
 		return err
 	}},
 	{"cluster", "leader timeout", func(c *Config, v string) (err error) {
-		c.Cluster.LeaderTimeout, err = parseIntRange(v, 1, 3600)
+		c.Cluster.LeaderTimeout, err = parseIntRange(v, 1, math.MaxInt32)
 		return err
 	}},
 	{"cluster", "leader capability", func(c *Config, v string) (err error) {
@@ -51,9 +63,9 @@ var options = []option{
 		return checkNodesList(v)
 	}},
 
-	{"event", "debug script", func(c *Config, v string) error {
-		c.Event.DebugScript = v
-		return nil
+	{"event", "debug script", func(c *Config, v string) (err error) {
+		c.Event.DebugScript, err = confScript(c, v)
+		return err
 	}},
 
 	{"failover", "disabled", func(c *Config, v string) (err error) {
@@ -90,13 +102,22 @@ var options = []option{
 		return err
 	}},
 
-	// [database]: accepted for compatibility with CTDB configs; we keep no
-	// databases.
-	{"database", "volatile database directory", nil},
-	{"database", "persistent database directory", nil},
-	{"database", "state database directory", nil},
-	{"database", "lock debug script", nil},
-	{"database", "tdb mutexes", nil},
+	// [database]: a directory given must exist, as in CTDB; the defaults
+	// (under the state directory) are created by ctdbd.
+	{"database", "volatile database directory", func(c *Config, v string) error {
+		return setDBDir(&c.Database.VolatileDir, v)
+	}},
+	{"database", "persistent database directory", func(c *Config, v string) error {
+		return setDBDir(&c.Database.PersistentDir, v)
+	}},
+	{"database", "state database directory", func(c *Config, v string) error {
+		return setDBDir(&c.Database.StateDir, v)
+	}},
+	{"database", "lock debug script", func(c *Config, v string) (err error) {
+		c.Database.LockDebugScript, err = confScript(c, v)
+		return err
+	}},
+	boolOption("database", "tdb mutexes", func(c *Config) *bool { return &c.Database.TDBMutexes }),
 
 	// [paths]: our extension, see the package comment. Values are checked
 	// and resolved against the environment in paths.go.
@@ -113,6 +134,60 @@ var options = []option{
 	{"paths", "socket", func(c *Config, v string) error {
 		return setAbsPath(&c.Paths.Socket, v)
 	}},
+	{"paths", "data directory", func(c *Config, v string) error {
+		return setAbsPath(&c.Paths.DataDir, v)
+	}},
+}
+
+// optionDefaults are the defaults `ctdb-config get` and `dump` show for
+// keys not set in the file, keyed "section.key". Paths under the state
+// directory are shown for the default state directory.
+var optionDefaults = map[string]string{
+	"logging.location":                       DefaultLogLocation,
+	"logging.log level":                      DefaultLogLevel,
+	"cluster.transport":                      "tcp",
+	"cluster.transport port":                 "4379",
+	"cluster.leader timeout":                 "5",
+	"cluster.leader capability":              "true",
+	"database.volatile database directory":   DefaultVarDir + "/volatile",
+	"database.persistent database directory": DefaultVarDir + "/persistent",
+	"database.state database directory":      DefaultVarDir + "/state",
+	"database.tdb mutexes":                   "true",
+	"failover.disabled":                      "false",
+	"failover.shutdown failover timeout":     "10",
+	"failover.shutdown extra timeout":        "0",
+	"legacy.realtime scheduling":             "true",
+	"legacy.lmaster capability":              "true",
+	"legacy.start as stopped":                "false",
+	"legacy.start as disabled":               "false",
+	"legacy.script log level":                "ERROR",
+	"paths.run directory":                    DefaultRunDir,
+	"paths.state directory":                  DefaultVarDir,
+	"paths.socket":                           DefaultSocket,
+	"paths.data directory":                   DefaultDataDir,
+}
+
+// boolOption, intOption and stringOption make one-line entries for the
+// common kinds of value: field returns where in the Config the value goes.
+func boolOption(section, key string, field func(*Config) *bool) option {
+	return option{section, key, func(c *Config, v string) (err error) {
+		*field(c), err = parseBool(v)
+		return err
+	}}
+}
+
+func intOption(section, key string, lo, hi int, field func(*Config) *int) option {
+	return option{section, key, func(c *Config, v string) (err error) {
+		*field(c), err = parseIntRange(v, lo, hi)
+		return err
+	}}
+}
+
+func stringOption(section, key string, field func(*Config) *string) option {
+	return option{section, key, func(c *Config, v string) error {
+		*field(c) = v
+		return nil
+	}}
 }
 
 // findOption returns the option for a lower-case section and key.

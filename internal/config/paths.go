@@ -19,6 +19,12 @@ func resolvePaths(c *Config, getenv func(string) string) error {
 	if err := fromEnv(&p.Socket, getenv, "CTDB_SOCKET"); err != nil {
 		return err
 	}
+	if err := fromEnv(&p.DataDir, getenv, "CTDB_DATADIR"); err != nil {
+		return err
+	}
+	if p.DataDir == "" {
+		p.DataDir = filepath.Clean(DefaultDataDir)
+	}
 	if p.RunDir == "" {
 		p.RunDir = DefaultRunDir
 	}

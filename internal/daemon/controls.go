@@ -234,12 +234,15 @@ func validEventName(s string) bool {
 }
 
 func (d *Daemon) ctlScriptList(context.Context, protocol.Header, any) (any, error) {
-	list, err := d.runner.ListScripts()
+	l, err := d.runner.ListScriptsCTDB()
 	if err != nil {
 		return nil, err
 	}
 	var out protocol.ScriptList
-	for _, s := range list {
+	for _, s := range l.Packaged {
+		out.Packaged = append(out.Packaged, protocol.Script{Name: s.Name, Enabled: s.Enabled})
+	}
+	for _, s := range l.Local {
 		out.Scripts = append(out.Scripts, protocol.Script{Name: s.Name, Enabled: s.Enabled})
 	}
 	return out, nil
@@ -255,6 +258,10 @@ func (d *Daemon) ctlScriptSet(_ context.Context, _ protocol.Header, req any) (an
 	}
 	if errors.Is(err, eventd.ErrNoScript) {
 		return nil, protocol.Errorf(protocol.StatusNotFound, "%v", err)
+	}
+	if errors.Is(err, eventd.ErrNotScriptFile) {
+		path := strings.TrimPrefix(err.Error(), eventd.ErrNotScriptFile.Error()+": ")
+		return nil, protocol.Errorf(protocol.StatusBadRequest, "Script %s is not a file or a link", path)
 	}
 	if err != nil {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)

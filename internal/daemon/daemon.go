@@ -70,6 +70,12 @@ type Daemon struct {
 	ip     ipState
 	obs    observer
 
+	notifyCh chan string // node-state events for the notification hook
+	// healthNotified: "healthy" or "unhealthy" (healthNotifiedAs) was
+	// sent; only the monitor loop uses these.
+	healthNotified, healthNotifiedAs bool
+	unmonitoredWarned                time.Time // last "monitor ran no script" warning
+
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
 	shutdownWhy  string
@@ -91,6 +97,7 @@ func New(o Options) (*Daemon, error) {
 		opts:       o,
 		health:     health.NewTracker(),
 		shutdownCh: make(chan struct{}),
+		notifyCh:   make(chan string, 16),
 	}
 	d.initStats()
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
@@ -148,8 +155,14 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}
 	defer d.runner.Close()
 
+	notifyCtx, stopNotify := context.WithCancel(context.Background())
+	notifyDone := make(chan struct{})
+	go d.notifyLoop(notifyCtx, notifyDone)
+	defer func() { stopNotify(); <-notifyDone }()
+
 	d.setRunstate(RunstateInit)
 	d.sdStatus("Running the init event")
+	d.notify("init")
 	if err := d.mustEvent(ctx, "init"); err != nil {
 		return err
 	}
@@ -167,6 +180,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err := d.mustEvent(ctx, "setup"); err != nil {
 		return err
 	}
+	d.notify("setup")
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -232,7 +246,29 @@ func (d *Daemon) prepareDirs() error {
 			return fmt.Errorf("create directory: %w", err)
 		}
 	}
+	if err := prepareDatabaseDirs(d.cfg); err != nil {
+		return err
+	}
 	return os.Chmod(d.cfg.Paths.RunDir, 0o700)
+}
+
+// prepareDatabaseDirs checks the [database] directories as CTDB does: one
+// named in ctdb.conf must exist (checked again here, since it may have
+// gone since the file was read); a default one under the state directory
+// is created, as CTDB's package does at install.
+func prepareDatabaseDirs(c *config.Config) error {
+	for _, db := range c.DatabaseDirs() {
+		if db.Configured {
+			if fi, err := os.Stat(db.Path); err != nil || !fi.IsDir() {
+				return fmt.Errorf("%s: [database] %s %s does not exist", c.ConfFile(), db.Key, db.Path)
+			}
+			continue
+		}
+		if err := os.MkdirAll(db.Path, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", db.Key, err)
+		}
+	}
+	return nil
 }
 
 func (d *Daemon) logStart() {
@@ -306,6 +342,7 @@ func (d *Daemon) waitStartup(ctx context.Context) {
 	for ctx.Err() == nil {
 		res, err := d.runEvent(ctx, "startup", nil, 0)
 		if err == nil && res.Outcome == eventd.OutcomeOK {
+			d.notify("startup")
 			return
 		}
 		d.log.Warning("startup event failed, retrying in 5 s")

@@ -18,6 +18,8 @@ import (
 func (d *Daemon) newRunner() (*eventd.Runner, error) {
 	return eventd.New(eventd.Config{
 		Dir:         d.cfg.EventsDir(),
+		LegacyDir:   d.cfg.LegacyEventsDir(),
+		DataDir:     d.cfg.PackagedEventsDir(),
 		Env:         d.scriptEnv(),
 		DebugScript: d.cfg.Event.DebugScript,
 		Log:         d.logger.WithField(logging.TagField, "ctdb-eventd"),
@@ -37,6 +39,7 @@ func (d *Daemon) scriptEnv() []string {
 		"CTDB_PNN":           strconv.FormatUint(uint64(d.st.pnn), 10),
 		"CTDB_RECOVERY_LOCK": c.Cluster.ClusterLock,
 		"CTDB_HELPER_BINDIR": d.opts.HelperDir,
+		"CTDB_DATADIR":       c.Paths.DataDir,
 		"PATH":               strings.Join(append(append([]string(nil), d.opts.Path...), os.Getenv("PATH")), ":"),
 	}
 	var env []string

@@ -34,6 +34,7 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 			return
 		}
 		d.observeMonitor(res, err)
+		d.warnUnmonitored(res, start)
 		next = start.Add(d.monitorInterval())
 		if now := time.Now(); next.Before(now) {
 			next = now
@@ -98,6 +99,7 @@ func (d *Daemon) observeMonitor(res *eventd.EventResult, err error) {
 	if changed {
 		d.stateChanged()
 	}
+	d.notifyHealth(healthy, r == health.TimedOut && !changed)
 	switch {
 	case r == health.TimedOut && !changed:
 		d.log.Warningf("Monitor event timed out (%d of %d before the node counts as unhealthy)", timeouts, limit)
@@ -115,4 +117,43 @@ func describeResult(res *eventd.EventResult, err error) string {
 		return err.Error()
 	}
 	return describeFailure(res)
+}
+
+// notifyHealth tells the notification hook "healthy" or "unhealthy" after
+// the first monitor result (a timeout below the limit does not count) and
+// after every change.
+func (d *Daemon) notifyHealth(healthy, pending bool) {
+	if pending || (d.healthNotified && d.healthNotifiedAs == healthy) {
+		return
+	}
+	d.healthNotified, d.healthNotifiedAs = true, healthy
+	if healthy {
+		d.notify("healthy")
+	} else {
+		d.notify("unhealthy")
+	}
+}
+
+// unmonitoredWarnEvery is how often a node whose monitor runs no script at
+// all says so again, after the warning at startup.
+const unmonitoredWarnEvery = 10 * time.Minute
+
+// warnUnmonitored logs, at most every unmonitoredWarnEvery, that a
+// successful monitor ran no script: the node is OK only because nothing
+// checks it. Only the monitor loop calls it.
+func (d *Daemon) warnUnmonitored(res *eventd.EventResult, now time.Time) {
+	if res == nil || res.Outcome != eventd.OutcomeOK {
+		return
+	}
+	for _, s := range res.Scripts {
+		if s.State != eventd.StateDisabled {
+			return
+		}
+	}
+	if !d.unmonitoredWarned.IsZero() && now.Sub(d.unmonitoredWarned) < unmonitoredWarnEvery {
+		return
+	}
+	d.unmonitoredWarned = now
+	d.log.Warningf("Monitor event ran no script: nothing checks this node's health (enable scripts in %s)",
+		d.cfg.LegacyEventsDir())
 }

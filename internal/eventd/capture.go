@@ -67,3 +67,10 @@ func (c *capture) finish(drain time.Duration) string {
 	defer c.mu.Unlock()
 	return c.tail.String()
 }
+
+// snapshot returns the output captured so far, without stopping.
+func (c *capture) snapshot() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tail.String()
+}

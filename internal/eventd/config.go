@@ -23,8 +23,19 @@ const outputDrain = 100 * time.Millisecond
 
 // Config configures a Runner. Zero values take the defaults above.
 type Config struct {
-	// Dir is the script directory ($CTDB_BASE/events.d). It must exist.
+	// Dir is the old-style script directory ($CTDB_BASE/events.d), scripts
+	// named NN.name.
 	Dir string
+	// LegacyDir is CTDB 4.x's script directory ($CTDB_BASE/events/legacy),
+	// scripts named NN.name.script, usually symlinks into DataDir. A
+	// script here hides an events.d script of the same name. At least one
+	// of Dir and LegacyDir must be set; with LegacyDir set, neither needs
+	// to exist (the node then has no scripts, and a warning says so).
+	LegacyDir string
+	// DataDir holds the packaged scripts, NN.name.script, that
+	// EnableScript links into LegacyDir ($CTDB_DATADIR/events/legacy).
+	// "" means none.
+	DataDir string
 	// Env is the complete environment of every script and of the debug
 	// script. nil means the daemon's own environment.
 	Env []string
@@ -80,8 +91,8 @@ func (c Config) withDefaults() Config {
 
 // validate reports the first unusable field, naming it and its value.
 func (c Config) validate() error {
-	if c.Dir == "" {
-		return fmt.Errorf("eventd: Config.Dir is empty")
+	if c.Dir == "" && c.LegacyDir == "" {
+		return fmt.Errorf("eventd: Config.Dir and Config.LegacyDir are both empty")
 	}
 	durations := []struct {
 		name string

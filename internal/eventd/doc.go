@@ -1,7 +1,13 @@
 // Package eventd runs CTDB-style event scripts inside ctdbd.
 //
-// Scripts are the files named NN.name in one directory (normally
-// $CTDB_BASE/events.d). A script is enabled when it has any execute bit; the
+// Scripts are the files named NN.name.script in CTDB 4.x's directory
+// ($CTDB_BASE/events/legacy, usually symlinks to the packaged copies in the
+// data directory) and the files named NN.name in the older
+// $CTDB_BASE/events.d; both run, merged in name order, and a name in
+// events/legacy hides the same name in events.d. Enable and disable work as
+// CTDB's: a packaged script is enabled by a symlink, which disable removes
+// (never touching its target); a regular file is chmod-ed. A script is
+// enabled when what it resolves to has any execute bit; the
 // enabled scripts of an event run one after another, in name order, as
 // "script EVENT ARGS...", and the event stops at the first script that does
 // not succeed. One timeout bounds the whole event, not each script.

@@ -61,7 +61,7 @@ func TestEnableDisableScript_Errors(t *testing.T) {
 		{"10.a/b", "invalid script name"},
 		{"10.a~", "invalid script name"},
 		{"10.missing", "no such script: 10.missing"},
-		{"30.dir", "not a regular file"},
+		{"30.dir", "not a file or a link"},
 	}
 	for _, tc := range cases {
 		for _, f := range []func(string) error{h.r.EnableScript, h.r.DisableScript} {

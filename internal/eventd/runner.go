@@ -35,20 +35,42 @@ func newRunner(cfg Config, watch bool) (*Runner, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	fi, err := os.Stat(cfg.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("eventd: script directory: %w", err)
+	if err := checkDirs(cfg); err != nil {
+		return nil, err
 	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("eventd: script directory %s is not a directory", cfg.Dir)
+	var extra []string
+	if cfg.DataDir != "" {
+		extra = append(extra, cfg.DataDir)
 	}
-	return &Runner{
+	r := &Runner{
 		cfg:     cfg,
 		log:     cfg.Log,
-		scripts: newScriptCache(cfg.Dir, cfg.Log, watch),
+		scripts: newScriptCache(cfg.scriptDirs(), extra, cfg.Log, watch),
 		hung:    newHungSet(cfg.Log, cfg.Now),
 		last:    make(map[string]*EventResult),
-	}, nil
+	}
+	for _, w := range r.LayoutWarnings() {
+		r.log.Warn(w)
+	}
+	return r, nil
+}
+
+// checkDirs makes sure every script directory that exists is a directory.
+// Without LegacyDir, Dir must exist (the runner's original contract).
+func checkDirs(cfg Config) error {
+	for _, d := range cfg.scriptDirs() {
+		fi, err := os.Stat(d.path)
+		if err != nil {
+			if os.IsNotExist(err) && cfg.LegacyDir != "" {
+				continue
+			}
+			return fmt.Errorf("eventd: script directory: %w", err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("eventd: script directory %s is not a directory", d.path)
+		}
+	}
+	return nil
 }
 
 // Run runs event with args through every enabled script, waiting first for
@@ -96,7 +118,7 @@ func (r *Runner) runEvent(j *job, timeout time.Duration) (*EventResult, error) {
 		if j.stopped() {
 			return r.cancelled(j, res), j.err
 		}
-		sr := r.runOne(j, s, deadline)
+		sr := r.runOne(j, s, deadline, res)
 		res.Scripts = append(res.Scripts, sr)
 		if j.stopped() {
 			return r.cancelled(j, res), j.err
@@ -110,12 +132,24 @@ func (r *Runner) runEvent(j *job, timeout time.Duration) (*EventResult, error) {
 	return res, nil
 }
 
-func (r *Runner) runOne(j *job, s scriptEntry, deadline time.Time) ScriptResult {
+func (r *Runner) runOne(j *job, s scriptEntry, deadline time.Time, partial *EventResult) ScriptResult {
 	if !s.enabled {
 		now := r.cfg.Now()
 		return ScriptResult{Name: s.name, State: StateDisabled, Start: now, End: now}
 	}
-	return r.runScript(j, s, deadline)
+	return r.runScript(j, s, deadline, partial)
+}
+
+// recordTimedOut stores the event as timed out in script sr, before the
+// debug script runs and before sr is killed, as CTDB does: a debug script
+// that calls `ctdb scriptstatus` already sees the script as TIMEDOUT, with
+// the output it has written so far. The final result replaces this one.
+func (r *Runner) recordTimedOut(partial *EventResult, sr ScriptResult) {
+	res := partial.clone()
+	res.Scripts = append(res.Scripts, sr)
+	res.Outcome, res.ExitCode = OutcomeTimedOut, 0
+	res.End = r.cfg.Now()
+	r.record(res)
 }
 
 // failureOutcome is the event outcome when script sr stopped the event.

@@ -265,7 +265,7 @@ func TestNew_RejectsBadConfig(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{}, "Config.Dir is empty"},
+		{Config{}, "Config.Dir and Config.LegacyDir are both empty"},
 		{Config{Dir: filepath.Join(dir, "missing")}, "no such file"},
 		{Config{Dir: file}, "is not a directory"},
 		{Config{Dir: dir, KillGrace: -time.Second}, "Config.KillGrace is -1s"},

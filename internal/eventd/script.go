@@ -19,7 +19,7 @@ const (
 )
 
 // runScript runs one enabled script of job j under the event deadline.
-func (r *Runner) runScript(j *job, s scriptEntry, deadline time.Time) ScriptResult {
+func (r *Runner) runScript(j *job, s scriptEntry, deadline time.Time, partial *EventResult) ScriptResult {
 	res := ScriptResult{Name: s.name, Start: r.cfg.Now()}
 	if h, ok := r.hung.get(s.name); ok {
 		return r.skipHung(res, h)
@@ -34,7 +34,12 @@ func (r *Runner) runScript(j *job, s scriptEntry, deadline time.Time) ScriptResu
 		return r.cannotRun(res, err)
 	}
 	res.PID = p.pid
-	end, hung := r.supervise(j, s.name, p, deadline)
+	onTimeout := func() {
+		sr := res
+		sr.State, sr.End, sr.Output = StateTimedOut, r.cfg.Now(), p.out.snapshot()
+		r.recordTimedOut(partial, sr)
+	}
+	end, hung := r.supervise(j, s.name, p, deadline, onTimeout)
 	drain := outputDrain
 	if hung {
 		drain = 0
@@ -56,7 +61,8 @@ func (r *Runner) start(path, logName string, args []string) (*proc, error) {
 
 // supervise waits for p to exit, for the deadline, or for the job to stop,
 // killing p in the last two cases. hung reports that p survived SIGKILL.
-func (r *Runner) supervise(j *job, name string, p *proc, deadline time.Time) (end ending, hung bool) {
+// onTimeout runs first when the deadline passes.
+func (r *Runner) supervise(j *job, name string, p *proc, deadline time.Time, onTimeout func()) (end ending, hung bool) {
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
@@ -66,6 +72,7 @@ func (r *Runner) supervise(j *job, name string, p *proc, deadline time.Time) (en
 		return endCancelled, r.kill(j, name, p)
 	case <-t.C:
 		r.log.Warnf("%s: event %s timed out, script pid %d", name, j.event, p.pid)
+		onTimeout()
 		return endTimedOut, r.terminate(j, name, p)
 	}
 }

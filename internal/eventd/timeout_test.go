@@ -1,6 +1,7 @@
 package eventd
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -148,4 +149,40 @@ func TestTimeout_OneDeadlineForTheWholeEvent(t *testing.T) {
 	if res.Outcome != OutcomeTimedOut {
 		t.Errorf("outcome = %v", res.Outcome)
 	}
+}
+
+// TestTimeout_StatusIsTimedOutBeforeTheDebugScript: while the debug script
+// runs, the event's status already shows the hung script as TIMEDOUT with
+// the output it wrote, as in CTDB (a debug script may run `ctdb
+// scriptstatus`).
+func TestTimeout_StatusIsTimedOutBeforeTheDebugScript(t *testing.T) {
+	debug := ""
+	h := newHarness(t, func(c *Config) {
+		debug = filepath.Join(filepath.Dir(c.Dir), "debug-hung-script.sh")
+		c.DebugScript = debug
+	})
+	writeAtomic(t, debug, preamble+`touch "$TMP/debug.started"
+while [ ! -e "$TMP/debug.release" ]; do sleep 0.01; done
+`, 0o755)
+	h.script("10.ok", `true`)
+	h.script("20.hang", `echo "partial output"; sleep 10`)
+
+	ch := h.runAsync(context.Background(), "monitor", 300*time.Millisecond)
+	waitFor(t, "the debug script to start", 5*time.Second, func() bool { return h.exists("debug.started") })
+
+	st, ok := h.r.Status("monitor")
+	switch {
+	case !ok:
+		t.Error("no monitor status while the debug script runs")
+	case st.Outcome != OutcomeTimedOut || summary(st) != "10.ok=OK 20.hang=TIMEDOUT":
+		t.Errorf("status while the debug script runs: %v %q", st.Outcome, summary(st))
+	case st.Scripts[1].Output != "partial output\n":
+		t.Errorf("hung script's output in the status = %q", st.Scripts[1].Output)
+	}
+	h.touch("debug.release")
+	r := await(t, ch, 5*time.Second)
+	if r.err != nil || summary(r.res) != "10.ok=OK 20.hang=TIMEDOUT" {
+		t.Fatalf("final result %q, %v", summary(r.res), r.err)
+	}
+	waitGroupGone(t, r.res.Scripts[1].PID, time.Second)
 }

@@ -1,6 +1,7 @@
 package eventd
 
 import (
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -8,13 +9,17 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// scriptCache holds the script list of one directory. An fsnotify watch
-// invalidates it on any change, so scripts added, removed or chmod-ed take
-// effect at the next event. Without a working watch it rescans every time.
+// scriptCache holds the merged script list of the script directories. An
+// fsnotify watch invalidates it on any change, so scripts added, removed or
+// chmod-ed take effect at the next event. The data directory is watched too,
+// so a package upgrade of a symlinked script is seen. Without a working watch
+// on every script directory (one that does not exist yet, say) it rescans
+// every time.
 type scriptCache struct {
-	dir string
-	log *logrus.Entry
-	w   *fsnotify.Watcher // nil when not watching
+	dirs  []scriptDir
+	extra []string // more directories to watch (the data directory)
+	log   *logrus.Entry
+	w     *fsnotify.Watcher // nil when not watching
 	// loopDone is closed when the watch goroutine has ended.
 	loopDone chan struct{}
 
@@ -27,8 +32,8 @@ type scriptCache struct {
 	scanned   bool
 }
 
-func newScriptCache(dir string, log *logrus.Entry, watch bool) *scriptCache {
-	c := &scriptCache{dir: dir, log: log, loopDone: make(chan struct{})}
+func newScriptCache(dirs []scriptDir, extra []string, log *logrus.Entry, watch bool) *scriptCache {
+	c := &scriptCache{dirs: dirs, extra: extra, log: log, loopDone: make(chan struct{})}
 	c.gen.Store(1)
 	if watch {
 		c.startWatch()
@@ -40,21 +45,39 @@ func newScriptCache(dir string, log *logrus.Entry, watch bool) *scriptCache {
 }
 
 // startWatch sets up the watch; failing that, the cache rescans every time.
+// A script directory that does not exist is not an error: it is rescanned
+// (cheaply) before every event, so creating it later takes effect.
 func (c *scriptCache) startWatch() {
 	w, err := fsnotify.NewWatcher()
-	if err == nil {
-		err = w.Add(c.dir)
-		if err != nil {
-			w.Close()
-		}
-	}
 	if err != nil {
-		c.log.Warnf("cannot watch script directory %s (%v): rescanning it before every event", c.dir, err)
+		c.log.Warnf("cannot watch script directories (%v): rescanning them before every event", err)
 		return
 	}
+	all := true
+	for _, d := range c.dirs {
+		if err := w.Add(d.path); err != nil {
+			all = false
+			if !os.IsNotExist(err) {
+				c.log.Warnf("cannot watch script directory %s (%v): rescanning it before every event", d.path, err)
+			}
+		}
+	}
+	for _, d := range c.extra {
+		_ = w.Add(d) // best effort: only symlink targets live there
+	}
 	c.w = w
-	c.watching.Store(true)
+	c.watching.Store(all)
 	go c.loop()
+}
+
+// isScriptDir reports whether p is one of the script directories.
+func (c *scriptCache) isScriptDir(p string) bool {
+	for _, d := range c.dirs {
+		if d.path == p {
+			return true
+		}
+	}
+	return false
 }
 
 // loop turns watch notifications into invalidations until the watcher closes.
@@ -71,7 +94,7 @@ func (c *scriptCache) loop() {
 			if !ok {
 				return
 			}
-			c.log.Warnf("watch on script directory %s: %v", c.dir, err)
+			c.log.Warnf("watch on script directories: %v", err)
 			c.invalidate()
 		}
 	}
@@ -79,8 +102,8 @@ func (c *scriptCache) loop() {
 
 func (c *scriptCache) onEvent(ev fsnotify.Event) {
 	c.log.Debugf("script directory change: %s", ev)
-	if ev.Name == c.dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
-		c.log.Warnf("script directory %s was removed or renamed: rescanning before every event", c.dir)
+	if c.isScriptDir(ev.Name) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+		c.log.Warnf("script directory %s was removed or renamed: rescanning before every event", ev.Name)
 		c.watching.Store(false)
 	}
 	c.invalidate()
@@ -99,13 +122,16 @@ func (c *scriptCache) get() ([]scriptEntry, error) {
 	if c.watching.Load() && c.cachedGen == gen {
 		return append([]scriptEntry(nil), c.cached...), nil
 	}
-	list, err := scanDir(c.dir)
+	list, err := scanDirs(c.dirs)
 	if err != nil {
 		return nil, err
 	}
 	if c.scanned {
 		for _, m := range diffScripts(c.cached, list) {
 			c.log.Info(m)
+		}
+		if countEnabled(list) == 0 && countEnabled(c.cached) > 0 {
+			c.log.Warn(noScriptWarning(c.dirs))
 		}
 	}
 	c.cached, c.cachedGen, c.scanned = list, gen, true

@@ -10,6 +10,8 @@
 //	nodeN/run/               socket and pid file
 //	nodeN/var/               state directory (failcounts, script state)
 //	nodeN/log.ctdb           the node's log
+//	share/                   CTDB_DATADIR: packaged scripts, if a test puts any
+//	                         (never the host's /usr/share/ctdb)
 package localcluster
 
 import (
@@ -111,6 +113,10 @@ func (c *Cluster) Socket(i int) string    { return filepath.Join(c.NodeDir(i), "
 func (c *Cluster) PidFile(i int) string   { return filepath.Join(c.NodeDir(i), "run", "ctdbd.pid") }
 func (c *Cluster) LogFile(i int) string   { return filepath.Join(c.NodeDir(i), "log.ctdb") }
 func (c *Cluster) VarDir(i int) string    { return filepath.Join(c.NodeDir(i), "var") }
+
+// DataDir is the nodes' CTDB_DATADIR, Base/share: packaged scripts go in
+// its events/legacy.
+func (c *Cluster) DataDir() string { return filepath.Join(c.Base, "share") }
 
 func (c *Cluster) writeNode(i int) error {
 	etc := c.ConfigDir(i)
@@ -220,12 +226,12 @@ func (c *Cluster) Env(i int) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "CTDB_BASE", "CTDB_SOCKET", "CTDB_RUNDIR", "CTDB_VARDIR", "CTDB_HELPER_BINDIR":
+		case "CTDB_BASE", "CTDB_SOCKET", "CTDB_RUNDIR", "CTDB_VARDIR", "CTDB_HELPER_BINDIR", "CTDB_DATADIR":
 			continue
 		}
 		env = append(env, kv)
 	}
-	return append(env, "CTDB_BASE="+c.ConfigDir(i), "CTDB_SOCKET="+c.Socket(i))
+	return append(env, "CTDB_BASE="+c.ConfigDir(i), "CTDB_SOCKET="+c.Socket(i), "CTDB_DATADIR="+c.DataDir())
 }
 
 // Start starts node i as a daemon and waits until its socket answers.

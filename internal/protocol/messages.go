@@ -233,7 +233,12 @@ type Script struct {
 }
 
 type ScriptList struct {
+	// Scripts are the node's scripts that are not symlinks to a packaged
+	// script; Enabled means executable.
 	Scripts []Script `json:"scripts"`
+	// Packaged are the scripts of the data directory; Enabled means
+	// events/legacy links to it. `ctdb event script list` shows them first.
+	Packaged []Script `json:"packaged,omitempty"`
 }
 
 // ScriptSet enables or disables a script.
