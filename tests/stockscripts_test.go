@@ -560,3 +560,49 @@ func writeFileT(t *testing.T, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// ctdb_check_directories on a frozen cluster filesystem: the share check
+// fails after the probe timeout instead of blocking, and passes again
+// after the thaw.
+func TestCheckDirectoriesHungFilesystem(t *testing.T) {
+	fs, mnt := mountHangfs(t)
+	share := filepath.Join(mnt, "share")
+	if err := os.Mkdir(share, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vardir := t.TempDir()
+	check := func() (string, error, time.Duration) {
+		cmd := exec.Command("sh", "-c", `. "$CTDB_BASE/functions"; echo "$1" | ctdb_check_directories`, "50.samba", share)
+		cmd.Env = append(os.Environ(), "CTDB_BASE="+srcDir, "CTDB_VARDIR="+vardir, "CTDB_HELPER_BINDIR="+binDir,
+			"CTDB_PROBE_TIMEOUT=1")
+		began := time.Now()
+		out, err := cmd.CombinedOutput()
+		return string(out), err, time.Since(began)
+	}
+	if out, err, _ := check(); err != nil {
+		t.Fatalf("before the freeze: %v: %s", err, out)
+	}
+	fs.Freeze()
+	t.Cleanup(fs.Thaw)
+	for i := 0; i < 3; i++ {
+		out, err, took := check()
+		if err == nil || !strings.Contains(out, `ERROR: samba directory "`+share+`" not available`) {
+			t.Fatalf("frozen, check %d: %v: %q", i, err, out)
+		}
+		if took > 4*time.Second {
+			t.Fatalf("frozen, check %d took %v (probe timeout 1 s)", i, took)
+		}
+	}
+	// One worker is stuck in the kernel on the frozen mount; later checks
+	// did not start another.
+	if n := probeWorkers(share); n != 1 {
+		t.Fatalf("%d probe workers stuck on %s, want exactly 1", n, share)
+	}
+	fs.Thaw()
+	eventually(t, 10*time.Second, func() string {
+		if out, err, _ := check(); err != nil {
+			return fmt.Sprintf("after the thaw: %v: %s", err, out)
+		}
+		return ""
+	})
+}
