@@ -1,8 +1,6 @@
 package eventscripts_test
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,37 +13,11 @@ import (
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
-// nsFn runs a snippet after sourcing functions, as script NAME, inside h's
-// network namespace.
+// nsFn runs a snippet after sourcing functions, as script NAME would,
+// inside h's network namespace.
 func (n *node) nsFn(h *netns.Host, name, snippet string) result {
 	n.t.Helper()
-	cmd := h.Command(n.shell, "-c", `. "$CTDB_BASE/functions"; `+snippet, filepath.Join(n.base, "events.d", name))
-	cmd.Env = n.environ()
-	cmd.Dir = n.vardir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		n.t.Fatalf("start %v: %v", cmd.Args, err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill() // our own child, by PID
-		<-done
-		n.t.Fatalf("%q did not finish in 30 s; output:\n%s", snippet, out.String())
-	}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return result{out.String(), 0}
-	case errors.As(err, &ee):
-		return result{out.String(), ee.ExitCode()}
-	}
-	n.t.Fatalf("%q: %v\n%s", snippet, err, out.String())
-	return result{}
+	return n.nsExec(h, "-c", `. "$CTDB_BASE/functions"; `+snippet, filepath.Join(n.base, "events.d", name))
 }
 
 func nsNeeded(t *testing.T) *netns.Host {
