@@ -160,6 +160,11 @@ func TestCheckDirectories(t *testing.T) {
 	if strings.Contains(got.out, "not reached") {
 		t.Fatal("ctdb_check_directories returned instead of exiting")
 	}
+	// No ctdb_probe: the check fails and says why.
+	n.env["CTDB_HELPER_BINDIR"] = ""
+	n.env["PATH"] = n.stubs + ":/usr/bin:/bin"
+	got = n.fn("50.samba", fmt.Sprintf("echo %s | ctdb_check_directories", dir))
+	expect(t, "no probe", got, 1, "ERROR: ctdb_probe not found", fmt.Sprintf(`ERROR: samba directory "%s" not available`, dir))
 }
 
 func TestDetectInitStyle(t *testing.T) {
