@@ -633,3 +633,40 @@ func TestCheckDirectoriesHungFilesystem(t *testing.T) {
 		return ""
 	})
 }
+
+// Scripts get CTDB's environment, with $CTDB our own tool, and functions'
+// node helpers answer through it.
+func TestScriptEnvironment(t *testing.T) {
+	c := cluster(t, localcluster.Options{Scripts: []string{"00.ctdb"}, Tunables: map[string]uint32{"MonitorInterval": 3600}})
+	out := filepath.Join(c.Base, "env.out")
+	addScript(t, c, 0, "90.env", fmt.Sprintf(`. "$CTDB_BASE/functions"
+[ "$1" = ipreallocated ] || exit 0
+{
+	env | grep '^CTDB' | sort
+	echo "pnn=$(ctdb_get_pnn) ip=$(ctdb_get_ip_address) tool=$($CTDB pnn)"
+} >%s
+`, out), 0o755)
+	start(t, c, 0)
+	waitRunning(t, c, 0)
+	ctdb(t, c, 0, "event", "run", "legacy", "ipreallocated")
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{
+		"CTDB=" + filepath.Join(binDir, "ctdb") + "\n",
+		"CTDB_BASE=" + c.ConfigDir(0) + "\n",
+		"CTDB_HELPER_BINDIR=" + binDir + "\n",
+		"CTDB_LOGGING=file:" + c.LogFile(0) + "\n",
+		"CTDB_PNN=0\n",
+		"CTDB_SCRIPT_VARDIR=" + filepath.Join(c.VarDir(0), "scripts") + "\n",
+		"CTDB_SOCKET=" + c.Socket(0) + "\n",
+		"CTDB_VARDIR=" + c.VarDir(0) + "\n",
+		"pnn=0 ip=127.0.0.1 tool=0\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("script environment lacks %q:\n%s", want, got)
+		}
+	}
+}
