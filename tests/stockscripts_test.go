@@ -515,8 +515,8 @@ func (n *stockNode) expectLog(s string) {
 	}
 }
 
-// probeCommands runs each ctdb command the stock scripts use, the way they
-// use it, and reports those this build does not know.
+// probeCommands runs each ctdb command the stock scripts and functions use,
+// the way they use it, and reports those this build does not know.
 func (n *stockNode) probeCommands() []string {
 	var pending []string
 	for _, argv := range [][]string{
@@ -525,8 +525,15 @@ func (n *stockNode) probeCommands() []string {
 		{"-X", "gettickles", "10.97.0.200", "2049"}, {"addtickle"}, {"deltickle"}, {"tickle"},
 		{"process-exists", "1"}, {"attach", "ctdb.tdb", "persistent"}, {"ptrans", "ctdb.tdb"}, {"catdb", "ctdb.tdb"},
 	} {
-		out, errOut, code := n.c.Ctdb(0, argv...)
-		all := out + errOut
+		// Inside the namespace, as the scripts run them (gratarp sends,
+		// checktcpport binds).
+		cmd := n.h.Command(filepath.Join(binDir, "ctdb"), argv...)
+		cmd.Env = n.c.Env(0)
+		b, err := cmd.CombinedOutput()
+		all, code := string(b), cmd.ProcessState.ExitCode()
+		if err != nil && cmd.ProcessState == nil {
+			n.t.Fatalf("ctdb %v: %v", argv, err)
+		}
 		if strings.Contains(all, "Unknown command") || strings.Contains(all, "Usage") || strings.Contains(all, "usage") {
 			first, _, _ := strings.Cut(strings.TrimSpace(all), "\n")
 			branch := pendingCommands[argv[len(argv)-1]]
