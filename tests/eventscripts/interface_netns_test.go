@@ -16,7 +16,14 @@ import (
 // the real ip acts on the namespace's interfaces only), bounded by 30 s.
 func (n *node) nsScript(h *netns.Host, name string, args ...string) result {
 	n.t.Helper()
-	cmd := h.Command(n.shell, append([]string{filepath.Join(n.base, "events.d", name)}, args...)...)
+	return n.nsExec(h, append([]string{filepath.Join(n.base, "events.d", name)}, args...)...)
+}
+
+// nsExec runs the shell with args inside h's network namespace, bounded by
+// 30 s.
+func (n *node) nsExec(h *netns.Host, args ...string) result {
+	n.t.Helper()
+	cmd := h.Command(n.shell, args...)
 	cmd.Env = n.environ()
 	cmd.Dir = n.vardir
 	var out bytes.Buffer
