@@ -119,6 +119,13 @@ func (r *Runner) report(ctx context.Context, err error) int {
 // about and runs it.
 func (r *Runner) runCommand(ctx context.Context, cmd *command, opts options, args []string, getenv func(string) string) error {
 	c, err := dial(config.ToolSocketPath(getenv), opts.timelimit)
+	if err != nil && offlineEventCommand(cmd, args, err) && opts.node < 0 {
+		o, oerr := newOfflineScripts(getenv)
+		if oerr != nil {
+			return oerr
+		}
+		return cmd.run(&env{ctx: ctx, c: o, out: r.Stdout, errOut: r.Stderr, opts: opts, dst: protocol.PNNCurrent}, args)
+	}
 	if err != nil {
 		return err
 	}

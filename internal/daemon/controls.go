@@ -260,8 +260,7 @@ func (d *Daemon) ctlScriptSet(_ context.Context, _ protocol.Header, req any) (an
 		return nil, protocol.Errorf(protocol.StatusNotFound, "%v", err)
 	}
 	if errors.Is(err, eventd.ErrNotScriptFile) {
-		path := strings.TrimPrefix(err.Error(), eventd.ErrNotScriptFile.Error()+": ")
-		return nil, protocol.Errorf(protocol.StatusBadRequest, "Script %s is not a file or a link", path)
+		return nil, protocol.Errorf(protocol.StatusBadRequest, "%v", err)
 	}
 	if err != nil {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)

@@ -5,21 +5,18 @@ import (
 	"regexp"
 	"strings"
 	"time"
-)
 
-// scriptNameRE matches script names. Anything else in the directory (backup
-// files such as "50.x~", "50.x.rpmnew", "50.x.dpkg-old", "50.x.swp", names
-// with extra or leading dots, README...) is ignored. It also excludes '/', so
-// a valid name never leaves the directory.
-var scriptNameRE = regexp.MustCompile(`^[0-9]{2}\.[A-Za-z0-9_-]+$`)
+	"github.com/ctdb-go/ctdb/internal/scriptdir"
+)
 
 // eventNameRE: an event name is a simple word.
 var eventNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 
 const monitorEvent = "monitor"
 
+// validScriptName: see scriptdir.ValidName.
 func validScriptName(name string) bool {
-	return scriptNameRE.MatchString(name)
+	return scriptdir.ValidName(name)
 }
 
 // checkRequest validates the arguments of Run.

@@ -66,8 +66,8 @@ func TestStrings(t *testing.T) {
 }
 
 func TestDiffScripts(t *testing.T) {
-	old := []scriptEntry{{name: "10.a", enabled: true}, {name: "20.b", enabled: true}, {name: "30.c"}}
-	cur := []scriptEntry{{name: "10.a", enabled: true}, {name: "20.b"}, {name: "25.new", enabled: true}}
+	old := []scriptEntry{{Name: "10.a", Enabled: true}, {Name: "20.b", Enabled: true}, {Name: "30.c"}}
+	cur := []scriptEntry{{Name: "10.a", Enabled: true}, {Name: "20.b"}, {Name: "25.new", Enabled: true}}
 	got := fmt.Sprint(diffScripts(old, cur))
 	want := fmt.Sprint([]string{"script 20.b disabled", "script 25.new added (enabled)", "script 30.c removed"})
 	if got != want {

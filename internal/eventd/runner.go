@@ -45,7 +45,7 @@ func newRunner(cfg Config, watch bool) (*Runner, error) {
 	r := &Runner{
 		cfg:     cfg,
 		log:     cfg.Log,
-		scripts: newScriptCache(cfg.scriptDirs(), extra, cfg.Log, watch),
+		scripts: newScriptCache(cfg.layout(), extra, cfg.Log, watch),
 		hung:    newHungSet(cfg.Log, cfg.Now),
 		last:    make(map[string]*EventResult),
 	}
@@ -58,8 +58,8 @@ func newRunner(cfg Config, watch bool) (*Runner, error) {
 // checkDirs makes sure every script directory that exists is a directory.
 // Without LegacyDir, Dir must exist (the runner's original contract).
 func checkDirs(cfg Config) error {
-	for _, d := range cfg.scriptDirs() {
-		fi, err := os.Stat(d.path)
+	for _, d := range cfg.layout().Dirs() {
+		fi, err := os.Stat(d.Path)
 		if err != nil {
 			if os.IsNotExist(err) && cfg.LegacyDir != "" {
 				continue
@@ -67,7 +67,7 @@ func checkDirs(cfg Config) error {
 			return fmt.Errorf("eventd: script directory: %w", err)
 		}
 		if !fi.IsDir() {
-			return fmt.Errorf("eventd: script directory %s is not a directory", d.path)
+			return fmt.Errorf("eventd: script directory %s is not a directory", d.Path)
 		}
 	}
 	return nil
@@ -133,9 +133,9 @@ func (r *Runner) runEvent(j *job, timeout time.Duration) (*EventResult, error) {
 }
 
 func (r *Runner) runOne(j *job, s scriptEntry, deadline time.Time, partial *EventResult) ScriptResult {
-	if !s.enabled {
+	if !s.Enabled {
 		now := r.cfg.Now()
-		return ScriptResult{Name: s.name, State: StateDisabled, Start: now, End: now}
+		return ScriptResult{Name: s.Name, State: StateDisabled, Start: now, End: now}
 	}
 	return r.runScript(j, s, deadline, partial)
 }

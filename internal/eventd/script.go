@@ -20,8 +20,8 @@ const (
 
 // runScript runs one enabled script of job j under the event deadline.
 func (r *Runner) runScript(j *job, s scriptEntry, deadline time.Time, partial *EventResult) ScriptResult {
-	res := ScriptResult{Name: s.name, Start: r.cfg.Now()}
-	if h, ok := r.hung.get(s.name); ok {
+	res := ScriptResult{Name: s.Name, Start: r.cfg.Now()}
+	if h, ok := r.hung.get(s.Name); ok {
 		return r.skipHung(res, h)
 	}
 	if !time.Now().Before(deadline) {
@@ -29,7 +29,7 @@ func (r *Runner) runScript(j *job, s scriptEntry, deadline time.Time, partial *E
 		res.Output = "event timed out before the script started"
 		return res
 	}
-	p, err := r.start(s.path, s.name, append([]string{j.event}, j.args...))
+	p, err := r.start(s.Path, s.Name, append([]string{j.event}, j.args...))
 	if err != nil {
 		return r.cannotRun(res, err)
 	}
@@ -39,7 +39,7 @@ func (r *Runner) runScript(j *job, s scriptEntry, deadline time.Time, partial *E
 		sr.State, sr.End, sr.Output = StateTimedOut, r.cfg.Now(), p.out.snapshot()
 		r.recordTimedOut(partial, sr)
 	}
-	end, hung := r.supervise(j, s.name, p, deadline, onTimeout)
+	end, hung := r.supervise(j, s.Name, p, deadline, onTimeout)
 	drain := outputDrain
 	if hung {
 		drain = 0

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ctdb-go/ctdb/internal/scriptdir"
 )
 
 var (
@@ -14,7 +16,7 @@ var (
 	// ErrClosed is returned by Run once the Runner is closed.
 	ErrClosed = errors.New("eventd: runner closed")
 	// ErrNoScript: EnableScript/DisableScript of a name that is not there.
-	ErrNoScript = errors.New("eventd: no such script")
+	ErrNoScript = scriptdir.ErrNoScript
 )
 
 // State is the result of one script.

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ctdb-go/ctdb/internal/scriptdir"
 	"github.com/fsnotify/fsnotify"
 	"github.com/sirupsen/logrus"
 )
@@ -16,10 +17,10 @@ import (
 // on every script directory (one that does not exist yet, say) it rescans
 // every time.
 type scriptCache struct {
-	dirs  []scriptDir
-	extra []string // more directories to watch (the data directory)
-	log   *logrus.Entry
-	w     *fsnotify.Watcher // nil when not watching
+	layout scriptdir.Layout
+	extra  []string // more directories to watch (the data directory)
+	log    *logrus.Entry
+	w      *fsnotify.Watcher // nil when not watching
 	// loopDone is closed when the watch goroutine has ended.
 	loopDone chan struct{}
 
@@ -32,8 +33,8 @@ type scriptCache struct {
 	scanned   bool
 }
 
-func newScriptCache(dirs []scriptDir, extra []string, log *logrus.Entry, watch bool) *scriptCache {
-	c := &scriptCache{dirs: dirs, extra: extra, log: log, loopDone: make(chan struct{})}
+func newScriptCache(layout scriptdir.Layout, extra []string, log *logrus.Entry, watch bool) *scriptCache {
+	c := &scriptCache{layout: layout, extra: extra, log: log, loopDone: make(chan struct{})}
 	c.gen.Store(1)
 	if watch {
 		c.startWatch()
@@ -54,11 +55,11 @@ func (c *scriptCache) startWatch() {
 		return
 	}
 	all := true
-	for _, d := range c.dirs {
-		if err := w.Add(d.path); err != nil {
+	for _, d := range c.layout.Dirs() {
+		if err := w.Add(d.Path); err != nil {
 			all = false
 			if !os.IsNotExist(err) {
-				c.log.Warnf("cannot watch script directory %s (%v): rescanning it before every event", d.path, err)
+				c.log.Warnf("cannot watch script directory %s (%v): rescanning it before every event", d.Path, err)
 			}
 		}
 	}
@@ -72,8 +73,8 @@ func (c *scriptCache) startWatch() {
 
 // isScriptDir reports whether p is one of the script directories.
 func (c *scriptCache) isScriptDir(p string) bool {
-	for _, d := range c.dirs {
-		if d.path == p {
+	for _, d := range c.layout.Dirs() {
+		if d.Path == p {
 			return true
 		}
 	}
@@ -122,7 +123,7 @@ func (c *scriptCache) get() ([]scriptEntry, error) {
 	if c.watching.Load() && c.cachedGen == gen {
 		return append([]scriptEntry(nil), c.cached...), nil
 	}
-	list, err := scanDirs(c.dirs)
+	list, err := c.layout.Scan()
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +131,8 @@ func (c *scriptCache) get() ([]scriptEntry, error) {
 		for _, m := range diffScripts(c.cached, list) {
 			c.log.Info(m)
 		}
-		if countEnabled(list) == 0 && countEnabled(c.cached) > 0 {
-			c.log.Warn(noScriptWarning(c.dirs))
+		if scriptdir.CountEnabled(list) == 0 && scriptdir.CountEnabled(c.cached) > 0 {
+			c.log.Warn(c.layout.NoScriptWarning())
 		}
 	}
 	c.cached, c.cachedGen, c.scanned = list, gen, true

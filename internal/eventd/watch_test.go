@@ -50,7 +50,7 @@ func TestWatch_CachesBetweenChanges(t *testing.T) {
 	// run must use the cache, which the sentinel below detects.
 	waitFor(t, "a cached scan", 3*time.Second, func() bool {
 		h.r.scripts.mu.Lock()
-		h.r.scripts.cached = append(h.r.scripts.cached, scriptEntry{name: "99.sentinel"})
+		h.r.scripts.cached = append(h.r.scripts.cached, scriptEntry{Name: "99.sentinel"})
 		h.r.scripts.mu.Unlock()
 		list, err := h.r.scripts.get()
 		return err == nil && len(list) == 2

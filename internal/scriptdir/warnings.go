@@ -1,4 +1,4 @@
-package eventd
+package scriptdir
 
 import (
 	"fmt"
@@ -28,17 +28,18 @@ func ignoredEntry(name string) bool {
 	return false
 }
 
-// LayoutWarnings describes what in the script directories will not run as
-// the operator may expect: files that look like scripts but whose names do
-// not fit their directory (NN.name.script in events.d, NN.name in
-// events/legacy), a script hidden by one of the same name, and a node with
-// no enabled script at all. ctdbd logs these at startup.
-func (r *Runner) LayoutWarnings() []string {
-	dirs := r.cfg.scriptDirs()
+// Warnings describes what in the script directories will not run as the
+// operator may expect: files that look like scripts but whose names do not
+// fit their directory (NN.name.script in events.d, NN.name in
+// events/legacy), a script hidden by one of the same name, a symlink to
+// nothing, and a node with no enabled script at all. ctdbd logs these at
+// startup.
+func (l Layout) Warnings() []string {
+	dirs := l.Dirs()
 	var out []string
 	seen := map[string]string{} // script name -> directory that provides it
 	for _, d := range dirs {
-		ents, err := os.ReadDir(d.path)
+		ents, err := os.ReadDir(d.Path)
 		if err != nil {
 			continue
 		}
@@ -48,10 +49,10 @@ func (r *Runner) LayoutWarnings() []string {
 			switch {
 			case ok && seen[name] != "":
 				out = append(out, fmt.Sprintf("Script %s in %s is hidden by %s in %s and does not run",
-					e.Name(), d.path, name+ScriptSuffix, seen[name]))
+					e.Name(), d.Path, name+Suffix, seen[name]))
 			case ok:
-				seen[name] = d.path
-				if w := danglingWarning(d.path, e.Name()); w != "" {
+				seen[name] = d.Path
+				if w := danglingWarning(d.Path, e.Name()); w != "" {
 					out = append(out, w)
 				}
 			case scriptLikeRE.MatchString(e.Name()) && !ignoredEntry(e.Name()):
@@ -60,12 +61,12 @@ func (r *Runner) LayoutWarnings() []string {
 		}
 		if len(odd) > 0 {
 			out = append(out, fmt.Sprintf("Script directory %s holds files that never run, "+
-				"because scripts there must be named %s: %s", d.path, d.pattern(), strings.Join(odd, ", ")))
+				"because scripts there must be named %s: %s", d.Path, d.pattern(), strings.Join(odd, ", ")))
 		}
 	}
-	list, err := scanDirs(dirs)
-	if err == nil && countEnabled(list) == 0 {
-		out = append(out, noScriptWarning(dirs))
+	list, err := l.Scan()
+	if err == nil && CountEnabled(list) == 0 {
+		out = append(out, l.NoScriptWarning())
 	}
 	return out
 }
@@ -86,13 +87,13 @@ func danglingWarning(dir, entry string) string {
 }
 
 // pattern is the name scripts must have in d.
-func (d scriptDir) pattern() string { return "NN.name" + d.suffix }
+func (d Dir) pattern() string { return "NN.name" + d.Suffix }
 
-// noScriptWarning says that nothing monitors this node.
-func noScriptWarning(dirs []scriptDir) string {
+// NoScriptWarning says that nothing monitors this node.
+func (l Layout) NoScriptWarning() string {
 	var paths []string
-	for _, d := range dirs {
-		paths = append(paths, d.path)
+	for _, d := range l.Dirs() {
+		paths = append(paths, d.Path)
 	}
 	return fmt.Sprintf("No enabled event script in %s: no health check runs on this node, "+
 		"and monitor succeeds without checking anything", strings.Join(paths, " or "))
