@@ -68,6 +68,8 @@ type Daemon struct {
 	health *health.Tracker
 	cl     clusterState
 	ip     ipState
+	tk     tickleState
+	sc     scriptCmdState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -94,7 +96,8 @@ func New(o Options) (*Daemon, error) {
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
 		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now(), recStart: time.Now()}
 	for _, n := range cfg.Nodes {
-		flags := protocol.FlagDisconnected
+		// Not connected yet: CTDB's flags for a node it cannot reach.
+		flags := protocol.FlagDisconnected | protocol.FlagUnhealthy
 		if n.Deleted {
 			flags |= protocol.FlagDeleted
 		}
@@ -103,6 +106,8 @@ func New(o Options) (*Daemon, error) {
 		}
 		d.st.nodes = append(d.st.nodes, protocol.NodeInfo{PNN: n.PNN, Address: n.Addr.String(), Flags: flags})
 	}
+	d.sc.leader.Store(cfg.Cluster.LeaderCapability)
+	d.sc.lmaster.Store(true)
 	if cfg.Legacy.StartAsDisabled {
 		d.st.self().Flags |= protocol.FlagPermanentlyDisabled
 	}

@@ -170,6 +170,7 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	d.ip.guard.add(iface, pa.Prefix.String())
 	d.log.Infof("Took public address %s on %s", a, iface)
 	go netif.AnnounceRepeatedly(context.WithoutCancel(ctx), iface, a, 3, 1100*time.Millisecond)
+	go d.tickleAfterTakeover(context.WithoutCancel(ctx), a, 3, 1100*time.Millisecond)
 	return nil
 }
 
@@ -264,7 +265,7 @@ func (d *Daemon) publicIPs() protocol.PublicIPList {
 		}
 		for _, i := range pa.Ifaces {
 			if _, seen := up[i]; !seen {
-				up[i], _ = netif.LinkUp(i)
+				up[i] = d.linkUp(i)
 			}
 			if up[i] {
 				ip.Available = append(ip.Available, i)

@@ -67,6 +67,9 @@ type Recoverd struct {
 	// (0: none), so the log says when the hang starts and ends, not on
 	// every pass.
 	fsStuckPid int
+	// forceRec: `ctdb recover` asked for a recovery; the leader runs one
+	// even though nothing else calls for it.
+	forceRec bool
 }
 
 // callTimeout bounds one control.
@@ -229,6 +232,8 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 				r.to.move = t.Move
 			}
 		}
+	case protocol.MsgRecover:
+		r.forceRec = true
 	case protocol.MsgPeer:
 		var p protocol.PeerEvent
 		if protocol.UnmarshalBody(f.Body, &p) == nil && !p.Connected {
@@ -257,6 +262,11 @@ func (r *Recoverd) step(parent context.Context) {
 		return
 	}
 	r.refreshTunables()
+	if r.info.Capable != r.cfg.Capable {
+		r.log.Infof("Leader capability changed to %v", r.info.Capable)
+		r.cfg.Capable = r.info.Capable
+		r.ls.SetCapable(r.info.Capable)
+	}
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
