@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ctdb-go/ctdb/internal/version"
 	"net"
 	"os"
 	"path/filepath"
@@ -29,7 +30,7 @@ import (
 )
 
 // Version is reported by `ctdb version`.
-var Version = "0.1.0"
+var Version = version.Version
 
 // Options are what ctdbd's main hands to the daemon.
 type Options struct {
