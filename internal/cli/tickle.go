@@ -12,7 +12,6 @@ import (
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
-
 // connection is one "SRC-IPADDR:SRC-PORT DST-IPADDR:DST-PORT" of tickle,
 // addtickle and deltickle.
 type connection struct {
