@@ -1,13 +1,20 @@
 package tests
 
 import (
+	"encoding/binary"
 	"fmt"
+	"net"
+	"net/netip"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/internal/netif"
+	"github.com/ctdb-go/ctdb/tests/netns"
+	"golang.org/x/sys/unix"
 )
 
 // TestDisconnectedNodeFlags: a killed node shows as CTDB shows it,
@@ -48,4 +55,184 @@ func TestDisconnectedNodeFlags(t *testing.T) {
 	// Back: its own flags replace DISCONNECTED|UNHEALTHY.
 	start(t, c, 1)
 	waitConverged(t, c, seq(2), allOK(2), 20*time.Second)
+}
+
+// tickleSeen is a tickle ACK the client's host received.
+type tickleSeen struct {
+	src, dst netip.AddrPort
+	mac      net.HardwareAddr // Ethernet source: the node that sent it
+	at       time.Time
+}
+
+// tickleCapture records, on host h's interface, incoming TCP segments
+// that are tickle ACKs: only ACK set, sequence and acknowledgement 0.
+type tickleCapture struct {
+	fd   int
+	mu   sync.Mutex
+	seen []tickleSeen
+	done chan struct{}
+}
+
+func captureTickles(t *testing.T, h *netns.Host) *tickleCapture {
+	t.Helper()
+	c := &tickleCapture{done: make(chan struct{})}
+	err := h.Do(func() error {
+		l, err := netif.LinkByName(h.Iface)
+		if err != nil {
+			return err
+		}
+		// SOCK_DGRAM: IP packets, with the Ethernet source in the address.
+		c.fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_IP)))
+		if err != nil {
+			return err
+		}
+		tv := unix.Timeval{Usec: 100_000}
+		if err := unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+			return err
+		}
+		return unix.Bind(c.fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: l.Index})
+	})
+	if err != nil {
+		t.Fatalf("tickle capture on %s: %v", h.Name, err)
+	}
+	go c.read()
+	t.Cleanup(func() {
+		close(c.done)
+		unix.Close(c.fd)
+	})
+	return c
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func (c *tickleCapture) read() {
+	buf := make([]byte, 2048)
+	for {
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+		n, from, err := unix.Recvfrom(c.fd, buf, 0)
+		if err != nil {
+			continue // receive timeout: look at done again
+		}
+		ll, ok := from.(*unix.SockaddrLinklayer)
+		if !ok || ll.Pkttype == unix.PACKET_OUTGOING {
+			continue
+		}
+		p := buf[:n]
+		if len(p) < 40 || p[0]>>4 != 4 || p[9] != unix.IPPROTO_TCP {
+			continue
+		}
+		tcp := p[int(p[0]&0xf)*4:]
+		if len(tcp) < 20 || tcp[13] != 0x10 || binary.BigEndian.Uint32(tcp[4:8]) != 0 || binary.BigEndian.Uint32(tcp[8:12]) != 0 {
+			continue
+		}
+		s := tickleSeen{
+			src: netip.AddrPortFrom(netip.AddrFrom4([4]byte(p[12:16])), binary.BigEndian.Uint16(tcp[0:2])),
+			dst: netip.AddrPortFrom(netip.AddrFrom4([4]byte(p[16:20])), binary.BigEndian.Uint16(tcp[2:4])),
+			mac: append(net.HardwareAddr(nil), ll.Addr[:ll.Halen]...), at: time.Now(),
+		}
+		c.mu.Lock()
+		c.seen = append(c.seen, s)
+		c.mu.Unlock()
+	}
+}
+
+func (c *tickleCapture) all() []tickleSeen {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]tickleSeen(nil), c.seen...)
+}
+
+func macOf(t *testing.T, h *netns.Host) net.HardwareAddr {
+	t.Helper()
+	var mac net.HardwareAddr
+	if err := h.Do(func() error {
+		l, err := netif.LinkByName(h.Iface)
+		mac = l.MAC
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return mac
+}
+
+// TestTicklesAfterTakeover: a client connection to a public address on
+// node A is registered with `ctdb addtickle` on A; node B learns it at
+// once (A pushes its list on change). After kill -9 of A's ctdbd, B takes
+// the address over and sends the client tickle ACKs for that connection,
+// seen by a sniffer in the client's namespace, coming from B's interface.
+func TestTicklesAfterTakeover(t *testing.T) {
+	ic := newIPCluster(t, 2, nil)
+	startAll(t, ic.Cluster)
+	waitConverged(t, ic.Cluster, seq(2), allOK(2), 30*time.Second)
+	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(2)) })
+	ic.waitBalanced(t)
+	const a, b = 0, 1
+	pub := ic.addrsOf(a)[0]
+
+	var conn net.Conn
+	if err := ic.client.Do(func() error {
+		var err error
+		conn, err = net.DialTimeout("tcp", netip.AddrPortFrom(pub, servicePort).String(), 2*time.Second)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := netip.MustParseAddrPort(conn.LocalAddr().String())
+	server := netip.MustParseAddrPort(conn.RemoteAddr().String())
+	ctdb(t, ic.Cluster, a, "addtickle", client.String(), server.String())
+	row := fmt.Sprintf("|%s|%d|%s|%d|\n", client.Addr(), client.Port(), server.Addr(), server.Port())
+	if out := ctdb(t, ic.Cluster, a, "-X", "gettickles", pub.String()); !strings.Contains(out, row) {
+		t.Fatalf("node %d does not list the connection:\n%s", a, out)
+	}
+	eventually(t, 5*time.Second, func() string {
+		if out, _, _ := ic.Ctdb(b, "-X", "gettickles", pub.String(), fmt.Sprint(servicePort)); !strings.Contains(out, row) {
+			return fmt.Sprintf("node %d does not know the connection yet:\n%s", b, out)
+		}
+		return ""
+	})
+
+	capture := captureTickles(t, ic.client)
+	bMAC := macOf(t, ic.hosts[b])
+	t0 := time.Now()
+	if err := ic.Kill(a, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	var got []tickleSeen
+	eventually(t, 20*time.Second, func() string {
+		got = nil
+		for _, s := range capture.all() {
+			if s.src == server && s.dst == client {
+				got = append(got, s)
+			}
+		}
+		if len(got) == 0 {
+			return fmt.Sprintf("no tickle ACK %s -> %s seen by the client", server, client)
+		}
+		return ""
+	})
+	if got[0].mac.String() != bMAC.String() {
+		t.Errorf("tickle ACK came from %s, want node %d's %s", got[0].mac, b, bMAC)
+	}
+	if h := ic.holders()[pub]; len(h) != 1 || h[0] != b {
+		t.Errorf("%s is on nodes %v after the tickle, want node %d", pub, h, b)
+	}
+	t.Logf("kill -9 of node %d: node %d tickled %s -> %s %.2f s later", a, b, server, client, got[0].at.Sub(t0).Seconds())
+	// The new holder keeps the list: its clients can be tickled again.
+	if out := ctdb(t, ic.Cluster, b, "-X", "gettickles", pub.String()); !strings.Contains(out, row) {
+		t.Errorf("node %d lost the connection after taking %s over:\n%s", b, pub, out)
+	}
+	// A restarted node learns the lists from the holder when it connects.
+	start(t, ic.Cluster, a)
+	waitRunning(t, ic.Cluster, a)
+	eventually(t, 10*time.Second, func() string {
+		if out, _, _ := ic.Ctdb(a, "-X", "gettickles", pub.String()); !strings.Contains(out, row) {
+			return fmt.Sprintf("restarted node %d does not know the connection:\n%s", a, out)
+		}
+		return ""
+	})
 }
