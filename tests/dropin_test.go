@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +25,7 @@ func TestDisconnectedNodeFlags(t *testing.T) {
 	c := cluster(t, localcluster.Options{Nodes: 2, Scripts: clusterScripts})
 	startAll(t, c)
 	waitConverged(t, c, seq(2), allOK(2), 20*time.Second)
+	checkScriptControls(t, c)
 	if err := c.Kill(1, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -235,4 +237,57 @@ func TestTicklesAfterTakeover(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// checkScriptControls runs process-exists, dumpmemory, rddumpmemory,
+// recover and setleaderrole against real daemons.
+func checkScriptControls(t *testing.T, c *localcluster.Cluster) {
+	t.Helper()
+	m := regexp.MustCompile(`Started recovery daemon \(pid (\d+)\)`).FindAllStringSubmatch(c.Log(0), -1)
+	if len(m) == 0 {
+		t.Fatalf("no recovery daemon pid in node 0's log")
+	}
+	recd, ctdbd := m[len(m)-1][1], fmt.Sprint(c.PID(0))
+	for _, ch := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		// The recovery daemon is a client of ctdbd; ctdbd is not its own.
+		{[]string{"process-exists", recd}, 0, "PID " + recd + " exists\n"},
+		{[]string{"process-exists", ctdbd}, 1, "PID " + ctdbd + " does not exist\n"},
+		{[]string{"process-exists", recd, "0x1234"}, 1, "PID " + recd + " with SRVID 0x1234 does not exist\n"},
+		{[]string{"dumpmemory"}, 0, "Memory of ctdbd (pid " + ctdbd + ") on node 0\n"},
+		{[]string{"rddumpmemory"}, 0, "Memory of ctdb-recoverd (pid " + recd + ") on node 0\n"},
+		{[]string{"-n", "1", "rddumpmemory"}, 0, "on node 1\n"},
+	} {
+		out, errOut, code := c.Ctdb(0, ch.args...)
+		memory := strings.HasSuffix(ch.args[len(ch.args)-1], "dumpmemory")
+		if code != ch.code || !strings.Contains(out, ch.out) || (memory && !strings.Contains(out, "VmRSS")) {
+			t.Errorf("ctdb %s: exit %d (want %d)\nstdout: %s\nstderr: %s\nwant: %q",
+				strings.Join(ch.args, " "), code, ch.code, out, errOut, ch.out)
+		}
+	}
+
+	before, _ := statusOf(c, 1)
+	ctdb(t, c, 1, "recover")
+	if after, _ := statusOf(c, 1); after.Generation == before.Generation {
+		t.Errorf("ctdb recover returned with the generation unchanged (%v)", after.Generation)
+	}
+
+	leader := leaderOf(t, c, 0)
+	other := 1 - leader
+	ctdb(t, c, other, "-n", fmt.Sprint(leader), "setleaderrole", "off")
+	if out := ctdb(t, c, leader, "getcapabilities"); out != "LEADER: NO\nLMASTER: YES\n" {
+		t.Errorf("getcapabilities after setleaderrole off:\n%s", out)
+	}
+	eventually(t, 10*time.Second, func() string {
+		for i := 0; i < 2; i++ {
+			if st, _ := statusOf(c, i); st.Leader != fmt.Sprint(other) {
+				return fmt.Sprintf("node %d sees leader %s, want %d (node %d lost the LEADER role)", i, st.Leader, other, leader)
+			}
+		}
+		return ""
+	})
+	ctdb(t, c, leader, "setleaderrole", "on")
 }
