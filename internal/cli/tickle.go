@@ -18,13 +18,32 @@ type connection struct {
 	src, dst netip.AddrPort
 }
 
-// parseAddrPort reads ADDRESS:PORT (IPv6 as [ADDRESS]:PORT).
+// parseAddrPort reads ADDRESS:PORT, IPv6 as [ADDRESS]:PORT or, as CTDB
+// also accepts (update_tickles strips the brackets ss prints),
+// ADDRESS:PORT split at the last colon.
 func parseAddrPort(s string) (netip.AddrPort, error) {
-	ap, err := netip.ParseAddrPort(s)
-	if err != nil {
+	ap, ok := addrPortOf(s)
+	if !ok {
 		return ap, failf("Invalid IP address %s", s)
 	}
-	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+	return ap, nil
+}
+
+func addrPortOf(s string) (netip.AddrPort, bool) {
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		i := strings.LastIndexByte(s, ':')
+		if i < 0 {
+			return ap, false
+		}
+		a, err1 := netip.ParseAddr(s[:i])
+		port, err2 := strconv.ParseUint(s[i+1:], 10, 16)
+		if err1 != nil || err2 != nil || !a.Is6() || a.Zone() != "" {
+			return ap, false
+		}
+		ap = netip.AddrPortFrom(a, uint16(port))
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
 }
 
 // connectionArgs reads a connection given on the command line.
@@ -53,14 +72,14 @@ func readConnections(r io.Reader) ([]connection, error) {
 			continue
 		}
 		var c connection
-		var err error
-		if len(f) == 2 {
-			c.src, err = netip.ParseAddrPort(f[0])
-			if err == nil {
-				c.dst, err = netip.ParseAddrPort(f[1])
-			}
+		ok := len(f) == 2
+		if ok {
+			var ok2 bool
+			c.src, ok = addrPortOf(f[0])
+			c.dst, ok2 = addrPortOf(f[1])
+			ok = ok && ok2
 		}
-		if len(f) != 2 || err != nil {
+		if !ok {
 			return nil, &exitError{code: exitEINVAL,
 				msg: fmt.Sprintf("Invalid connection on line %d of standard input: %q (want SRC-IPADDR:SRC-PORT DST-IPADDR:DST-PORT)", n, sc.Text())}
 		}

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -57,8 +58,11 @@ func (t *TCP) readHello(br *bufio.Reader) (protocol.Hello, error) {
 	if f.Kind != protocol.KindMessage || f.Op != protocol.OpHello {
 		return hello, fmt.Errorf("first frame is %s %s, not a hello", f.Kind, f.Op)
 	}
-	if err := protocol.UnmarshalBody(f.Body, &hello); err != nil {
-		return hello, err
+	// Unlike other bodies, the hello is read leniently: a later release
+	// may add fields to it, and its version must still be read so that
+	// the refusal can say why.
+	if err := json.Unmarshal(f.Body, &hello); err != nil {
+		return hello, fmt.Errorf("bad hello body: %w", err)
 	}
 	if f.SrcPNN != hello.PNN {
 		return hello, fmt.Errorf("header source PNN %d differs from hello PNN %d", f.SrcPNN, hello.PNN)

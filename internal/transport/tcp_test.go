@@ -225,6 +225,12 @@ func TestTCP_RefusesBadHello(t *testing.T) {
 		{name: "other transport version", from: 0, logWant: "speaks node protocol version 9", hello: func(t *testing.T, f *fakePeer) {
 			f.writeFrame(t, protocol.Header{Kind: protocol.KindMessage, Op: protocol.OpHello}, protocol.Hello{PNN: 0, Version: 9})
 		}},
+		// A later release may add fields to its hello: its version is
+		// still read, and named in the refusal.
+		{name: "later release's hello", from: 0, logWant: "node 0 speaks node protocol version 7 (ctdbd 9.9)", hello: func(t *testing.T, f *fakePeer) {
+			f.writeFrame(t, protocol.Header{Kind: protocol.KindMessage, Op: protocol.OpHello},
+				map[string]any{"pnn": 0, "version": 7, "software": "9.9", "features": []string{"x"}})
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
