@@ -18,7 +18,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestDisconnectedNodeFlags: a killed node shows as CTDB shows it,
+// TestDisconnectedNodeFlags: first the scripts' commands that need a
+// daemon (checkScriptControls); then a killed node shows as CTDB shows it,
 // DISCONNECTED|UNHEALTHY|INACTIVE, in status, nodestatus (exit code: the
 // flags, 3), -X output, and as the refusal of a command sent to it.
 func TestDisconnectedNodeFlags(t *testing.T) {
@@ -290,4 +291,21 @@ func checkScriptControls(t *testing.T, c *localcluster.Cluster) {
 		return ""
 	})
 	ctdb(t, c, leader, "setleaderrole", "on")
+
+	// Without the LMASTER role a node leaves the vnnmap (a recovery).
+	size := func(want int) func() string {
+		return func() string {
+			if st, _ := statusOf(c, 0); st.Size != want {
+				return fmt.Sprintf("vnnmap size %d, want %d", st.Size, want)
+			}
+			return ""
+		}
+	}
+	ctdb(t, c, 0, "-n", "1", "setlmasterrole", "off")
+	eventually(t, 10*time.Second, size(1))
+	if out := ctdb(t, c, 0, "status"); !strings.Contains(out, "Size:1\nhash:0 lmaster:0\n") {
+		t.Errorf("status without node 1 as LMASTER:\n%s", out)
+	}
+	ctdb(t, c, 0, "-n", "1", "setlmasterrole", "on")
+	eventually(t, 10*time.Second, size(2))
 }

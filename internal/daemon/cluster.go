@@ -85,7 +85,7 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.generation,
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
 		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
-		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(),
+		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
 		Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...),
 	}
 }

@@ -81,6 +81,9 @@ type NodeSelf struct {
 	Started    time.Time  `json:"started"`
 	Capable    bool       `json:"capable"`
 	Runstate   string     `json:"runstate"`
+	// NoLMaster: the LMASTER role is off (ctdb setlmasterrole off); the
+	// node stays out of the vnnmap.
+	NoLMaster bool `json:"no_lmaster,omitempty"`
 	Nodes      []NodeInfo `json:"nodes"` // its view of every node
 }
 

@@ -435,5 +435,5 @@ func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 func toView(s protocol.NodeSelf) cluster.NodeView {
 	return cluster.NodeView{PNN: s.PNN, Flags: s.Flags, Generation: s.Generation,
 		VNNMap: s.VNNMap, RecMode: s.RecMode, Leader: s.Leader, Nodes: nodeFlags(s.Nodes),
-		Started: s.Started, LeaderCapable: s.Capable}
+		Started: s.Started, LeaderCapable: s.Capable, NoLMaster: s.NoLMaster}
 }
