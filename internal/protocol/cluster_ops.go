@@ -71,20 +71,21 @@ type LeaderMsg struct {
 // NodeSelf is what a node says about itself: in keepalives, in node
 // updates, and as the answer to GET_NODEINFO.
 type NodeSelf struct {
-	PNN        uint32    `json:"pnn"`
-	Flags      uint32    `json:"flags"`
-	Generation uint32    `json:"generation"`
-	VNNMap     []uint32  `json:"vnnmap"`
-	RecMode    int32     `json:"recmode"`
-	Leader     uint32    `json:"leader"`
-	Epoch      uint32    `json:"epoch"`
-	Started    time.Time `json:"started"`
-	Capable    bool      `json:"capable"`
-	Runstate   string    `json:"runstate"`
+	PNN        uint32     `json:"pnn"`
+	Flags      uint32     `json:"flags"`
+	Generation uint32     `json:"generation"`
+	VNNMap     []uint32   `json:"vnnmap"`
+	RecMode    int32      `json:"recmode"`
+	Leader     uint32     `json:"leader"`
+	Epoch      uint32     `json:"epoch"`
+	Started    time.Time  `json:"started"`
+	Capable    bool       `json:"capable"`
+	Runstate   string     `json:"runstate"`
+	Nodes      []NodeInfo `json:"nodes"` // its view of every node
+
 	// NoLMaster: the LMASTER role is off (ctdb setlmasterrole off); the
 	// node stays out of the vnnmap.
-	NoLMaster bool       `json:"no_lmaster,omitempty"`
-	Nodes     []NodeInfo `json:"nodes"` // its view of every node
+	NoLMaster bool `json:"no_lmaster,omitempty"`
 }
 
 // PeerEvent reports a peer's connection state change.
