@@ -18,10 +18,11 @@ type command struct {
 	// local: the command is about the local node only; -n with another
 	// node is refused, as CTDB does for pnn.
 	local bool
+	run   func(e *env, args []string) error
+
 	// noDaemon: the command runs without connecting to ctdbd (version,
 	// checktcpport, tickle), so it works with no daemon running.
 	noDaemon bool
-	run      func(e *env, args []string) error
 }
 
 // commands lists the verbs in the order usage shows them (CTDB's order

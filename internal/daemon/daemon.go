@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/internal/version"
 	"net"
 	"os"
 	"path/filepath"
@@ -26,6 +25,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/logging"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/tunables"
+	"github.com/ctdb-go/ctdb/internal/version"
 	"github.com/sirupsen/logrus"
 )
 
