@@ -131,15 +131,20 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 	}
 }
 
-// releaseAll gives up every held address (shutdown, lost leader, ban).
-func (d *Daemon) releaseAll(ctx context.Context) {
+// heldAddrs returns the addresses this node holds now.
+func (d *Daemon) heldAddrs() []netip.Addr {
 	d.ip.mu.Lock()
+	defer d.ip.mu.Unlock()
 	var addrs []netip.Addr
 	for a := range d.ip.held {
 		addrs = append(addrs, a)
 	}
-	d.ip.mu.Unlock()
-	for _, a := range addrs {
+	return addrs
+}
+
+// releaseAll gives up every held address (shutdown, lost leader, ban).
+func (d *Daemon) releaseAll(ctx context.Context) {
+	for _, a := range d.heldAddrs() {
 		if err := d.releaseIP(ctx, a); err != nil {
 			d.log.Errorf("release %s: %v", a, err)
 		}

@@ -71,17 +71,18 @@ func (d *Daemon) ctlSetIfaceLink(ctx context.Context, _ protocol.Header, req any
 	if set && old == r.Up {
 		return nil, nil
 	}
-	d.log.Infof("Interface %s link state set to %s", r.Name, upDown(r.Up))
+	d.log.Infof("Interface %s link state set to %s", r.Name, either(r.Up, "up", "down"))
 	// The leader reassigns addresses whose interfaces changed.
 	go d.requestTakeover(context.WithoutCancel(ctx))
 	return nil, nil
 }
 
-func upDown(up bool) string {
-	if up {
-		return "up"
+// either is yes if b, else no.
+func either(b bool, yes, no string) string {
+	if b {
+		return yes
 	}
-	return "down"
+	return no
 }
 
 // ctlProcessExists answers as CTDB does: a process "exists" for ctdbd
@@ -100,24 +101,17 @@ func (d *Daemon) ctlSetCapabilities(_ context.Context, _ protocol.Header, req an
 	r := req.(*protocol.SetCapabilities)
 	changed := false
 	if r.Leader != nil && d.sc.leader.Swap(*r.Leader) != *r.Leader {
-		d.log.Infof("LEADER capability %s", onOff(*r.Leader))
+		d.log.Infof("LEADER capability %s", either(*r.Leader, "on", "off"))
 		changed = true
 	}
 	if r.LMaster != nil && d.sc.lmaster.Swap(*r.LMaster) != *r.LMaster {
-		d.log.Infof("LMASTER capability %s", onOff(*r.LMaster))
+		d.log.Infof("LMASTER capability %s", either(*r.LMaster, "on", "off"))
 		changed = true
 	}
 	if changed {
 		d.stateChanged()
 	}
 	return nil, nil
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
 }
 
 // ctlRecover hands a recovery request to the leader's recovery daemon.

@@ -199,13 +199,7 @@ func (d *Daemon) pushTickles(to uint32, a netip.Addr) {
 // pushAllTickles sends the lists of the addresses this node holds to a
 // node that has just connected.
 func (d *Daemon) pushAllTickles(to uint32) {
-	d.ip.mu.Lock()
-	var held []netip.Addr
-	for a := range d.ip.held {
-		held = append(held, a)
-	}
-	d.ip.mu.Unlock()
-	for _, a := range held {
+	for _, a := range d.heldAddrs() {
 		d.pushTickles(to, a)
 	}
 }
