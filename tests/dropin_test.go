@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -229,6 +230,31 @@ func TestTicklesAfterTakeover(t *testing.T) {
 	if out := ctdb(t, ic.Cluster, b, "-X", "gettickles", pub.String()); !strings.Contains(out, row) {
 		t.Errorf("node %d lost the connection after taking %s over:\n%s", b, pub, out)
 	}
+	// `ctdb tickle` sends one by hand, without a daemon.
+	manual := netip.AddrPortFrom(client.Addr(), 1)
+	tool := ic.hosts[b].Command(filepath.Join(binDir, "ctdb"), "tickle", manual.String(), server.String())
+	if out, err := tool.CombinedOutput(); err != nil {
+		t.Fatalf("ctdb tickle %s %s: %v\n%s", manual, server, err, out)
+	}
+	eventually(t, 5*time.Second, func() string {
+		for _, s := range capture.all() {
+			if s.src == server && s.dst == manual && s.mac.String() == bMAC.String() {
+				return ""
+			}
+		}
+		return fmt.Sprintf("no tickle ACK %s -> %s from `ctdb tickle`", server, manual)
+	})
+
+	// setifacelink: the link state ctdbd uses, until set again.
+	ctdb(t, ic.Cluster, b, "setifacelink", "eth0", "down")
+	if out := ctdb(t, ic.Cluster, b, "ifaces"); !strings.Contains(out, "name:eth0 link:down ") {
+		t.Errorf("ifaces after setifacelink eth0 down:\n%s", out)
+	}
+	ctdb(t, ic.Cluster, b, "setifacelink", "eth0", "up")
+	if out := ctdb(t, ic.Cluster, b, "ifaces"); !strings.Contains(out, "name:eth0 link:up ") {
+		t.Errorf("ifaces after setifacelink eth0 up:\n%s", out)
+	}
+
 	// A restarted node learns the lists from the holder when it connects.
 	start(t, ic.Cluster, a)
 	waitRunning(t, ic.Cluster, a)
