@@ -57,6 +57,10 @@ var referenceSetups = map[string]func(f *fakeCluster){
 	"on-pnn1": func(f *fakeCluster) { f.local = 1 },
 	// The scripts' capture (reference-4.17-scripts.txt).
 	"scripts": func(f *fakeCluster) {},
+	"process-exists": func(f *fakeCluster) {
+		f.node[0].sc = fakeScriptState{tickles: map[string][]protocol.Connection{}, links: map[string]bool{},
+			clients: map[int32]bool{23815: true}}
+	},
 	"disconnected-2": func(f *fakeCluster) {
 		f.nodes = f.nodes[:2]
 		f.setFlags(1, protocol.FlagDisconnected|protocol.FlagUnhealthy)
