@@ -1,12 +1,15 @@
 package tests
 
 import (
+	"bufio"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -334,4 +337,76 @@ func checkScriptControls(t *testing.T, c *localcluster.Cluster) {
 	}
 	ctdb(t, c, 0, "-n", "1", "setlmasterrole", "on")
 	eventually(t, 10*time.Second, size(2))
+}
+
+// TestTickleResetsIdleClient: the effect tickles exist for. Node A, which
+// holds a public address with an idle client connection, is cut off the
+// network (no guard on A can reach the client, as when A loses power).
+// Node B takes the address over and tickles the client; the client's
+// kernel answers with its real sequence numbers, B has no such connection
+// and resets it, and the client's pending read fails at once with a reset
+// instead of hanging until its own timeout (it sends nothing, so without
+// the tickle it would never notice).
+func TestTickleResetsIdleClient(t *testing.T) {
+	ic := newIPCluster(t, 2, nil)
+	startAll(t, ic.Cluster)
+	waitConverged(t, ic.Cluster, seq(2), allOK(2), 30*time.Second)
+	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(2)) })
+	ic.waitBalanced(t)
+	// A is the node that is not the leader: the leader's side must stay
+	// able to take the cluster lock.
+	b := leaderOf(t, ic.Cluster, 0)
+	a := 1 - b
+	pub := ic.addrsOf(a)[0]
+
+	// No TCP keepalives (Go sends them after 15 s idle): the client must
+	// stay silent, as an idle NFS or SMB client does.
+	var conn net.Conn
+	if err := ic.client.Do(func() error {
+		var err error
+		d := net.Dialer{Timeout: 2 * time.Second, KeepAlive: -1}
+		conn, err = d.Dial("tcp", netip.AddrPortFrom(pub, servicePort).String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	if _, err := r.ReadString('\n'); err != nil { // the server's label
+		t.Fatal(err)
+	}
+	client := netip.MustParseAddrPort(conn.LocalAddr().String())
+	server := netip.MustParseAddrPort(conn.RemoteAddr().String())
+	ctdb(t, ic.Cluster, a, "addtickle", client.String(), server.String())
+	row := fmt.Sprintf("|%s|%d|%s|%d|\n", client.Addr(), client.Port(), server.Addr(), server.Port())
+	eventually(t, 5*time.Second, func() string {
+		if out, _, _ := ic.Ctdb(b, "-X", "gettickles", pub.String()); !strings.Contains(out, row) {
+			return fmt.Sprintf("node %d does not know the connection yet:\n%s", b, out)
+		}
+		return ""
+	})
+
+	ended := make(chan error, 1)
+	go func() {
+		conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+		_, err := r.ReadString('\n')
+		ended <- err
+	}()
+	t0 := time.Now()
+	if err := ic.net.Isolate(a); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-ended:
+		if !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("the idle client's connection ended with %v, want a reset", err)
+		}
+		t.Logf("node %d cut off: the idle client's connection to %s was reset %.2f s later", a, pub, time.Since(t0).Seconds())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the idle client's connection to %s was not reset 20 s after node %d was cut off (holders: %v)",
+			pub, a, ic.holders()[pub])
+	}
+	if h := ic.holders()[pub]; !slices.Contains(h, b) {
+		t.Errorf("%s is on nodes %v, want node %d among them", pub, h, b)
+	}
 }
