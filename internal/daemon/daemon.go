@@ -100,7 +100,7 @@ func New(o Options) (*Daemon, error) {
 		// Not connected yet: CTDB's flags for a node it cannot reach.
 		flags := protocol.FlagDisconnected | protocol.FlagUnhealthy
 		if n.Deleted {
-			flags |= protocol.FlagDeleted
+			flags = protocol.FlagDeleted | protocol.FlagDisconnected
 		}
 		if n.PNN == pnn {
 			flags = 0
