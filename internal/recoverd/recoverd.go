@@ -167,11 +167,13 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 // (CTDB takes ~24 s to settle on start).
 func (r *Recoverd) startupRace() {
 	ctx, cancel := callCtx()
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
+	var info protocol.NodeSelf
+	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info)
 	cancel()
 	if err != nil {
 		return
 	}
+	r.info = info
 	r.ls.SeedEpoch(r.info.Epoch)
 	if r.locker == nil || !r.cfg.Capable || !cluster.CanLead(r.info.Flags, true) {
 		return
@@ -253,8 +255,14 @@ func callCtx() (context.Context, context.CancelFunc) {
 // step is one pass of the main loop.
 func (r *Recoverd) step(parent context.Context) {
 	ctx, cancel := callCtx()
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
+	// A fresh value: decoding into r.info would keep the old value of a
+	// field the reply omits (NoLMaster is omitted when false).
+	var info protocol.NodeSelf
+	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info)
 	cancel()
+	if err == nil {
+		r.info = info
+	}
 	if err != nil {
 		// No ping for the lock helper while our ctdbd does not answer: if
 		// it hangs, the helper releases the lock and another node leads.
