@@ -174,8 +174,12 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	d.ip.mu.Unlock()
 	d.ip.guard.add(iface, pa.Prefix.String())
 	d.log.Infof("Took public address %s on %s", a, iface)
-	go netif.AnnounceRepeatedly(context.WithoutCancel(ctx), iface, a, 3, 1100*time.Millisecond)
-	go d.tickleAfterTakeover(context.WithoutCancel(ctx), a, 3, 1100*time.Millisecond)
+	go func() {
+		// Each tickle round follows an announcement round (as in CTDB):
+		// the client's answer to a tickle must reach this node's MAC.
+		netif.AnnounceRepeatedly(context.WithoutCancel(ctx), iface, a, 3, 1100*time.Millisecond)
+		d.tickleAfterTakeover(context.WithoutCancel(ctx), a, 3, 1100*time.Millisecond)
+	}()
 	return nil
 }
 
