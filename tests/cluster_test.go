@@ -51,7 +51,7 @@ func TestKillNodesRecoverAndRejoin(t *testing.T) {
 	// A non-leader dies: the others recover without it.
 	c.Kill(victim, syscall.SIGKILL)
 	want := allOK(3)
-	want[victim] = "DISCONNECTED|INACTIVE"
+	want[victim] = "DISCONNECTED|UNHEALTHY|INACTIVE"
 	t0 := time.Now()
 	waitConverged(t, c, []int{leader, other}, want, 15*time.Second)
 	eventually(t, 10*time.Second, func() string {
@@ -67,7 +67,7 @@ func TestKillNodesRecoverAndRejoin(t *testing.T) {
 
 	// The leader dies: the last node elects itself at once.
 	c.Kill(leader, syscall.SIGKILL)
-	want[leader] = "DISCONNECTED|INACTIVE"
+	want[leader] = "DISCONNECTED|UNHEALTHY|INACTIVE"
 	t0 = time.Now()
 	waitConverged(t, c, []int{other}, want, 15*time.Second)
 	eventually(t, 10*time.Second, func() string {
@@ -302,7 +302,7 @@ func TestReloadNodesAddsANode(t *testing.T) {
 	}
 	ctdb(t, c, 0, "reloadnodes")
 	want := allOK(3)
-	want[2] = "DISCONNECTED|INACTIVE"
+	want[2] = "DISCONNECTED|UNHEALTHY|INACTIVE"
 	waitConverged(t, c, []int{0, 1}, want, 10*time.Second)
 	start(t, c, 2)
 	waitConverged(t, c, seq(3), allOK(3), 20*time.Second)

@@ -209,7 +209,7 @@ func TestPublicIPFailover(t *testing.T) {
 		healthy func(victim int) map[int]string
 	}{
 		{"kill -9", func(v int) { ic.Kill(v, syscall.SIGKILL) }, func(v int) { start(t, ic.Cluster, v) },
-			func(v int) map[int]string { m := allOK(3); m[v] = "DISCONNECTED|INACTIVE"; return m }},
+			func(v int) map[int]string { m := allOK(3); m[v] = "DISCONNECTED|UNHEALTHY|INACTIVE"; return m }},
 		{"unhealthy", func(v int) { os.WriteFile(fmt.Sprintf("%s.%d", ic.flag, v), nil, 0o644) },
 			func(v int) { os.Remove(fmt.Sprintf("%s.%d", ic.flag, v)) },
 			func(v int) map[int]string { m := allOK(3); m[v] = "UNHEALTHY"; return m }},

@@ -2,15 +2,18 @@ package cli
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/version"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -64,14 +67,14 @@ func TestUsageWithoutDaemon(t *testing.T) {
 		stdoutHas       string
 	}{
 		{"", "Usage: ctdb", 1, ""},
-		{"frobnicate", "Unknown command 'frobnicate'\nUsage: ctdb", 1, ""},
+		{"frobnicate", "Unknown command 'frobnicate'\n", 1, ""},
 		{"getvar", "  getvar          <name>", 1, ""},
 		{"setvar X notanumber", "Invalid value 'notanumber'", 1, ""},
 		{"-n abc status", "Invalid option abc: invalid numeric value", 1, ""},
 		{"-n all ping", "Invalid option all: invalid numeric value", 1, ""},
 		{"event status a b c", "event status [legacy] [<event>]", 1, ""},
 		{"-h", "", 0, "Commands:\n  version"},
-		{"help", "", 0, "Commands:\n  version"},
+		{"help", "Unknown command 'help'\n", 1, ""},
 		{"--help status", "", 0, "Commands:\n  version"},
 	} {
 		r := runTool(path, nil, strings.Fields(c.args)...)
@@ -260,5 +263,72 @@ func TestShutdownWaits(t *testing.T) {
 	}
 	if n := len(f.callsOf(protocol.OpPing)); n != 1 {
 		t.Errorf("shutdown: %d pings before the connection dropped, want 1", n)
+	}
+}
+
+// TestScriptCommandsWithoutDaemon: version, checktcpport and tickle answer
+// with no daemon running, as CTDB's do.
+func TestScriptCommandsWithoutDaemon(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ctdbd.socket")
+	if r := runTool(path, nil, "version"); r.code != 0 || r.stdout != version.Version+"\n" || r.stderr != "" {
+		t.Errorf("ctdb version: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	l, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	r := runTool(path, nil, "checktcpport", port)
+	if r.code != 98 || r.stderr != "Failed to bind to TCP port "+port+"\n" || r.stdout != "" {
+		t.Errorf("ctdb checktcpport %s (listening): exit %d stdout %q stderr %q, want 98", port, r.code, r.stdout, r.stderr)
+	}
+	l.Close()
+	if r := runTool(path, nil, "checktcpport", port); r.code != 0 || r.stderr != "" {
+		t.Errorf("ctdb checktcpport %s (free): exit %d stderr %q, want 0", port, r.code, r.stderr)
+	}
+	// Bad lines on standard input: EINVAL, naming the line.
+	r = runTool(path, map[string]string{stdinKey: "\n10.0.0.1:1 10.0.0.2:2 extra\n"}, "tickle")
+	if r.code != 22 || !strings.Contains(r.stderr, "line 2 of standard input") {
+		t.Errorf("ctdb tickle with a bad line: exit %d stderr %q, want 22", r.code, r.stderr)
+	}
+	if r := runTool(path, map[string]string{stdinKey: "\n"}, "tickle"); r.code != 0 || r.stderr != "" {
+		t.Errorf("ctdb tickle with no connection: exit %d stderr %q", r.code, r.stderr)
+	}
+	if r := runTool(path, nil, "tickle", "10.0.0.1:1", "[fd00::1]:2"); r.code != 1 ||
+		!strings.HasSuffix(r.stderr, "Failed to send tickle ack\n") {
+		t.Errorf("ctdb tickle across families: exit %d stderr %q", r.code, r.stderr)
+	}
+	if r := runTool(path, nil, "addtickle", "10.0.0.1:1", "10.0.0.2:2"); r.code != 1 {
+		t.Errorf("ctdb addtickle without a daemon: exit %d, want 1", r.code)
+	}
+}
+
+// TestTickleListsFromStdin: addtickle and deltickle read connections from
+// standard input (update_tickles pipes `comm` output into them).
+func TestTickleListsFromStdin(t *testing.T) {
+	f := newFakeCluster()
+	path := f.serve(t)
+	in := "10.97.0.9:40000 10.97.1.102:445\n\n10.97.0.10:812 10.97.1.102:2049\n"
+	if r := runTool(path, map[string]string{stdinKey: in}, "addtickle"); r.code != 0 || r.stderr != "" {
+		t.Fatalf("addtickle from stdin: exit %d stderr %q", r.code, r.stderr)
+	}
+	r := runTool(path, nil, "-X", "gettickles", "10.97.1.102")
+	want := "|Source IP|Port|Destiation IP|Port|\n|10.97.0.9|40000|10.97.1.102|445|\n|10.97.0.10|812|10.97.1.102|2049|\n"
+	if r.code != 0 || r.stdout != want {
+		t.Fatalf("gettickles after addtickle: exit %d stdout %q, want %q", r.code, r.stdout, want)
+	}
+	if r := runTool(path, map[string]string{stdinKey: "10.97.0.9:40000 10.97.1.102:445\n"}, "deltickle"); r.code != 0 {
+		t.Fatalf("deltickle from stdin: exit %d stderr %q", r.code, r.stderr)
+	}
+	r = runTool(path, nil, "-X", "gettickles", "10.97.1.102")
+	if want := "|Source IP|Port|Destiation IP|Port|\n|10.97.0.10|812|10.97.1.102|2049|\n"; r.stdout != want {
+		t.Fatalf("gettickles after deltickle: %q, want %q", r.stdout, want)
+	}
+	r = runTool(path, map[string]string{stdinKey: "10.97.0.9:40000\n"}, "addtickle")
+	if r.code != 22 || !strings.Contains(r.stderr, "line 1 of standard input") {
+		t.Fatalf("addtickle with a bad line: exit %d stderr %q", r.code, r.stderr)
+	}
+	if n := len(f.callsOf(protocol.OpAddTickle)); n != 2 {
+		t.Fatalf("%d ADD_TICKLE calls, want 2 (none for the bad input)", n)
 	}
 }

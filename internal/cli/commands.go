@@ -19,12 +19,16 @@ type command struct {
 	// node is refused, as CTDB does for pnn.
 	local bool
 	run   func(e *env, args []string) error
+
+	// noDaemon: the command runs without connecting to ctdbd (version,
+	// checktcpport, tickle), so it works with no daemon running.
+	noDaemon bool
 }
 
 // commands lists the verbs in the order usage shows them (CTDB's order
 // where CTDB has the verb).
 var commands = []*command{
-	{name: "version", help: "show version of ctdb", run: runVersion},
+	{name: "version", help: "show version of ctdb", max: -1, noDaemon: true, run: runVersion},
 	{name: "status", help: "show node status", run: runStatus},
 	{name: "uptime", help: "show node uptime", run: runUptime},
 	{name: "ping", help: "ping a node", run: runPing},
@@ -64,8 +68,19 @@ var commands = []*command{
 	{name: "statistics", help: "show ctdb statistics", run: runStatistics},
 	{name: "statisticsreset", help: "reset ctdb statistics", run: runStatisticsReset},
 	{name: "stats", args: "[<count>]", help: "show rolling statistics", max: 1, run: runStats},
-	// help is answered by Runner.Run before anything else; listed for usage.
-	{name: "help", help: "show this help", max: -1},
+	{name: "setifacelink", args: "<iface> up|down", help: "set interface link status", min: 2, max: 2, check: checkSetifacelink, run: runSetifacelink},
+	{name: "process-exists", args: "<pid> [<srvid>]", help: "check if a process exists on a node", min: 1, max: 2, run: runProcessExists},
+	{name: "dumpmemory", help: "dump ctdbd memory map", max: -1, run: runDumpmemory},
+	{name: "rddumpmemory", help: "dump recoverd memory map", max: -1, run: runRddumpmemory},
+	{name: "recover", help: "force recovery", run: runRecover},
+	{name: "sync", help: "run ip reallocation (deprecated)", run: runIpreallocate},
+	{name: "tickle", args: "<srcip:port> <dstip:port>", help: "send a tcp tickle ack", max: 2, check: checkConnectionArgs("tickle"), noDaemon: true, run: runTickle},
+	{name: "gettickles", args: "<ip> [<port>]", help: "get the list of tickles", min: 1, max: 2, check: checkGettickles, run: runGettickles},
+	{name: "addtickle", args: "<ip>:<port> <ip>:<port>", help: "add a tickle", max: 2, check: checkConnectionArgs("addtickle"), run: runAddtickle},
+	{name: "deltickle", args: "<ip>:<port> <ip>:<port>", help: "delete a tickle", max: 2, check: checkConnectionArgs("deltickle"), run: runDeltickle},
+	{name: "setlmasterrole", args: "on|off", help: "set LMASTER role", min: 1, max: 1, check: checkOnOff("setlmasterrole"), run: runSetlmasterrole},
+	{name: "setleaderrole", args: "on|off", help: "set LEADER role", min: 1, max: 1, check: checkOnOff("setleaderrole"), run: runSetleaderrole},
+	{name: "checktcpport", args: "<port>", help: "check if a service is bound to a specific tcp port or not", min: 1, max: 1, noDaemon: true, run: runChecktcpport},
 }
 
 func findCommand(name string) *command {

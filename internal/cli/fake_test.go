@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ type fakeNode struct {
 	ips       []protocol.PublicIP
 	linkDown  map[string]bool
 	reloadErr string
+	sc        fakeScriptState
 }
 
 // fakeRun is the daemon's answer to an event run: a reply or an error.
@@ -310,6 +312,10 @@ func (f *fakeCluster) answer(dst uint32, n *fakeNode, op protocol.Op, req any) (
 	case protocol.OpGetPublicIPs, protocol.OpGetIfaces, protocol.OpMoveIP, protocol.OpAddIP, protocol.OpDelIP,
 		protocol.OpReloadIPs, protocol.OpGratARP, protocol.OpTakeoverRun:
 		return f.answerIP(dst, n, op, req)
+	case protocol.OpGetTickles, protocol.OpAddTickle, protocol.OpDelTickle, protocol.OpSetIfaceLink,
+		protocol.OpProcessExists, protocol.OpSetCapabilities, protocol.OpRecover, protocol.OpDumpMemory,
+		protocol.OpRecdDumpMemory:
+		return f.answerScript(dst, n, op, req)
 	}
 	return nil, protocol.Errorf(protocol.StatusUnknownOp, "not served by the fake")
 }
@@ -378,6 +384,9 @@ func stepClock() func() time.Time {
 	}
 }
 
+// stdinKey in runTool's env map is the tool's standard input.
+const stdinKey = "<stdin>"
+
 // result is one run of the tool.
 type result struct {
 	stdout, stderr string
@@ -388,6 +397,7 @@ type result struct {
 func runTool(path string, env map[string]string, args ...string) result {
 	var out, errOut bytesBuffer
 	r := &Runner{Stdout: &out, Stderr: &errOut, Now: stepClock(), PollInterval: 5 * time.Millisecond,
+		Stdin: strings.NewReader(env[stdinKey]),
 		Getenv: func(k string) string {
 			if v, ok := env[k]; ok {
 				return v

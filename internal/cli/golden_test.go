@@ -72,7 +72,7 @@ var scenarios = []scenario{
 		"getreclock", "uptime", "-X uptime", "listvars", "-X listvars", "getvar MonitorInterval",
 		"getvar monitorinterval", "-X getvar MonitorInterval", "runstate", "runstate running",
 		"runstate startup", "runstate startup running", "getcapabilities", "-X getcapabilities",
-		"ping", "getpid", "getdebug", "version", "event status legacy monitor", "event status monitor",
+		"ping", "getpid", "getdebug", "event status legacy monitor", "event status monitor",
 		"event status legacy", "event status", "scriptstatus", "scriptstatus monitor",
 		"event script list legacy", "event script list",
 	}},
@@ -96,7 +96,8 @@ var scenarios = []scenario{
 	}, cmds: []string{"status", "-X status", "nodestatus all", "-n 2 event status legacy monitor",
 		"-n 2 scriptstatus", "-n 2 -X scriptstatus"}},
 	{name: "disconnected", setup: func(f *fakeCluster) {
-		f.setFlags(2, protocol.FlagDisconnected)
+		// What ctdbd reports for a node it lost (as CTDB).
+		f.setFlags(2, protocol.FlagDisconnected|protocol.FlagUnhealthy)
 		f.vnnmap = []uint32{0, 1}
 	}, cmds: []string{"status", "-X status", "nodestatus all", "-n 2 ping", "listnodes"}},
 	{name: "deleted", setup: func(f *fakeCluster) { f.setFlags(1, protocol.FlagDeleted) },
@@ -170,6 +171,25 @@ var scenarios = []scenario{
 	}, cmds: []string{
 		"moveip 10.97.1.101 0", "ipreallocate", "reloadips", "addip 10.97.1.200/24 eth1", "-n 1 ifaces",
 		"-n 1 ip", "-n 1 -X ip -v", "-n 1 ipinfo 10.97.1.101",
+	}},
+	{name: "scripts", setup: func(f *fakeCluster) {
+		f.node[0].sc = fakeScriptState{tickles: map[string][]protocol.Connection{
+			"10.97.1.102": {{Src: "10.97.0.9:40000", Dst: "10.97.1.102:445"}, {Src: "10.97.0.10:812", Dst: "10.97.1.102:2049"}}},
+			links: map[string]bool{}, clients: map[int32]bool{4242: true}}
+	}, cmds: []string{
+		"gettickles", "gettickles a b c", "gettickles 10.97.1.200", "gettickles 10.97.1.101 70000",
+		"gettickles 10.97.1.102", "-Y gettickles 10.97.1.102", "-x : -X gettickles 10.97.1.102 2049",
+		"gettickles ::ffff:10.97.1.102 445", "addtickle 10.97.0.9:40000 10.97.1.200:445", "addtickle x",
+		"addtickle [fd00::9]:1 [fd00::1]:445", "addtickle 10.97.0.9:1 10.97.1.101", "deltickle 10.97.0.9:1",
+		"deltickle 10.97.0.9:40000 10.97.1.102:445", "gettickles 10.97.1.102", "tickle x", "tickle a b c",
+		"process-exists", "process-exists 1 2 3", "process-exists 4242", "process-exists 4242 0",
+		"process-exists 4242 0x10", "process-exists 4243", "-n 1 process-exists 4242",
+		"setifacelink eth1", "setifacelink eth1 sideways", "setifacelink eth9 up", "setifacelink eth1 down",
+		"ifaces", "ip -v", "setifacelink eth1 up", "ifaces",
+		"setleaderrole", "setleaderrole yes", "setlmasterrole maybe", "setleaderrole off", "getcapabilities",
+		"-n 1 setlmasterrole off", "-n 1 getcapabilities", "setleaderrole on",
+		"recover now", "recover", "status", "sync extra", "sync", "dumpmemory", "rddumpmemory",
+		"checktcpport", "checktcpport 1 2", "help", "help status",
 	}},
 	{name: "usage_errors", cmds: []string{
 		"getvar", "getvar a b", "setvar X notanumber", "setvar X -1", "setvar X 4294967296", "setdebug LOUD",

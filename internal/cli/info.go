@@ -8,18 +8,6 @@ import (
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
-// runVersion: `ctdb version` prints the daemon's version. (CTDB prints the
-// tool's own build version without asking the daemon; ours has none of
-// its own.)
-func runVersion(e *env, args []string) error {
-	var v protocol.VersionReply
-	if err := e.call(protocol.OpGetVersion, nil, &v); err != nil {
-		return fmt.Errorf("Failed to get version from node %d: %w", e.cmdPNN, err)
-	}
-	printf(e.out, "%s\n", v.Version)
-	return nil
-}
-
 // runGetpid: `ctdb getpid` prints ctdbd's process id.
 func runGetpid(e *env, args []string) error {
 	var p protocol.PIDReply

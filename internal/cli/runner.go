@@ -19,6 +19,9 @@ import (
 // the production behaviour; tests set them for stable output.
 type Runner struct {
 	Stdout, Stderr io.Writer
+	// Stdin is read by tickle, addtickle and deltickle without
+	// arguments; nil means os.Stdin.
+	Stdin io.Reader
 	// Getenv reads the environment ($CTDB_SOCKET, $CTDB_BASE,
 	// $CTDB_TIMEOUT); nil means os.Getenv.
 	Getenv func(string) string
@@ -47,7 +50,7 @@ func (r *Runner) Run(args []string) int {
 		fmt.Fprintln(r.Stderr, err)
 		return 1
 	}
-	if opts.help || (len(pos) > 0 && pos[0] == "help") {
+	if opts.help {
 		printUsage(r.Stdout)
 		return 0
 	}
@@ -57,8 +60,8 @@ func (r *Runner) Run(args []string) int {
 	}
 	cmd := findCommand(pos[0])
 	if cmd == nil {
+		// CTDB's one line; `ctdb help` is no command either.
 		fmt.Fprintf(r.Stderr, "Unknown command '%s'\n", pos[0])
-		printUsage(r.Stderr)
 		return 1
 	}
 	if err := cmd.checkArgs(pos[1:]); err != nil {
@@ -118,26 +121,34 @@ func (r *Runner) report(ctx context.Context, err error) int {
 // runCommand connects to the daemon, resolves the node the command is
 // about and runs it.
 func (r *Runner) runCommand(ctx context.Context, cmd *command, opts options, args []string, getenv func(string) string) error {
-	c, err := dial(config.ToolSocketPath(getenv), opts.timelimit)
-	if err != nil && offlineEventCommand(cmd, args, err) && opts.node < 0 {
-		o, oerr := newOfflineScripts(getenv)
-		if oerr != nil {
-			return oerr
-		}
-		return cmd.run(&env{ctx: ctx, c: o, out: r.Stdout, errOut: r.Stderr, opts: opts, dst: protocol.PNNCurrent}, args)
-	}
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	e := &env{ctx: ctx, c: c, out: r.Stdout, errOut: r.Stderr, opts: opts,
+	e := &env{ctx: ctx, in: r.Stdin, out: r.Stdout, errOut: r.Stderr, opts: opts,
 		now: r.Now, poll: r.PollInterval, dst: protocol.PNNCurrent}
+	if e.in == nil {
+		e.in = os.Stdin
+	}
 	if e.now == nil {
 		e.now = time.Now
 	}
 	if e.poll <= 0 {
 		e.poll = 250 * time.Millisecond
 	}
+	if cmd.noDaemon {
+		return cmd.run(e, args)
+	}
+	c, err := dial(config.ToolSocketPath(getenv), opts.timelimit)
+	if err != nil && offlineEventCommand(cmd, args, err) && opts.node < 0 {
+		o, oerr := newOfflineScripts(getenv)
+		if oerr != nil {
+			return oerr
+		}
+		e.c = o
+		return cmd.run(e, args)
+	}
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	e.c = c
 	if err := e.resolveNodes(cmd); err != nil {
 		return err
 	}

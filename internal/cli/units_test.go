@@ -158,3 +158,28 @@ func TestEventStatusCode(t *testing.T) {
 		}
 	}
 }
+
+func TestAddrPortOf(t *testing.T) {
+	for _, c := range []struct {
+		in, want string // want "" = invalid
+	}{
+		{"10.0.0.1:445", "10.0.0.1:445"},
+		{"[fd00::1]:445", "[fd00::1]:445"},
+		{"fd00::1:445", "[fd00::1]:445"}, // brackets stripped, as update_tickles does
+		{"[::ffff:10.0.0.1]:2049", "10.0.0.1:2049"},
+		{"10.0.0.1", ""},
+		{"10.0.0.1:70000", ""},
+		{"fd00::1", ""}, // "fd00:" is no address: no port given
+		{"host:445", ""},
+		{"", ""},
+	} {
+		ap, ok := addrPortOf(c.in)
+		got := ""
+		if ok {
+			got = ap.String()
+		}
+		if got != c.want {
+			t.Errorf("addrPortOf(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

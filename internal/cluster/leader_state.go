@@ -81,6 +81,10 @@ func (s *LeaderState) Epoch() uint32 {
 // canLead applies CanLead to this node's own flags.
 func (s *LeaderState) canLead() bool { return CanLead(s.flags[s.cfg.Self], s.cfg.Capable) }
 
+// SetCapable changes this node's leader capability (ctdb setleaderrole).
+// A leader that loses it steps down at the next Tick.
+func (s *LeaderState) SetCapable(capable bool) { s.cfg.Capable = capable }
+
 // OnNodemap records the node flags this node's ctdbd reports, its own
 // flags included.
 func (s *LeaderState) OnNodemap(nodes []NodeFlags) {

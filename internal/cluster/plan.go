@@ -22,9 +22,8 @@ type Plan struct {
 	Nodes         []uint32 // nodes the recovery drives (recmode, vnnmap, events), sorted
 }
 
-// PlanRecovery computes the next recovery. Nodes and VNNMap are both the
-// active set today; they are separate so that a later lmaster capability
-// can narrow the vnnmap alone.
+// PlanRecovery computes the next recovery. Nodes is the active set, VNNMap
+// its nodes with the LMASTER role (LMasters).
 //
 // We differ from CTDB on the generation: CTDB draws a random one; ours is
 // one more than the largest generation any view reports or prevGeneration
@@ -41,7 +40,7 @@ func PlanRecovery(views map[uint32]NodeView, active []uint32, prevGeneration uin
 	if err != nil {
 		return Plan{}, err
 	}
-	return Plan{NewGeneration: gen, VNNMap: nodes, Nodes: append([]uint32(nil), nodes...)}, nil
+	return Plan{NewGeneration: gen, VNNMap: LMasters(views, nodes), Nodes: append([]uint32(nil), nodes...)}, nil
 }
 
 // nextGeneration returns max(prev, every view's generation, 1) + 1.

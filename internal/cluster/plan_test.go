@@ -95,3 +95,28 @@ func TestPlanCopiesSlices(t *testing.T) {
 		t.Errorf("VNNMap and Nodes share storage: Nodes = %v", p.Nodes)
 	}
 }
+
+// Nodes without the LMASTER role are recovered but stay out of the
+// vnnmap; a cluster where no node has the role keeps every active node.
+func TestPlanRecoveryLMasters(t *testing.T) {
+	views := map[uint32]NodeView{0: {PNN: 0, Generation: 5}, 1: {PNN: 1, Generation: 5, NoLMaster: true}, 2: {PNN: 2, Generation: 5}}
+	p, err := PlanRecovery(views, []uint32{0, 1, 2}, 0)
+	if err != nil || !slices.Equal(p.VNNMap, []uint32{0, 2}) || !slices.Equal(p.Nodes, []uint32{0, 1, 2}) {
+		t.Fatalf("plan %+v, %v: want vnnmap [0 2], nodes [0 1 2]", p, err)
+	}
+	none := map[uint32]NodeView{0: {PNN: 0, NoLMaster: true}, 1: {PNN: 1, NoLMaster: true}}
+	if p, _ := PlanRecovery(none, []uint32{1, 0}, 0); !slices.Equal(p.VNNMap, []uint32{0, 1}) {
+		t.Fatalf("no LMASTER anywhere: vnnmap %v, want [0 1]", p.VNNMap)
+	}
+	// The check agrees with the plan: that vnnmap needs no recovery, and
+	// a node losing the role does.
+	h := withVNNMap(healthyCluster(3, 7), 0, 2)
+	h = edit(h, 1, func(v *NodeView) { v.NoLMaster = true })
+	if d := NeedRecovery(0, h, []uint32{0, 1, 2}); d.Need {
+		t.Errorf("vnnmap [0 2] with node 1 not LMASTER: recovery needed: %s", d.Reason)
+	}
+	h2 := edit(healthyCluster(3, 7), 2, func(v *NodeView) { v.NoLMaster = true })
+	if d := NeedRecovery(0, h2, []uint32{0, 1, 2}); !d.Need || !strings.Contains(d.Reason, "node 2 is in the vnnmap") {
+		t.Errorf("node 2 lost LMASTER: %+v, want a recovery", d)
+	}
+}

@@ -59,7 +59,7 @@ func NeedRecovery(leader uint32, views map[uint32]NodeView, active []uint32) Dec
 	if d := checkLeaderGeneration(leader, lv); d.Need {
 		return d
 	}
-	if d := checkMembership(lv, active); d.Need {
+	if d := checkMembership(lv, LMasters(views, active)); d.Need {
 		return d
 	}
 	if d := checkRemotes(leader, lv, views, active); d.Need {
@@ -98,7 +98,8 @@ func checkLeaderGeneration(leader uint32, lv NodeView) Decision {
 	return Decision{}
 }
 
-// checkMembership compares the active set with the leader's vnnmap.
+// checkMembership compares the active set (its nodes with the LMASTER
+// role) with the leader's vnnmap.
 func checkMembership(lv NodeView, active []uint32) Decision {
 	for _, p := range active {
 		if !contains(lv.VNNMap, p) {

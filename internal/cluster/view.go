@@ -19,6 +19,24 @@ type NodeView struct {
 	Nodes         []NodeFlags // its view of every node's flags
 	Started       time.Time   // priority time for no-lock elections
 	LeaderCapable bool
+	NoLMaster     bool // LMASTER role off: not in the vnnmap
+}
+
+// LMasters returns, sorted, the nodes of active that go into the vnnmap:
+// those with the LMASTER role (a node without a view keeps it). If none
+// has it, all of active: a cluster always has a vnnmap (CTDB then puts the
+// leader in alone).
+func LMasters(views map[uint32]NodeView, active []uint32) []uint32 {
+	var out []uint32
+	for _, p := range sortedUnique(active) {
+		if !views[p].NoLMaster {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return sortedUnique(active)
+	}
+	return out
 }
 
 // NodeFlags is one entry of a node map: a node and its flags.

@@ -63,6 +63,39 @@ type Server struct {
 	// Clients is the number of connected clients (for ctdb ping).
 	clients atomic.Int64
 	wg      sync.WaitGroup
+	// pids counts the open connections per client process (SO_PEERCRED),
+	// for `ctdb process-exists`.
+	pidMu sync.Mutex
+	pids  map[int32]int
+}
+
+// HasClient reports whether process pid has a connection open.
+func (s *Server) HasClient(pid int32) bool {
+	s.pidMu.Lock()
+	defer s.pidMu.Unlock()
+	return s.pids[pid] > 0
+}
+
+// trackPID counts nc's peer process among the clients until the returned
+// function is called. Connections whose peer is unknown are not counted.
+func (s *Server) trackPID(nc net.Conn) func() {
+	pid, ok := peerPID(nc)
+	if !ok {
+		return func() {}
+	}
+	s.pidMu.Lock()
+	if s.pids == nil {
+		s.pids = map[int32]int{}
+	}
+	s.pids[pid]++
+	s.pidMu.Unlock()
+	return func() {
+		s.pidMu.Lock()
+		if s.pids[pid]--; s.pids[pid] <= 0 {
+			delete(s.pids, pid)
+		}
+		s.pidMu.Unlock()
+	}
 }
 
 // NumClients returns the number of open client connections.
@@ -141,6 +174,7 @@ func (c *conn) reply(h protocol.Header, rep protocol.Reply) error {
 func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	s.clients.Add(1)
 	defer s.clients.Add(-1)
+	defer s.trackPID(nc)()
 	defer nc.Close()
 	c := &conn{c: nc, done: make(chan struct{})}
 	defer close(c.done)

@@ -47,7 +47,7 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 	tcp, err := transport.NewTCP(transport.TCPConfig{
 		MyPNN: d.st.pnn, Nodes: d.transportNodes(), Port: d.cfg.Cluster.TransportPort,
 		KeepaliveInterval: iv, KeepaliveLimit: lim,
-		Payload: d.selfPayload, Log: d.log,
+		Payload: d.selfPayload, Log: d.log, Software: Version,
 	})
 	if err != nil {
 		return fmt.Errorf("node transport: %w", err)
@@ -87,7 +87,7 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.generation,
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
 		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
-		Capable: d.cfg.Cluster.LeaderCapability, Runstate: d.st.runstate.String(),
+		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
 		Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...),
 	}
 }
@@ -141,9 +141,10 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 			if ev.Connected {
 				n.Flags &^= protocol.FlagDisconnected
 			} else {
-				// What we knew of its flags is void; DISCONNECTED is
-				// also UNHEALTHY-free: CTDB shows just DISCONNECTED.
-				n.Flags = protocol.FlagDisconnected | n.Flags&protocol.FlagDeleted
+				// What we knew of its flags is void. As in CTDB, a
+				// node that is gone is DISCONNECTED and UNHEALTHY (its
+				// own flags replace these once it is back).
+				n.Flags = protocol.FlagDisconnected | protocol.FlagUnhealthy | n.Flags&protocol.FlagDeleted
 				if d.st.leader == ev.PNN {
 					d.st.leader = protocol.PNNUnknown
 					d.obs.reg.Election()
@@ -154,6 +155,7 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 		if ev.Connected {
 			d.broadcastSelf()
 			d.announceLeadership(ev.PNN)
+			d.pushAllTickles(ev.PNN)
 		}
 		d.pushRecd(protocol.MsgPeer, protocol.PeerEvent{PNN: ev.PNN, Connected: ev.Connected})
 	}
@@ -217,6 +219,8 @@ func (d *Daemon) onMessage(f protocol.Frame) {
 			d.learnPeer(f.SrcPNN, s)
 			d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
 		}
+	case protocol.MsgTickleList:
+		d.onTickleList(f.SrcPNN, f.Body)
 	case protocol.MsgLeader:
 		var m protocol.LeaderMsg
 		if err := protocol.UnmarshalBody(f.Body, &m); err != nil || m.From != f.SrcPNN {

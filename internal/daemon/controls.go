@@ -67,6 +67,15 @@ var controls = map[protocol.Op]handlerFunc{
 	protocol.OpGetStatHistory:  (*Daemon).ctlGetStatHistory,
 	protocol.OpRecdReport:      (*Daemon).ctlRecdReport,
 	protocol.OpDebugStall:      (*Daemon).ctlDebugStall,
+	protocol.OpGetTickles:      (*Daemon).ctlGetTickles,
+	protocol.OpAddTickle:       (*Daemon).ctlAddTickle,
+	protocol.OpDelTickle:       (*Daemon).ctlDelTickle,
+	protocol.OpSetIfaceLink:    (*Daemon).ctlSetIfaceLink,
+	protocol.OpProcessExists:   (*Daemon).ctlProcessExists,
+	protocol.OpSetCapabilities: (*Daemon).ctlSetCapabilities,
+	protocol.OpRecover:         (*Daemon).ctlRecover,
+	protocol.OpDumpMemory:      (*Daemon).ctlDumpMemory,
+	protocol.OpRecdDumpMemory:  (*Daemon).ctlRecdDumpMemory,
 }
 
 // localOnly controls are never forwarded: they concern the local daemon's
@@ -299,7 +308,7 @@ func (d *Daemon) ctlModifyFlags(ctx context.Context, _ protocol.Header, req any)
 }
 
 func (d *Daemon) ctlCapabilities(context.Context, protocol.Header, any) (any, error) {
-	return protocol.Capabilities{Leader: d.cfg.Cluster.LeaderCapability, LMaster: true}, nil
+	return protocol.Capabilities{Leader: d.sc.leader.Load(), LMaster: d.sc.lmaster.Load()}, nil
 }
 
 func (d *Daemon) ctlVersion(context.Context, protocol.Header, any) (any, error) {

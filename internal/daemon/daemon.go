@@ -25,11 +25,12 @@ import (
 	"github.com/ctdb-go/ctdb/internal/logging"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/tunables"
+	"github.com/ctdb-go/ctdb/internal/version"
 	"github.com/sirupsen/logrus"
 )
 
 // Version is reported by `ctdb version`.
-var Version = "0.1.0"
+var Version = version.Version
 
 // Options are what ctdbd's main hands to the daemon.
 type Options struct {
@@ -75,6 +76,8 @@ type Daemon struct {
 	// sent; only the monitor loop uses these.
 	healthNotified, healthNotifiedAs bool
 	unmonitoredWarned                time.Time // last "monitor ran no script" warning
+	tk     tickleState
+	sc     scriptCmdState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -103,15 +106,18 @@ func New(o Options) (*Daemon, error) {
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
 		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now(), recStart: time.Now()}
 	for _, n := range cfg.Nodes {
-		flags := protocol.FlagDisconnected
+		// Not connected yet: CTDB's flags for a node it cannot reach.
+		flags := protocol.FlagDisconnected | protocol.FlagUnhealthy
 		if n.Deleted {
-			flags |= protocol.FlagDeleted
+			flags = protocol.FlagDeleted | protocol.FlagDisconnected
 		}
 		if n.PNN == pnn {
 			flags = 0
 		}
 		d.st.nodes = append(d.st.nodes, protocol.NodeInfo{PNN: n.PNN, Address: n.Addr.String(), Flags: flags})
 	}
+	d.sc.leader.Store(cfg.Cluster.LeaderCapability)
+	d.sc.lmaster.Store(true)
 	if cfg.Legacy.StartAsDisabled {
 		d.st.self().Flags |= protocol.FlagPermanentlyDisabled
 	}

@@ -39,8 +39,7 @@ func (d *Daemon) ctlGetIfaces(context.Context, protocol.Header, any) (any, error
 	d.ip.mu.Unlock()
 	var out protocol.IfaceList
 	for _, n := range names {
-		up, _ := netif.LinkUp(n)
-		out.Ifaces = append(out.Ifaces, protocol.Iface{Name: n, LinkUp: up, References: refs[n]})
+		out.Ifaces = append(out.Ifaces, protocol.Iface{Name: n, LinkUp: d.linkUp(n), References: refs[n]})
 	}
 	return out, nil
 }

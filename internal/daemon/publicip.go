@@ -132,15 +132,20 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 	}
 }
 
-// releaseAll gives up every held address (shutdown, lost leader, ban).
-func (d *Daemon) releaseAll(ctx context.Context) {
+// heldAddrs returns the addresses this node holds now.
+func (d *Daemon) heldAddrs() []netip.Addr {
 	d.ip.mu.Lock()
+	defer d.ip.mu.Unlock()
 	var addrs []netip.Addr
 	for a := range d.ip.held {
 		addrs = append(addrs, a)
 	}
-	d.ip.mu.Unlock()
-	for _, a := range addrs {
+	return addrs
+}
+
+// releaseAll gives up every held address (shutdown, lost leader, ban).
+func (d *Daemon) releaseAll(ctx context.Context) {
+	for _, a := range d.heldAddrs() {
 		if err := d.releaseIP(ctx, a); err != nil {
 			d.log.Errorf("release %s: %v", a, err)
 		}
@@ -170,7 +175,12 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	d.ip.mu.Unlock()
 	d.ip.guard.add(iface, pa.Prefix.String())
 	d.log.Infof("Took public address %s on %s", a, iface)
-	go netif.AnnounceRepeatedly(context.WithoutCancel(ctx), iface, a, 3, 1100*time.Millisecond)
+	go func() {
+		// Each tickle round follows an announcement round (as in CTDB):
+		// the client's answer to a tickle must reach this node's MAC.
+		netif.AnnounceRepeatedly(context.WithoutCancel(ctx), iface, a, 3, 1100*time.Millisecond)
+		d.tickleAfterTakeover(context.WithoutCancel(ctx), a, 3, 1100*time.Millisecond)
+	}()
 	return nil
 }
 
@@ -265,7 +275,7 @@ func (d *Daemon) publicIPs() protocol.PublicIPList {
 		}
 		for _, i := range pa.Ifaces {
 			if _, seen := up[i]; !seen {
-				up[i], _ = netif.LinkUp(i)
+				up[i] = d.linkUp(i)
 			}
 			if up[i] {
 				ip.Available = append(ip.Available, i)

@@ -49,6 +49,8 @@ func (d *Daemon) runRecoverd(ctx context.Context) error {
 		return err
 	}
 	d.log.Infof("Started recovery daemon (pid %d)", cmd.Process.Pid)
+	d.sc.recdPID.Store(int64(cmd.Process.Pid))
+	defer d.sc.recdPID.Store(0)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {

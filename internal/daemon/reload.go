@@ -27,7 +27,7 @@ func (d *Daemon) ctlReloadNodes(context.Context, protocol.Header, any) (any, err
 	}
 	var out []protocol.NodeInfo
 	for _, n := range nodes {
-		flags := protocol.FlagDisconnected
+		flags := protocol.FlagDisconnected | protocol.FlagUnhealthy // not connected yet, as in CTDB
 		if int(n.PNN) < len(d.st.nodes) {
 			flags = d.st.nodes[n.PNN].Flags
 		}

@@ -82,6 +82,10 @@ type NodeSelf struct {
 	Capable    bool       `json:"capable"`
 	Runstate   string     `json:"runstate"`
 	Nodes      []NodeInfo `json:"nodes"` // its view of every node
+
+	// NoLMaster: the LMASTER role is off (ctdb setlmasterrole off); the
+	// node stays out of the vnnmap.
+	NoLMaster bool `json:"no_lmaster,omitempty"`
 }
 
 // PeerEvent reports a peer's connection state change.

@@ -22,6 +22,9 @@ const TransportVersion uint16 = 1
 type Hello struct {
 	PNN     uint32 `json:"pnn"`
 	Version uint16 `json:"version"`
+	// Software is the sender's ctdbd version, for the log line that
+	// explains a refusal.
+	Software string `json:"software,omitempty"`
 }
 
 // Keepalive is the body of OpKeepalive. Payload is opaque to the transport.

@@ -24,6 +24,9 @@ func (r *Recoverd) lead() {
 	if !d.Need && r.newTerm && len(active) > 0 {
 		d = cluster.Decision{Need: true, Reason: "new leader", Culprit: protocol.PNNUnknown}
 	}
+	if !d.Need && r.forceRec && len(active) > 0 {
+		d = cluster.Decision{Need: true, Reason: "requested by ctdb recover", Culprit: protocol.PNNUnknown}
+	}
 	if !d.Need {
 		r.takeover()
 		return
@@ -48,7 +51,7 @@ func (r *Recoverd) lead() {
 		return
 	}
 	r.recFailed = 0
-	r.newTerm = false
+	r.newTerm, r.forceRec = false, false
 	r.info.Generation = r.lastGen
 	r.culprits.Forgive()
 	r.to.need = true

@@ -67,6 +67,9 @@ type Recoverd struct {
 	// (0: none), so the log says when the hang starts and ends, not on
 	// every pass.
 	fsStuckPid int
+	// forceRec: `ctdb recover` asked for a recovery; the leader runs one
+	// even though nothing else calls for it.
+	forceRec bool
 }
 
 // callTimeout bounds one control.
@@ -164,11 +167,13 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 // (CTDB takes ~24 s to settle on start).
 func (r *Recoverd) startupRace() {
 	ctx, cancel := callCtx()
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
+	var info protocol.NodeSelf
+	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info)
 	cancel()
 	if err != nil {
 		return
 	}
+	r.info = info
 	r.ls.SeedEpoch(r.info.Epoch)
 	if r.locker == nil || !r.cfg.Capable || !cluster.CanLead(r.info.Flags, true) {
 		return
@@ -229,6 +234,8 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 				r.to.move = t.Move
 			}
 		}
+	case protocol.MsgRecover:
+		r.forceRec = true
 	case protocol.MsgPeer:
 		var p protocol.PeerEvent
 		if protocol.UnmarshalBody(f.Body, &p) == nil && !p.Connected {
@@ -248,8 +255,14 @@ func callCtx() (context.Context, context.CancelFunc) {
 // step is one pass of the main loop.
 func (r *Recoverd) step(parent context.Context) {
 	ctx, cancel := callCtx()
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
+	// A fresh value: decoding into r.info would keep the old value of a
+	// field the reply omits (NoLMaster is omitted when false).
+	var info protocol.NodeSelf
+	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info)
 	cancel()
+	if err == nil {
+		r.info = info
+	}
 	if err != nil {
 		// No ping for the lock helper while our ctdbd does not answer: if
 		// it hangs, the helper releases the lock and another node leads.
@@ -257,6 +270,11 @@ func (r *Recoverd) step(parent context.Context) {
 		return
 	}
 	r.refreshTunables()
+	if r.info.Capable != r.cfg.Capable {
+		r.log.Infof("Leader capability changed to %v", r.info.Capable)
+		r.cfg.Capable = r.info.Capable
+		r.ls.SetCapable(r.info.Capable)
+	}
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
@@ -427,7 +445,7 @@ func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 func toView(s protocol.NodeSelf) cluster.NodeView {
 	return cluster.NodeView{PNN: s.PNN, Flags: s.Flags, Generation: s.Generation,
 		VNNMap: s.VNNMap, RecMode: s.RecMode, Leader: s.Leader, Nodes: nodeFlags(s.Nodes),
-		Started: s.Started, LeaderCapable: s.Capable}
+		Started: s.Started, LeaderCapable: s.Capable, NoLMaster: s.NoLMaster}
 }
 
 // report tells the local ctdbd a fact for its statistics and metrics.

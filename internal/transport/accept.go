@@ -3,6 +3,7 @@ package transport
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -35,7 +36,9 @@ func (t *TCP) accept(nc net.Conn) {
 	p, c, err := t.handshakeIn(nc, remote)
 	if err != nil {
 		nc.Close()
-		t.log.WithField("address", remote).Warnf("Refused connection from %s: %v", remote, err)
+		if !t.logVersionRefusal(fmt.Sprintf("Refused connection from %s", remote), err) {
+			t.log.WithField("address", remote).Warnf("Refused connection from %s: %v", remote, err)
+		}
 		return
 	}
 	t.install(p, c)
@@ -55,8 +58,13 @@ func (t *TCP) handshakeIn(nc net.Conn, remote netip.Addr) (*peer, *conn, error) 
 	defer stop()
 	nc.SetDeadline(time.Now().Add(t.cfg.HandshakeTimeout))
 	br := bufio.NewReader(nc)
-	hello, err := readHello(br)
+	hello, err := t.readHello(br)
+	var ve *VersionError
 	switch {
+	case errors.As(err, &ve) && hello.PNN == p.node.PNN:
+		// Answer with our hello, so that the dialer can say why too.
+		t.writeHello(nc, p.node.PNN)
+		return nil, nil, err
 	case err != nil:
 		return nil, nil, fmt.Errorf("bad hello: %w", err)
 	case hello.PNN != p.node.PNN:

@@ -25,7 +25,7 @@ func (t *TCP) dialLoop(p *peer) {
 			case <-p.ctx.Done():
 				return
 			}
-		case err != nil && p.ctx.Err() == nil:
+		case err != nil && p.ctx.Err() == nil && !t.logVersionRefusal(fmt.Sprintf("Refusing to join node %d", p.node.PNN), err):
 			t.log.WithField("pnn", p.node.PNN).WithError(err).Debug("Connecting to node failed")
 		}
 		select {
@@ -62,7 +62,7 @@ func (t *TCP) helloOut(nc net.Conn, pnn uint32) (*bufio.Reader, error) {
 		return nil, err
 	}
 	br := bufio.NewReader(nc)
-	hello, err := readHello(br)
+	hello, err := t.readHello(br)
 	if err != nil {
 		return nil, err
 	}

@@ -289,7 +289,7 @@ func (f *fakePeer) handshake(t *testing.T, pnn, dst uint32) {
 	t.Helper()
 	f.hello(t, pnn, dst)
 	f.nc.SetReadDeadline(time.Now().Add(2 * time.Second))
-	h, err := readHello(f.br)
+	h, err := (&TCP{cfg: TCPConfig{}.withDefaults()}).readHello(f.br)
 	if err != nil || h.PNN != dst {
 		t.Fatalf("hello answer: %+v %v", h, err)
 	}

@@ -36,6 +36,8 @@ type TCP struct {
 	mu     sync.Mutex
 	closed bool
 	peers  map[uint32]*peer // active nodes other than us
+	// versionLogged: version refusals already logged (logVersionRefusal).
+	versionLogged map[string]bool
 }
 
 // peer is another active node of the nodes list.

@@ -58,6 +58,13 @@ type TCPConfig struct {
 	Payload func() []byte
 	// Log receives connection state changes and refusals; nil discards.
 	Log *logrus.Entry
+	// Software is this node's ctdbd version, sent in the hello so that a
+	// refusal can name both sides' versions.
+	Software string
+	// ProtocolVersion is the node protocol version this node speaks; 0
+	// means protocol.TransportVersion (tests set another to check that
+	// nodes speaking different versions refuse each other).
+	ProtocolVersion uint16
 }
 
 func (c TCPConfig) withDefaults() TCPConfig {
@@ -69,6 +76,9 @@ func (c TCPConfig) withDefaults() TCPConfig {
 	}
 	if c.KeepaliveLimit == 0 {
 		c.KeepaliveLimit = DefaultKeepaliveLimit
+	}
+	if c.ProtocolVersion == 0 {
+		c.ProtocolVersion = protocol.TransportVersion
 	}
 	if c.HandshakeTimeout == 0 {
 		c.HandshakeTimeout = DefaultHandshakeTimeout

@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,8 +222,14 @@ func TestTCP_RefusesBadHello(t *testing.T) {
 		{name: "garbage", from: 0, logWant: "bad magic", hello: func(t *testing.T, f *fakePeer) {
 			f.nc.Write(bytes.Repeat([]byte("garbage!"), 10))
 		}},
-		{name: "other transport version", from: 0, logWant: "transport version 9", hello: func(t *testing.T, f *fakePeer) {
+		{name: "other transport version", from: 0, logWant: "speaks node protocol version 9", hello: func(t *testing.T, f *fakePeer) {
 			f.writeFrame(t, protocol.Header{Kind: protocol.KindMessage, Op: protocol.OpHello}, protocol.Hello{PNN: 0, Version: 9})
+		}},
+		// A later release may add fields to its hello: its version is
+		// still read, and named in the refusal.
+		{name: "later release's hello", from: 0, logWant: "node 0 speaks node protocol version 7 (ctdbd 9.9)", hello: func(t *testing.T, f *fakePeer) {
+			f.writeFrame(t, protocol.Header{Kind: protocol.KindMessage, Op: protocol.OpHello},
+				map[string]any{"pnn": 0, "version": 7, "software": "9.9", "features": []string{"x"}})
 		}},
 	}
 	for _, tc := range cases {
@@ -445,4 +452,38 @@ func others(pnn uint32) []uint32 {
 		}
 	}
 	return o
+}
+
+// TestVersionRefused: two nodes speaking different node protocol versions
+// never connect, and each logs, once, why: both versions and both
+// releases.
+func TestVersionRefused(t *testing.T) {
+	checkLeaks(t)
+	c := newCluster(t, nodeList(0, 1), func(cfg *TCPConfig) { cfg.Software = "4.0.0" })
+	old := c.config(0)
+	old.ProtocolVersion, old.Software = protocol.TransportVersion+1, "5.0.0"
+	t0 := c.startWith(old)
+	t1 := c.start(1)
+	want := []string{"speaks node protocol version", "nodes of one cluster must speak the same version"}
+	c.logs[0].wait(t, 5*time.Second, append(want, "Refusing to join node 1: node 1 speaks node protocol version 1 (ctdbd 4.0.0), this node speaks version 2 (ctdbd 5.0.0)")...)
+	c.logs[1].wait(t, 5*time.Second, append(want, "Refused connection from 127.0.0.1: node 0 speaks node protocol version 2 (ctdbd 5.0.0), this node speaks version 1 (ctdbd 4.0.0)")...)
+	// The dialer retries every second: still no connection, and no
+	// repeated log line.
+	noEvent(t, t0, 2500*time.Millisecond)
+	if t0.Connected(1) || t1.Connected(0) {
+		t.Fatal("nodes of different protocol versions connected")
+	}
+	for pnn, lc := range c.logs {
+		lc.mu.Lock()
+		n := 0
+		for _, l := range lc.lines {
+			if strings.Contains(l, "speaks node protocol version") {
+				n++
+			}
+		}
+		lc.mu.Unlock()
+		if n != 1 {
+			t.Errorf("node %d logged the refusal %d times, want once", pnn, n)
+		}
+	}
 }
