@@ -24,7 +24,8 @@ const (
 	stockEtcDir    = "/etc/ctdb"
 )
 
-// stockScripts are the scripts run, as events.d/NAME -> NAME.script.
+// stockScripts are the scripts run, enabled as CTDB 4.x enables them:
+// events/legacy/NAME.script -> the packaged NAME.script.
 var stockScripts = []string{"00.ctdb", "01.reclock", "05.system", "06.nfs", "10.interface", "49.winbind", "50.samba", "60.nfs"}
 
 // pendingCommands are the ctdb commands that other branches add; a failure
@@ -33,7 +34,7 @@ var pendingCommands = map[string]string{
 	"checktcpport": "dropin-commands", "tickle": "dropin-commands", "gettickles": "dropin-commands",
 	"addtickle": "dropin-commands", "deltickle": "dropin-commands", "setifacelink": "dropin-commands",
 	"process-exists": "dropin-commands", "attach": "persistent-db", "ptrans": "persistent-db",
-	"catdb": "persistent-db", "ctdb-config": "dropin-layout",
+	"catdb": "persistent-db",
 }
 
 // Stubs for the services only (smbd, winbindd, the NFS server and its RPC
@@ -84,23 +85,6 @@ esac
 `,
 }
 
-// ctdbConfigStandIn answers "ctdb-config get SECTION KEY" from ctdb.conf,
-// only while the build has no ctdb-config of its own (branch dropin-layout
-// adds it); its use is reported as pending.
-const ctdbConfigStandIn = `#!/bin/sh
-[ "$1" = get ] && [ $# -eq 3 ] || { echo "ctdb-config stand-in: only get SECTION KEY" >&2; exit 1; }
-awk -v sec="$2" -v key="$3" '
-/^[ \t]*\[/ { s = $0; gsub(/^[ \t]*\[|\][ \t]*$/, "", s); next }
-{
-	line = $0; sub(/^[ \t]+/, "", line)
-	i = index(line, "="); if (i == 0) next
-	k = substr(line, 1, i - 1); v = substr(line, i + 1)
-	sub(/[ \t]+$/, "", k); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
-	if (s == sec && (k == key || (sec == "cluster" && key == "recovery lock" && k == "cluster lock"))) { print v; found = 1; exit }
-}
-END { exit found ? 0 : 2 }' "$CTDB_BASE/ctdb.conf"
-`
-
 // stockSkip fails under CI, else prints one SKIP line and skips.
 func stockSkip(t *testing.T, reason string) {
 	t.Helper()
@@ -121,10 +105,8 @@ type stockNode struct {
 	share  string
 	export string
 	vardir string
-	logOff int // log offset of the current step
-	// helperPending lists what the set-up had to stand in for.
-	helperPending []string
-	ln            net.Listener // the "smbd" listening on port 445
+	logOff int          // log offset of the current step
+	ln     net.Listener // the "smbd" listening on port 445
 }
 
 func TestStockScripts(t *testing.T) {
@@ -141,7 +123,6 @@ func TestStockScripts(t *testing.T) {
 	}
 	n := setupStockNode(t)
 	var pending []string
-	pending = append(pending, n.helperPending...)
 
 	// init and setup ran before ctdbd answered (their failure stops it);
 	// the daemon then runs startup (retried until it succeeds).
@@ -327,6 +308,12 @@ func setupStockNode(t *testing.T) *stockNode {
 		t.Fatal(err)
 	}
 	writeFileT(t, conf, strings.ReplaceAll(string(b), "VAR/", n.vardir+"/"))
+	// As with CTDB, configured database directories must exist.
+	for _, d := range []string{"volatile", "persistent", "state"} {
+		if err := os.MkdirAll(filepath.Join(n.vardir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// The node's scripts: only CTDB's, unmodified (symlinks).
 	ev := filepath.Join(c.ConfigDir(0), "events.d")
@@ -336,8 +323,12 @@ func setupStockNode(t *testing.T) *stockNode {
 			t.Fatal(err)
 		}
 	}
+	legacy := filepath.Join(c.ConfigDir(0), "events", "legacy")
+	if err := os.MkdirAll(legacy, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range stockScripts {
-		if err := os.Symlink(filepath.Join(stockScriptDir, s+".script"), filepath.Join(ev, s)); err != nil {
+		if err := os.Symlink(filepath.Join(stockScriptDir, s+".script"), filepath.Join(legacy, s+".script")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -354,9 +345,7 @@ func setupStockNode(t *testing.T) *stockNode {
 	return n
 }
 
-// helperDir links the built binaries into dir, plus a ctdb-config: the
-// build's own, else one built from tools/ctdb-config, else the stand-in
-// (reported as pending).
+// helperDir links the built binaries, ctdb-config among them, into dir.
 func (n *stockNode) helperDir(t *testing.T, dir string) string {
 	ents, err := os.ReadDir(binDir)
 	if err != nil {
@@ -367,21 +356,9 @@ func (n *stockNode) helperDir(t *testing.T, dir string) string {
 			t.Fatal(err)
 		}
 	}
-	cc := filepath.Join(dir, "ctdb-config")
-	if _, err := os.Stat(cc); err == nil {
-		return dir
+	if _, err := os.Stat(filepath.Join(dir, "ctdb-config")); err != nil {
+		t.Fatalf("the build has no ctdb-config: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(srcDir, "tools", "ctdb-config")); err == nil {
-		cmd := exec.Command("go", "build", "-o", cc, "./tools/ctdb-config")
-		cmd.Dir = srcDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("building ctdb-config: %v\n%s", err, out)
-		}
-		return dir
-	}
-	writeExec(t, cc, ctdbConfigStandIn)
-	n.helperPending = append(n.helperPending,
-		"ctdb-config (branch dropin-layout): not in this build; 00.ctdb and 01.reclock init ran against a stand-in reading ctdb.conf")
 	return dir
 }
 
