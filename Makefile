@@ -6,10 +6,11 @@ DESTDIR   ?=
 BIN       := bin
 # Binaries and the package that builds each.
 CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe:./tools/ctdb_probe \
-             ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local
+             ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local \
+             onnode:./tools/onnode mkman:./tools/mkman
 FUZZTIME  ?= 15s
 
-.PHONY: all build test unit fuzz vet install demo clean
+.PHONY: all build test unit fuzz vet install demo clean man deb
 
 all: build
 
@@ -19,7 +20,12 @@ build:
 		name=$${c%%:*}; pkg=$${c#*:}; \
 		$(GO) build -o $(BIN)/$$name $$pkg; \
 	done
+	@$(BIN)/mkman -out $(BIN)/man
 	@echo "built: $$(ls $(BIN) | tr '\n' ' ')"
+
+# The manual pages (internal/manpages, Markdown) as roff in $(BIN)/man;
+# `man -l $(BIN)/man/ctdb.1` shows one.
+man: build
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -34,18 +40,33 @@ test: build vet
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/protocol
 
+# What install writes, checked first against the dpkg database (the
+# system's, or the one inside DESTDIR) so that files of a package such as
+# Debian's ctdb are not overwritten without a warning.
+INSTALL_BIN     := ctdb ctdb_local onnode
+INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper
+
 install: build
+	@sh tools/packaging/owned-files.sh "$(DESTDIR)" $(PREFIX)/sbin/ctdbd \
+		$(addprefix $(PREFIX)/bin/,$(INSTALL_BIN)) $(addprefix $(PREFIX)/libexec/ctdb/,$(INSTALL_LIBEXEC)) \
+		$(SYSCONFDIR)/ctdb/functions $(addprefix $(SYSCONFDIR)/ctdb/events.d/,$(notdir $(wildcard events.d/[0-9][0-9].*))) \
+		$(addprefix $(PREFIX)/share/man/man,$(foreach f,$(notdir $(wildcard $(BIN)/man/*)),$(subst .,,$(suffix $(f)))/$(f)))
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/ctdb
 	install -m 0755 $(BIN)/ctdbd $(DESTDIR)$(PREFIX)/sbin/ctdbd
-	install -m 0755 $(BIN)/ctdb $(BIN)/ctdb_local $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 $(BIN)/ctdb_probe $(BIN)/ctdb-recoverd $(BIN)/ctdb_mutex_fcntl_helper $(DESTDIR)$(PREFIX)/libexec/ctdb/
+	install -m 0755 $(addprefix $(BIN)/,$(INSTALL_BIN)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(addprefix $(BIN)/,$(INSTALL_LIBEXEC)) $(DESTDIR)$(PREFIX)/libexec/ctdb/
 	install -d $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d
 	install -m 0644 functions $(DESTDIR)$(SYSCONFDIR)/ctdb/functions
 	install -m 0755 events.d/[0-9][0-9].* $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d/
 	@for f in etc/*; do \
+		[ -f $$f ] || continue; \
 		b=$$(basename $$f); \
 		install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b.sample; \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b ] || install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b; \
+	done
+	@for f in $(BIN)/man/*.[0-9]; do \
+		s=$${f##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done
 	@echo "installed under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)/ctdb"
 

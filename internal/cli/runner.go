@@ -47,6 +47,9 @@ func (r *Runner) Run(args []string) int {
 		fmt.Fprintln(r.Stderr, err)
 		return 1
 	}
+	if len(pos) > 1 && pos[0] == "help" {
+		return r.commandHelp(pos[1])
+	}
 	if opts.help || (len(pos) > 0 && pos[0] == "help") {
 		printUsage(r.Stdout)
 		return 0
