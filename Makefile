@@ -7,7 +7,7 @@ BIN       := bin
 # Binaries and the package that builds each.
 CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe:./tools/ctdb_probe \
              ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local \
-             onnode:./tools/onnode mkman:./tools/mkman
+             onnode:./tools/onnode ctdb_diagnostics:./tools/ctdb_diagnostics mkman:./tools/mkman
 FUZZTIME  ?= 15s
 
 .PHONY: all build test unit fuzz vet install demo clean man deb
@@ -43,7 +43,7 @@ fuzz:
 # What install writes, checked first against the dpkg database (the
 # system's, or the one inside DESTDIR) so that files of a package such as
 # Debian's ctdb are not overwritten without a warning.
-INSTALL_BIN     := ctdb ctdb_local onnode
+INSTALL_BIN     := ctdb ctdb_local onnode ctdb_diagnostics
 INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper
 
 install: build
