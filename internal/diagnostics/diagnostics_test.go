@@ -14,11 +14,11 @@ import (
 
 func TestMaskSecrets(t *testing.T) {
 	for in, want := range map[string]string{
-		"CTDB_PASSWORD=hunter2\n":                   "CTDB_PASSWORD=" + Masked + "\n",
+		"CTDB_PASSWORD=hunter2\n":                  "CTDB_PASSWORD=" + Masked + "\n",
 		"\tetcd password = s3cr3t # comment":       "\tetcd password = " + Masked + " # comment",
-		"!/usr/bin/helper --token abc --x 1":        "!/usr/bin/helper --token " + Masked + " --x 1",
-		`api_key: "a b c"`:                          "api_key: " + Masked,
-		"AWS_SECRET_ACCESS_KEY='x y'":               "AWS_SECRET_ACCESS_KEY=" + Masked,
+		"!/usr/bin/helper --token abc --x 1":       "!/usr/bin/helper --token " + Masked + " --x 1",
+		`api_key: "a b c"`:                         "api_key: " + Masked,
+		"AWS_SECRET_ACCESS_KEY='x y'":              "AWS_SECRET_ACCESS_KEY=" + Masked,
 		"MonitorInterval = 15\nnode address = 1.2": "MonitorInterval = 15\nnode address = 1.2",
 	} {
 		if got := string(maskSecrets([]byte(in))); got != want {
