@@ -40,6 +40,11 @@ test: build vet
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/protocol
 
+# The Debian package, with Debian's paths (tools/packaging/mkdeb.sh):
+# $(BIN)/ctdb-go_VERSION_ARCH.deb.
+deb: build
+	@sh tools/packaging/mkdeb.sh $(BIN) $(BIN)
+
 # What install writes, checked first against the dpkg database (the
 # system's, or the one inside DESTDIR) so that files of a package such as
 # Debian's ctdb are not overwritten without a warning.
