@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// debCacheDir keeps the clean Debian root between test runs, one tarball a
-// day, so debootstrap (about 30 s here) runs once a day per machine.
+// debCacheDir keeps the clean Debian root between test runs as a tarball
+// named by the day it was made, so debootstrap runs once a week per machine.
 const debCacheDir = "/var/cache/ctdb-go-tests"
 
 // cleanDebianRoot returns a fresh copy of a minimal Debian 12 root made by
@@ -38,8 +38,9 @@ func cleanDebianRoot(t *testing.T) string {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		t.Fatal(err)
 	}
-	tarball := filepath.Join(debCacheDir, "bookworm-minbase-"+time.Now().UTC().Format("20060102")+".tar")
-	if _, err := os.Stat(tarball); err != nil {
+	tarball := freshCachedRoot()
+	if tarball == "" {
+		tarball = filepath.Join(debCacheDir, "bookworm-minbase-"+time.Now().UTC().Format("20060102")+".tar")
 		buildDebianRoot(t, tarball)
 	}
 	root := filepath.Join(t.TempDir(), "root")
@@ -48,6 +49,25 @@ func cleanDebianRoot(t *testing.T) string {
 		t.Fatalf("unpack %s: %v\n%s", tarball, err, out)
 	}
 	return root
+}
+
+// debRootMaxAge is how long a cached root is used before debootstrap runs
+// again (it takes 0.5-2.5 min here, a large part of make test's budget).
+const debRootMaxAge = 7 * 24 * time.Hour
+
+// freshCachedRoot returns the newest cached root if it is younger than
+// debRootMaxAge, else "".
+func freshCachedRoot() string {
+	cached, _ := filepath.Glob(filepath.Join(debCacheDir, "bookworm-minbase-*.tar"))
+	if len(cached) == 0 {
+		return ""
+	}
+	newest := cached[len(cached)-1] // names sort by date
+	day, err := time.Parse("20060102", strings.TrimSuffix(strings.TrimPrefix(filepath.Base(newest), "bookworm-minbase-"), ".tar"))
+	if err != nil || time.Since(day) > debRootMaxAge {
+		return ""
+	}
+	return newest
 }
 
 func buildDebianRoot(t *testing.T, tarball string) {
