@@ -151,9 +151,30 @@ func TestDebianPackageInstallsRunsAndRemoves(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(root, "tmp/ctdb-go.deb"), b, 0o644)
 
+	// A stand-in for Debian's ctdb, owning files that ctdb-go ships too:
+	// dpkg must remove it in favour of ctdb-go (Conflicts + Replaces).
+	fake := filepath.Join(root, "tmp/fake-ctdb")
+	for f, body := range map[string]string{
+		"DEBIAN/control": "Package: ctdb\nVersion: 2:4.17.12+dfsg-0+deb12u1\nArchitecture: all\n" +
+			"Maintainer: Test <test@invalid.example>\nDescription: stand-in for Debian's ctdb\n",
+		"DEBIAN/conffiles":   "/etc/ctdb/functions\n",
+		"usr/bin/ctdb":       "#!/bin/sh\necho Debian ctdb\n",
+		"etc/ctdb/functions": "# Debian's functions\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(fake, f)), 0o755)
+		os.WriteFile(filepath.Join(fake, f), []byte(body), 0o755)
+	}
+	if out, err := exec.Command("dpkg-deb", "--root-owner-group", "--build", fake, filepath.Join(root, "tmp/ctdb.deb")).CombinedOutput(); err != nil {
+		t.Fatalf("build the stand-in ctdb package: %v\n%s", err, out)
+	}
+
 	t0 := time.Now()
 	out2, err := inRoot(t, root, `
+dpkg -i /tmp/ctdb.deb
 dpkg -i /tmp/ctdb-go.deb
+if [ "$(dpkg-query -W -f='${Status}' ctdb)" = "install ok installed" ]; then echo "ctdb still installed"; exit 1; fi
+grep -q "^# Debian's functions" /etc/ctdb/functions && { echo "Debian's functions kept"; exit 1; }
+dpkg -S /usr/bin/ctdb /etc/ctdb/functions
 echo 127.0.0.1 >/etc/ctdb/nodes
 printf '[logging]\n\tlog level = INFO\n' >>/etc/ctdb/ctdb.conf
 ctdbd
@@ -176,7 +197,7 @@ echo "done"
 	if err != nil || !strings.HasSuffix(out2, "done\n") {
 		t.Fatalf("in the Debian root: %v\n%s", err, out2)
 	}
-	for _, want := range []string{"Number of nodes:1", "pnn:0 127.0.0.1        OK (THIS NODE)", "00.ctdb", "Status: deinstall ok config-files"} {
+	for _, want := range []string{"Removing ctdb (2:4.17.12", "ctdb-go: /usr/bin/ctdb", "ctdb-go: /etc/ctdb/functions", "Number of nodes:1", "pnn:0 127.0.0.1        OK (THIS NODE)", "00.ctdb", "Status: deinstall ok config-files"} {
 		if !strings.Contains(out2, want) {
 			t.Errorf("output lacks %q:\n%s", want, out2)
 		}
