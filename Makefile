@@ -6,7 +6,8 @@ DESTDIR   ?=
 BIN       := bin
 # Binaries and the package that builds each.
 CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe:./tools/ctdb_probe \
-             ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local
+             ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local \
+             onnode:./tools/onnode ctdb_diagnostics:./tools/ctdb_diagnostics mkman:./tools/mkman
 FUZZTIME  ?= 15s
 # CTDB's script helpers, installed in libexec/ctdb ($CTDB_HELPER_BINDIR).
 CMDS      += ctdb-config:./tools/ctdb-config ctdb-path:./tools/ctdb-path
@@ -15,7 +16,7 @@ CMDS      += ctdb-config:./tools/ctdb-config ctdb-path:./tools/ctdb-path
 DATADIR   ?= $(PREFIX)/share/ctdb
 LDFLAGS   := -X github.com/ctdb-go/ctdb/internal/config.DefaultDataDir=$(DATADIR)
 
-.PHONY: all build test unit fuzz vet install demo clean
+.PHONY: all build test unit fuzz vet install demo clean man deb
 
 all: build
 
@@ -25,7 +26,12 @@ build:
 		name=$${c%%:*}; pkg=$${c#*:}; \
 		$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/$$name $$pkg; \
 	done
+	@$(BIN)/mkman -out $(BIN)/man
 	@echo "built: $$(ls $(BIN) | tr '\n' ' ')"
+
+# The manual pages (internal/manpages, Markdown) as roff in $(BIN)/man;
+# `man -l $(BIN)/man/ctdb.1` shows one.
+man: build
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -40,12 +46,29 @@ test: build vet
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME) ./internal/protocol
 
+# The Debian package, with Debian's paths (tools/packaging/mkdeb.sh):
+# $(BIN)/ctdb-go_VERSION_ARCH.deb.
+deb:
+	@$(MAKE) --no-print-directory build BIN=$(BIN)/deb PREFIX=/usr
+	@sh tools/packaging/mkdeb.sh $(BIN)/deb $(BIN)
+
+# What install writes, checked first against the dpkg database (the
+# system's, or the one inside DESTDIR) so that files of a package such as
+# Debian's ctdb are not overwritten without a warning.
+INSTALL_BIN     := ctdb ctdb_local onnode ctdb_diagnostics
+INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper ctdb-config ctdb-path
+# The scripts a first install enables, as CTDB's package does.
+DEFAULT_SCRIPTS := 00.ctdb 01.reclock 05.system 10.interface
+
 install: build
+	@sh tools/packaging/owned-files.sh "$(DESTDIR)" $(PREFIX)/sbin/ctdbd \
+		$(addprefix $(PREFIX)/bin/,$(INSTALL_BIN)) $(addprefix $(PREFIX)/libexec/ctdb/,$(INSTALL_LIBEXEC)) \
+		$(SYSCONFDIR)/ctdb/functions $(addsuffix .script,$(addprefix $(DATADIR)/events/legacy/,$(notdir $(wildcard events.d/[0-9][0-9].*)))) \
+		$(addprefix $(PREFIX)/share/man/man,$(foreach f,$(notdir $(wildcard $(BIN)/man/*)),$(subst .,,$(suffix $(f)))/$(f)))
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/ctdb
 	install -m 0755 $(BIN)/ctdbd $(DESTDIR)$(PREFIX)/sbin/ctdbd
-	install -m 0755 $(BIN)/ctdb $(BIN)/ctdb_local $(DESTDIR)$(PREFIX)/bin/
-	install -m 0755 $(BIN)/ctdb_probe $(BIN)/ctdb-recoverd $(BIN)/ctdb_mutex_fcntl_helper $(DESTDIR)$(PREFIX)/libexec/ctdb/
-	install -m 0755 $(BIN)/ctdb-config $(BIN)/ctdb-path $(DESTDIR)$(PREFIX)/libexec/ctdb/
+	install -m 0755 $(addprefix $(BIN)/,$(INSTALL_BIN)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(addprefix $(BIN)/,$(INSTALL_LIBEXEC)) $(DESTDIR)$(PREFIX)/libexec/ctdb/
 	install -d $(DESTDIR)$(SYSCONFDIR)/ctdb
 	install -m 0644 functions $(DESTDIR)$(SYSCONFDIR)/ctdb/functions
 	@# CTDB 4.x layout: packaged scripts in DATADIR, enabled by a symlink in
@@ -58,8 +81,8 @@ install: build
 	@legacy=$(DESTDIR)$(SYSCONFDIR)/ctdb/events/legacy; \
 	if [ ! -d $$legacy ]; then \
 		install -d $$legacy; \
-		for f in events.d/[0-9][0-9].*; do \
-			n=$$(basename $$f).script; \
+		for f in $(DEFAULT_SCRIPTS); do \
+			n=$$f.script; \
 			ln -s $$(realpath -m --relative-to=$(SYSCONFDIR)/ctdb/events/legacy $(DATADIR)/events/legacy/$$n) $$legacy/$$n; \
 		done; \
 	fi
@@ -67,6 +90,10 @@ install: build
 		b=$$(basename $$f); m=0644; case $$b in *.sh) m=0755;; esac; \
 		install -m $$m $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b.sample; \
 		[ -e $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b ] || install -m $$m $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$b; \
+	done
+	@for f in $(BIN)/man/*.[0-9]; do \
+		s=$${f##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+		install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done
 	@echo "installed under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)/ctdb"
 

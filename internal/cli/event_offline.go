@@ -8,8 +8,8 @@ import (
 	"syscall"
 
 	"github.com/ctdb-go/ctdb/internal/config"
-	"github.com/ctdb-go/ctdb/internal/scriptdir"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/scriptdir"
 )
 
 // CTDB's tool lists, enables and disables scripts by reading and changing

@@ -50,6 +50,9 @@ func (r *Runner) Run(args []string) int {
 		fmt.Fprintln(r.Stderr, err)
 		return 1
 	}
+	if len(pos) > 1 && pos[0] == "help" {
+		return r.commandHelp(pos[1])
+	}
 	if opts.help {
 		printUsage(r.Stdout)
 		return 0

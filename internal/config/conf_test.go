@@ -19,7 +19,7 @@ func TestParseConf_Missing(t *testing.T) {
 		t.Errorf("missing file:\n got %+v\nwant %+v", c, want)
 	}
 	// Spot-check the documented defaults so Default itself is tested.
-	if c.Logging.Location != "file:/var/log/log.ctdb" || c.Logging.Level != "NOTICE" ||
+	if c.Logging.Location != "file:/var/log/ctdb/log.ctdb" || c.Logging.Level != "NOTICE" ||
 		c.Cluster.TransportPort != 4379 || c.Cluster.LeaderTimeout != 5 || !c.Cluster.LeaderCapability ||
 		c.Failover.Disabled || c.Failover.ShutdownFailoverTimeout != 10 ||
 		c.Paths.Socket != "/var/run/ctdb/ctdbd.socket" || c.Paths.PidFile != "/var/run/ctdb/ctdbd.pid" ||

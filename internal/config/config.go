@@ -121,7 +121,7 @@ type PublicAddress struct {
 
 // Defaults for ctdb.conf options, as in ctdb.conf(5).
 const (
-	DefaultLogLocation      = "file:/var/log/log.ctdb"
+	DefaultLogLocation      = "file:/var/log/ctdb/log.ctdb"
 	DefaultLogLevel         = "NOTICE"
 	DefaultTransportPort    = 4379
 	DefaultLeaderTimeout    = 5

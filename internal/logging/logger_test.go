@@ -88,6 +88,16 @@ func TestFileCreatedWithMode0644(t *testing.T) {
 	}
 }
 
+// CTDB's default location is in /var/log/ctdb, which a fresh system lacks.
+func TestFileLoggerCreatesDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "var", "log", "ctdb", "log.ctdb")
+	l := newFileLogger(t, path)
+	l.Info("first line")
+	if got := readLines(t, path); len(got) != 1 || !strings.HasSuffix(got[0], ": first line") {
+		t.Errorf("log file = %q", got)
+	}
+}
+
 func TestReopenAfterRotation(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "log.ctdb")
@@ -198,7 +208,12 @@ func TestNewDefaults(t *testing.T) {
 }
 
 func TestNewErrors(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "log.ctdb")
+	// The log file's directory cannot be created under a regular file.
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(notDir, "dir", "log.ctdb")
 	tests := []struct {
 		o    Options
 		want string

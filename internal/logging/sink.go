@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -31,7 +32,13 @@ type fileSink struct {
 	f    *os.File // nil after Close: writes are then discarded
 }
 
+// openFileSink opens the log file at start. Its directory is created if
+// missing, as CTDB's default /var/log/ctdb may not exist on a fresh system;
+// Reopen does not, so a rotation into a vanished directory is reported.
 func openFileSink(path string) (*fileSink, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create directory of log file %s: %w", path, err)
+	}
 	f, err := openLogFile(path)
 	if err != nil {
 		return nil, err
