@@ -7,6 +7,7 @@ BIN       := bin
 # Binaries and the package that builds each.
 CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe:./tools/ctdb_probe \
              ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local
+CMDS      += ctdb_etcd_lock:./tools/ctdb_etcd_lock
 FUZZTIME  ?= 15s
 
 .PHONY: all build test unit fuzz vet install demo clean
@@ -39,6 +40,7 @@ install: build
 	install -m 0755 $(BIN)/ctdbd $(DESTDIR)$(PREFIX)/sbin/ctdbd
 	install -m 0755 $(BIN)/ctdb $(BIN)/ctdb_local $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BIN)/ctdb_probe $(BIN)/ctdb-recoverd $(BIN)/ctdb_mutex_fcntl_helper $(DESTDIR)$(PREFIX)/libexec/ctdb/
+	install -m 0755 $(BIN)/ctdb_etcd_lock $(DESTDIR)$(PREFIX)/libexec/ctdb/
 	install -d $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d
 	install -m 0644 functions $(DESTDIR)$(SYSCONFDIR)/ctdb/functions
 	install -m 0755 events.d/[0-9][0-9].* $(DESTDIR)$(SYSCONFDIR)/ctdb/events.d/

@@ -1,0 +1,163 @@
+package tests
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/tests/netns"
+	"github.com/sirupsen/logrus"
+)
+
+// testLocker drives one ctdb_etcd_lock helper through the real driver
+// (clusterlock.Locker) and pings it while it holds the lock.
+type testLocker struct {
+	*clusterlock.Locker
+	stop chan struct{}
+}
+
+func newTestLocker(t *testing.T, argv []string) *testLocker {
+	log := logrus.New()
+	log.SetOutput(testWriter{t})
+	l := &testLocker{Locker: clusterlock.NewLocker(argv, logrus.NewEntry(log)), stop: make(chan struct{})}
+	go func() {
+		tick := time.NewTicker(300 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-tick.C:
+				_ = l.Ping()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(l.stop); l.Release() })
+	return l
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// lockUntil retries TryLock until it gets the lock or the deadline passes;
+// it returns when it got it.
+func (l *testLocker) lockUntil(deadline time.Time) (time.Time, bool) {
+	for time.Now().Before(deadline) {
+		if res, _ := l.TryLock(time.Second); res == clusterlock.ResultLocked {
+			return time.Now(), true
+		}
+		time.Sleep(100 * time.Millisecond) // pacing between attempts, not synchronisation
+	}
+	return time.Time{}, false
+}
+
+// TestEtcdLockHelper runs ctdb_etcd_lock against a real 3-member etcd,
+// helpers and members in network namespaces: one holder at a time, a
+// fencing token that grows with every new holder, and a holder cut off
+// from etcd (with its member, or with etcd's quorum gone) that gives the
+// lock up by itself before its lease can expire.
+func TestEtcdLockHelper(t *testing.T) {
+	const ttl = 3 // seconds; give-up after 1.5 s
+	nw := netns.New(t, 3)
+	hosts := nw.Hosts()
+	e := startEtcd(t, hosts)
+	lockers := make([]*testLocker, 3)
+	for i, h := range hosts {
+		lockers[i] = newTestLocker(t, etcdLockArgv(h, e.Endpoints(), ttl))
+	}
+
+	if res, err := lockers[0].TryLock(5 * time.Second); res != clusterlock.ResultLocked {
+		t.Fatalf("first helper: %v %v, want locked", res, err)
+	}
+	tokA, ok := lockers[0].Token()
+	if !ok {
+		t.Fatal("the etcd helper sent no fencing token")
+	}
+	if res, err := lockers[1].TryLock(5 * time.Second); res != clusterlock.ResultContended {
+		t.Fatalf("second helper: %v %v, want contention", res, err)
+	}
+
+	// Holder and one member cut off from the other two members.
+	lostA := lockers[0].Lost()
+	cut := time.Now()
+	if err := nw.Partition([]int{0}, []int{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var gotB time.Time
+	var okB bool
+	wg.Add(1)
+	go func() { defer wg.Done(); gotB, okB = lockers[1].lockUntil(cut.Add(3 * ttl * time.Second)) }()
+	var lostAt time.Time
+	select {
+	case <-lostA:
+		lostAt = time.Now()
+	case <-time.After(2 * ttl * time.Second):
+		t.Fatalf("the cut-off holder still holds the lock %d s after the cut", 2*ttl)
+	}
+	wg.Wait()
+	if !okB {
+		t.Fatalf("no helper in the majority took the lock within %d s of the cut", 3*ttl)
+	}
+	tokB, _ := lockers[1].Token()
+	t.Logf("cut-off holder gave up after %v; the majority took the lock after %v; tokens %d -> %d",
+		lostAt.Sub(cut).Round(time.Millisecond), gotB.Sub(cut).Round(time.Millisecond), tokA, tokB)
+	if lostAt.Sub(cut) >= ttl*time.Second {
+		t.Errorf("the holder gave up %v after the cut: not before its %d s lease could expire", lostAt.Sub(cut), ttl)
+	}
+	if !lostAt.Before(gotB) {
+		t.Errorf("two holders: the new holder took the lock at +%v, the old one let go at +%v", gotB.Sub(cut), lostAt.Sub(cut))
+	}
+	if gotB.Sub(cut) > ttl*time.Second+2*time.Second {
+		t.Errorf("hand-over took %v, want within TTL (%d s) + one etcd election", gotB.Sub(cut), ttl)
+	}
+	if tokB <= tokA {
+		t.Errorf("fencing token did not grow: %d then %d", tokA, tokB)
+	}
+
+	// etcd's own quorum cut: every member alone. The holder lets go and
+	// nobody can take the lock.
+	if err := nw.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitHealthy(t, 15*time.Second)
+	lostB := lockers[1].Lost()
+	select {
+	case <-lostB:
+		t.Fatal("the holder lost the lock when etcd healed")
+	default:
+	}
+	cut = time.Now()
+	if err := nw.Partition([]int{0}, []int{1}, []int{2}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-lostB:
+		t.Logf("with etcd's quorum cut the holder gave up after %v", time.Since(cut).Round(time.Millisecond))
+	case <-time.After(ttl * time.Second):
+		t.Fatalf("with etcd's quorum cut the holder still holds the lock %d s later", ttl)
+	}
+	for _, i := range []int{0, 2} {
+		if res, err := lockers[i].TryLock(2 * time.Second); res == clusterlock.ResultLocked {
+			t.Fatalf("helper %d took the lock while etcd has no quorum", i)
+		} else {
+			t.Logf("helper %d without etcd quorum: %v %v", i, res, err)
+		}
+	}
+
+	// Healed: one of them takes the lock with a newer token.
+	if err := nw.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := lockers[2].lockUntil(time.Now().Add(15 * time.Second))
+	if !ok {
+		t.Fatal("nobody took the lock after the heal")
+	}
+	tokC, _ := lockers[2].Token()
+	t.Logf("after the heal: lock taken at %v with token %d", got.Format(time.StampMilli), tokC)
+	if tokC <= tokB {
+		t.Errorf("fencing token did not grow: %d then %d", tokB, tokC)
+	}
+}
