@@ -161,7 +161,7 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 func (d *Daemon) announceLeadership(pnn uint32) {
 	d.mu.Lock()
 	lead := d.st.leader == d.st.pnn
-	m := protocol.LeaderMsg{From: d.st.pnn, Leader: d.st.pnn, Epoch: d.st.leaderEpoch}
+	m := protocol.LeaderMsg{From: d.st.pnn, Leader: d.st.pnn, Epoch: d.st.leaderEpoch, Token: d.st.leaderToken}
 	d.mu.Unlock()
 	if !lead {
 		return
@@ -249,10 +249,11 @@ func (d *Daemon) noteLeader(m protocol.LeaderMsg) {
 	switch {
 	case m.Leader == protocol.PNNUnknown:
 		if m.Epoch >= d.st.leaderEpoch {
-			d.st.leader = protocol.PNNUnknown
+			d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
 		}
 	case m.Leader == m.From && m.Epoch >= d.st.maxEpoch:
 		d.st.leader, d.st.leaderEpoch, d.st.maxEpoch = m.From, m.Epoch, m.Epoch
+		d.st.leaderToken = m.Token
 	}
 }
 

@@ -147,6 +147,9 @@ type Status struct {
 	// Misplaced counts public addresses the leader found on a wrong node
 	// or on two nodes (and fixed) since it started leading.
 	Misplaced int `json:"misplaced,omitempty"`
+	// FenceToken is the leader's cluster lock fencing token, if its lock
+	// gives one.
+	FenceToken int64 `json:"fence_token,omitempty"`
 }
 
 type Runstate struct {

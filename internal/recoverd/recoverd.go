@@ -67,6 +67,9 @@ type Recoverd struct {
 	// (0: none), so the log says when the hang starts and ends, not on
 	// every pass.
 	fsStuckPid int
+	// token is the fencing token of the lock this node holds (0: none, or
+	// a lock helper that gives none).
+	token int64
 }
 
 // callTimeout bounds one control.
@@ -258,6 +261,7 @@ func (r *Recoverd) step(parent context.Context) {
 	}
 	r.refreshTunables()
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
+	r.checkTerm(time.Now())
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
 	r.leading.Store(r.ls.HoldsLock())
@@ -317,6 +321,9 @@ func (r *Recoverd) broadcast(leader uint32) {
 	ctx, cancel := callCtx()
 	defer cancel()
 	m := protocol.LeaderMsg{From: r.self, Leader: leader, Epoch: r.ls.Epoch()}
+	if leader == r.self && r.ls.HoldsLock() {
+		m.Token = r.token
+	}
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpBroadcast, m, nil); err != nil {
 		r.log.Warningf("Leader broadcast failed: %v", err)
 	}
@@ -337,9 +344,10 @@ func (r *Recoverd) race() {
 	res, err := r.locker.TryLock(r.interval())
 	switch {
 	case res == clusterlock.ResultLocked:
-		r.ls.OnLockTaken(time.Now())
+		if !r.takeTerm(time.Now()) {
+			return
+		}
 		r.newTerm = true
-		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
 	case err != nil:
 		r.log.Warningf("Cluster lock not taken: %v", err)
@@ -347,6 +355,48 @@ func (r *Recoverd) race() {
 	default:
 		r.log.Infof("Cluster lock not taken: %s", res)
 		r.ls.OnLockFailed(time.Now())
+	}
+}
+
+// takeTerm starts this node's term after the lock was taken. With a
+// fencing token the term's epoch is the token; a stale token (a newer
+// term has been seen) gives the lock back: false.
+func (r *Recoverd) takeTerm(now time.Time) bool {
+	tok, ok := r.locker.Token()
+	if !ok {
+		r.token = 0
+		r.ls.OnLockTaken(now)
+		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
+		return true
+	}
+	err := r.ls.OnLockTakenToken(now, tok)
+	switch {
+	case errors.Is(err, cluster.ErrStaleToken):
+		r.log.Errorf("Refusing to lead: %v", err)
+		r.locker.Release()
+		r.ls.OnLockFailed(now)
+		return false
+	case err != nil:
+		r.log.Warningf("Fencing by token off for this term: %v", err)
+		r.token = 0
+	default:
+		r.token = tok
+	}
+	r.log.Infof("Took cluster lock, leader=%d (epoch %d, fencing token %d)", r.self, r.ls.Epoch(), tok)
+	return true
+}
+
+// checkTerm: a holder with a fencing token whose ctdbd has accepted a newer
+// epoch has been superseded; it must not act with its old token.
+func (r *Recoverd) checkTerm(now time.Time) {
+	if r.token == 0 || !r.ls.HoldsLock() {
+		return
+	}
+	if r.ls.OnEpochSeen(r.info.Epoch, now) {
+		r.log.Errorf("Fencing token %d is stale: leader epoch %d has been seen; stepping down", r.token, r.info.Epoch)
+		r.token = 0
+		r.release()
+		r.broadcast(protocol.PNNUnknown)
 	}
 }
 
