@@ -63,6 +63,10 @@ func writeStatus(w io.Writer, st protocol.Status) {
 		// the leader's fencing token.
 		printf(w, "Cluster lock fencing token:%d\n", st.FenceToken)
 	}
+	if st.Quorum != "" {
+		// Our addition, only with "[cluster] quorum = majority".
+		printf(w, "Quorum:%s\n", st.Quorum)
+	}
 }
 
 // pnnString prints a PNN, or UNKNOWN for "no node" (no leader elected).

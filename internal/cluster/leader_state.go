@@ -146,6 +146,17 @@ func (s *LeaderState) OnEpochSeen(e uint32, now time.Time) bool {
 	return true
 }
 
+// OnQuorumLost: this node's ctdbd says it has no quorum. A holder stops
+// leading at once (true); no election is called from the minority.
+func (s *LeaderState) OnQuorumLost(now time.Time) bool {
+	if !s.holdsLock {
+		return false
+	}
+	s.holdsLock = false
+	s.forgetLeader(now)
+	return true
+}
+
 // OnLockFailed: the race was lost (contention, timeout or error). With no
 // leader known, the next election waits LeaderTimeout from now, so a node
 // that cannot get the lock does not retry in a tight loop.

@@ -73,7 +73,7 @@ func TestParseConf_Good(t *testing.T) {
 				ClusterLock:   "!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /shared/.lock",
 				NodeAddress:   "127.0.0.1",
 				TransportPort: 4400, LeaderTimeout: 9, LeaderCapability: false,
-				NodesList: "/shared/nodes",
+				NodesList: "/shared/nodes", Quorum: QuorumNone,
 			}
 			if c.Cluster != wantCl {
 				t.Errorf("Cluster = %+v", c.Cluster)
@@ -205,4 +205,18 @@ func TestParseConf_Unreadable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("err = %v, want an error naming %s", err, path)
 	}
+}
+
+func TestQuorumOption(t *testing.T) {
+	for in, want := range map[string]string{"": QuorumNone, "quorum = majority\n": QuorumMajority,
+		"quorum = None\n": QuorumNone} {
+		path := writeTemp(t, t.TempDir(), "ctdb.conf", "[cluster]\n"+in)
+		c, err := ParseConf(path, fakeEnv(nil))
+		if err != nil || c.Cluster.Quorum != want {
+			t.Errorf("%q: quorum %v, %v; want %q", in, c, err, want)
+		}
+	}
+	path := writeTemp(t, t.TempDir(), "ctdb.conf", "[cluster]\nquorum = most\n")
+	_, err := ParseConf(path, fakeEnv(nil))
+	wantFileError(t, err, path, 2, `invalid value "most" for [cluster] quorum: must be majority or none`)
 }

@@ -58,6 +58,9 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 	go d.peerEvents(ctx)
 	go d.updateLoop(ctx)
 	go d.keepaliveTuner(ctx, tcp)
+	if d.quorumOn() {
+		go d.quorumLoop(ctx)
+	}
 	return nil
 }
 
@@ -86,7 +89,8 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
 		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
 		Capable: d.cfg.Cluster.LeaderCapability, Runstate: d.st.runstate.String(),
-		Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...),
+		Nodes:    append([]protocol.NodeInfo(nil), d.st.nodes...),
+		NoQuorum: d.quorumOn() && !d.hasQuorum(),
 	}
 }
 
@@ -180,6 +184,7 @@ func (d *Daemon) recvLoop(ctx context.Context) {
 		case f = <-d.cl.tr.Recv():
 		}
 		d.noteLeaderContact(f.SrcPNN)
+		d.noteHeard(f.SrcPNN)
 		switch f.Kind {
 		case protocol.KindRequest:
 			go d.serveRemote(ctx, f)

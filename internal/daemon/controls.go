@@ -111,6 +111,7 @@ func (d *Daemon) ctlStatus(context.Context, protocol.Header, any) (any, error) {
 	d.ip.mu.Lock()
 	st.Misplaced = d.ip.misplaced
 	d.ip.mu.Unlock()
+	st.Quorum = d.quorumText()
 	return st, nil
 }
 

@@ -68,6 +68,7 @@ type Daemon struct {
 	health *health.Tracker
 	cl     clusterState
 	ip     ipState
+	q      quorumState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}

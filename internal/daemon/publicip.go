@@ -158,6 +158,9 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	if have {
 		return nil
 	}
+	if !d.hasQuorum() {
+		return protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum: it takes no public address", d.st.pnn)
+	}
 	if iface == "" {
 		iface = pa.Ifaces[0]
 	}

@@ -85,6 +85,9 @@ type NodeSelf struct {
 	Capable    bool       `json:"capable"`
 	Runstate   string     `json:"runstate"`
 	Nodes      []NodeInfo `json:"nodes"` // its view of every node
+	// NoQuorum: "[cluster] quorum = majority" is on and this node does
+	// not have quorum, so it must not lead.
+	NoQuorum bool `json:"noquorum,omitempty"`
 }
 
 // PeerEvent reports a peer's connection state change.

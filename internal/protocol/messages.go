@@ -150,6 +150,9 @@ type Status struct {
 	// FenceToken is the leader's cluster lock fencing token, if its lock
 	// gives one.
 	FenceToken int64 `json:"fence_token,omitempty"`
+	// Quorum is this node's quorum state, with "[cluster] quorum =
+	// majority" only.
+	Quorum string `json:"quorum,omitempty"`
 }
 
 type Runstate struct {

@@ -36,6 +36,9 @@ type Config struct {
 	// behind as one more stuck process.
 	LockDir string
 	VarDir  string
+	// Quorum is "[cluster] quorum = majority": the node leads only while
+	// its ctdbd reports quorum (NodeSelf.NoQuorum false).
+	Quorum bool
 }
 
 // Recoverd is one recovery daemon.
@@ -70,6 +73,8 @@ type Recoverd struct {
 	// token is the fencing token of the lock this node holds (0: none, or
 	// a lock helper that gives none).
 	token int64
+	// noQuorumLogged: "no quorum" was logged and not yet "quorum back".
+	noQuorumLogged bool
 }
 
 // callTimeout bounds one control.
@@ -262,6 +267,7 @@ func (r *Recoverd) step(parent context.Context) {
 	r.refreshTunables()
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
 	r.checkTerm(time.Now())
+	r.checkQuorum(time.Now())
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
 	r.leading.Store(r.ls.HoldsLock())
@@ -333,6 +339,10 @@ func (r *Recoverd) broadcast(leader uint32) {
 // longest running eligible node wins.
 func (r *Recoverd) race() {
 	now := time.Now()
+	if r.withoutQuorum() {
+		r.ls.OnLockFailed(now)
+		return
+	}
 	if r.locker == nil {
 		r.electWithoutLock(now)
 		return
@@ -398,6 +408,31 @@ func (r *Recoverd) checkTerm(now time.Time) {
 		r.release()
 		r.broadcast(protocol.PNNUnknown)
 	}
+}
+
+// withoutQuorum: the quorum rule is on and this node's ctdbd reports no
+// quorum; logged when that starts and ends.
+func (r *Recoverd) withoutQuorum() bool {
+	no := r.cfg.Quorum && r.info.NoQuorum
+	switch {
+	case no && !r.noQuorumLogged:
+		r.log.Warning("No quorum: this node does not try to lead")
+	case !no && r.noQuorumLogged:
+		r.log.Info("Quorum regained: this node may lead again")
+	}
+	r.noQuorumLogged = no
+	return no
+}
+
+// checkQuorum: a leader that lost quorum steps down at once, and gives
+// the lock back.
+func (r *Recoverd) checkQuorum(now time.Time) {
+	if !r.withoutQuorum() || !r.ls.OnQuorumLost(now) {
+		return
+	}
+	r.log.Warning("Stepping down as leader: no quorum")
+	r.token = 0
+	r.release()
 }
 
 // lockFSStuck says whether this node's probe of the lock directory is
