@@ -249,6 +249,9 @@ func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
 // daemon decides, ctdbd only shows. A claim from an older epoch than one
 // already seen is ignored.
 func (d *Daemon) noteLeader(m protocol.LeaderMsg) {
+	if m.Leader != protocol.PNNUnknown && !d.hasQuorum() {
+		return // a node without quorum follows nobody (quorumLoop)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {

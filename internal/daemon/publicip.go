@@ -70,6 +70,11 @@ func (d *Daemon) holdBound() time.Duration {
 // ctlLockHeld: the local recovery daemon holds the lock and has just
 // pinged its helper.
 func (d *Daemon) ctlLockHeld(context.Context, protocol.Header, any) (any, error) {
+	if !d.hasQuorum() {
+		// The recovery daemon gives the lock up: a node without quorum
+		// never leads.
+		return nil, protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum", d.st.pnn)
+	}
 	d.ip.mu.Lock()
 	d.ip.lastLeader = time.Now()
 	d.ip.mu.Unlock()

@@ -19,7 +19,9 @@ type quorumState struct {
 	known bool // q has been computed at least once
 }
 
-func (d *Daemon) quorumOn() bool { return d.cfg.Cluster.Quorum == config.QuorumMajority }
+func (d *Daemon) quorumOn() bool {
+	return d.cfg != nil && d.cfg.Cluster.Quorum == config.QuorumMajority
+}
 
 // noteHeard records a frame from pnn.
 func (d *Daemon) noteHeard(pnn uint32) {
@@ -107,6 +109,11 @@ func (d *Daemon) quorumLoop(ctx context.Context) {
 		changed := !d.q.known || q.Have != d.q.q.Have
 		d.q.q, d.q.known = q, true
 		d.q.mu.Unlock()
+		if changed && !q.Have {
+			d.mu.Lock()
+			d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
+			d.mu.Unlock()
+		}
 		if changed {
 			if q.Have {
 				d.log.Infof("Quorum: %s", q)

@@ -154,12 +154,21 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 		}
 		cctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
+		if err == nil && r.cfg.Quorum {
+			// ctdbd refuses LOCK_HELD without quorum: give the lock up at
+			// once, even while the main loop is busy in a recovery.
+			err = r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+			if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
+				r.log.Warningf("Releasing the cluster lock: %v", err)
+				r.locker.Release()
+			}
+		}
 		if err == nil && r.locker != nil {
 			if err = r.locker.Ping(); err != nil {
 				r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
 			}
 		}
-		if err == nil {
+		if err == nil && !r.cfg.Quorum {
 			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
 		}
 		cancel()
@@ -171,9 +180,7 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 // just shows contention), and it spares a new cluster the leader timeout
 // (CTDB takes ~24 s to settle on start).
 func (r *Recoverd) startupRace() {
-	ctx, cancel := callCtx()
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
-	cancel()
+	err := r.fetchInfo()
 	if err != nil {
 		return
 	}
@@ -183,6 +190,20 @@ func (r *Recoverd) startupRace() {
 	}
 	r.refreshTunables()
 	r.race()
+}
+
+// fetchInfo refreshes r.info from the local ctdbd. It decodes into a
+// fresh value: fields left out of the answer (omitempty) must not keep
+// their previous values.
+func (r *Recoverd) fetchInfo() error {
+	ctx, cancel := callCtx()
+	defer cancel()
+	var info protocol.NodeSelf
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+		return err
+	}
+	r.info = info
+	return nil
 }
 
 // leaderless: lock mode, no leader known, not in an election, and this
@@ -255,9 +276,7 @@ func callCtx() (context.Context, context.CancelFunc) {
 
 // step is one pass of the main loop.
 func (r *Recoverd) step(parent context.Context) {
-	ctx, cancel := callCtx()
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &r.info)
-	cancel()
+	err := r.fetchInfo()
 	if err != nil {
 		// No ping for the lock helper while our ctdbd does not answer: if
 		// it hangs, the helper releases the lock and another node leads.
@@ -433,6 +452,7 @@ func (r *Recoverd) checkQuorum(now time.Time) {
 	r.log.Warning("Stepping down as leader: no quorum")
 	r.token = 0
 	r.release()
+	r.broadcast(protocol.PNNUnknown)
 }
 
 // lockFSStuck says whether this node's probe of the lock directory is
