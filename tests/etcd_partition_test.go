@@ -142,13 +142,13 @@ type leaderSamples struct {
 
 // sampleLeaders samples every 200 ms until cut+hold: at most one node acts
 // as leader, and no address is on two nodes (test errors otherwise).
-func (ec *etcdIPCluster) sampleLeaders(t *testing.T, cut time.Time, hold time.Duration) leaderSamples {
+func (ic *ipCluster) sampleLeaders(t *testing.T, cut time.Time, hold time.Duration) leaderSamples {
 	t.Helper()
 	s := leaderSamples{noLeaderAt: -1, noAddrAt: -1}
 	for time.Since(cut) < hold {
 		at := time.Now()
-		acting := ec.actingLeaders()
-		holders := ec.holders()
+		acting := ic.actingLeaders()
+		holders := ic.holders()
 		off := at.Sub(cut).Round(time.Millisecond)
 		if len(acting) > 1 {
 			t.Errorf("+%v: nodes %v all act as leader", off, acting)
@@ -170,15 +170,15 @@ func (ec *etcdIPCluster) sampleLeaders(t *testing.T, cut time.Time, hold time.Du
 }
 
 // actingLeaders are the nodes whose own ctdbd names them leader.
-func (ec *etcdIPCluster) actingLeaders() []int {
+func (ic *ipCluster) actingLeaders() []int {
 	var mu sync.Mutex
 	var out []int
 	var wg sync.WaitGroup
-	for i := 0; i < ec.Nodes; i++ {
+	for i := 0; i < ic.Nodes; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			st, _, code := ec.Ctdb(i, "status")
+			st, _, code := ic.Ctdb(i, "status")
 			if code == 0 && strings.Contains(st, fmt.Sprintf("\nLeader:%d\n", i)) {
 				mu.Lock()
 				out = append(out, i)
@@ -191,7 +191,7 @@ func (ec *etcdIPCluster) actingLeaders() []int {
 }
 
 // waitServed waits until every address is on exactly one node.
-func (ec *etcdIPCluster) waitServed(t *testing.T, timeout time.Duration) {
+func (ic *ipCluster) waitServed(t *testing.T, timeout time.Duration) {
 	t.Helper()
-	eventually(t, timeout, func() string { return ec.hostedOnceBy(seq(ec.Nodes)) })
+	eventually(t, timeout, func() string { return ic.hostedOnceBy(seq(ic.Nodes)) })
 }
