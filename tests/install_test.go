@@ -20,7 +20,7 @@ func TestMakeInstallLayoutRuns(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make install: %v\n%s", err, out)
 	}
-	for _, f := range []string{"usr/sbin/ctdbd", "usr/bin/ctdb", "usr/libexec/ctdb/ctdb_probe",
+	for _, f := range []string{"usr/sbin/ctdbd", "usr/bin/ctdb", "usr/libexec/ctdb/ctdb_probe", "usr/libexec/ctdb/ctdb_etcd_lock",
 		"etc/ctdb/functions", "etc/ctdb/events.d/01.reclock", "etc/ctdb/ctdb.conf", "etc/ctdb/ctdb.conf.sample"} {
 		if _, err := os.Stat(filepath.Join(dest, f)); err != nil {
 			t.Errorf("not installed: %s", f)

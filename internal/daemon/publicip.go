@@ -81,6 +81,27 @@ func (d *Daemon) ctlLockHeld(context.Context, protocol.Header, any) (any, error)
 	return nil, nil
 }
 
+// ctlLockLost: the local recovery daemon lost the cluster lock. This node
+// no longer leads, and its addresses go now: another node may hold the
+// lock soon (the etcd lock can be granted elsewhere once the helper's
+// lease runs out) and then reassign them.
+func (d *Daemon) ctlLockLost(ctx context.Context, _ protocol.Header, _ any) (any, error) {
+	d.mu.Lock()
+	if d.st.leader == d.st.pnn {
+		d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
+	}
+	d.mu.Unlock()
+	d.ip.mu.Lock()
+	d.ip.lastLeader = time.Time{}
+	n := len(d.ip.held)
+	d.ip.mu.Unlock()
+	if n > 0 {
+		d.log.Errorf("Cluster lock lost: releasing all %d public addresses", n)
+		d.releaseAll(context.WithoutCancel(ctx))
+	}
+	return nil, nil
+}
+
 // startPublicIPs starts the guard and the watch that releases every
 // address when the leader has been out of reach for too long.
 func (d *Daemon) startPublicIPs(ctx context.Context) error {

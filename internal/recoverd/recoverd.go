@@ -139,15 +139,29 @@ func (r *Recoverd) Run(ctx context.Context) error {
 func (r *Recoverd) pingLoop(ctx context.Context) {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
+	var lost <-chan struct{} // the held lock's lost channel
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-lost:
+			lost = nil
+			r.tellLockLost(ctx)
+			continue
 		}
 		held := r.leading.Load()
 		if r.locker != nil {
 			held = r.locker.Held()
+			switch {
+			case held:
+				lost = r.locker.Lost()
+			case lost != nil && isClosed(lost): // lost while the tick fired
+				lost = nil
+				r.tellLockLost(ctx)
+			default: // released, not lost
+				lost = nil
+			}
 		}
 		if !held {
 			continue
@@ -172,6 +186,26 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
 		}
 		cancel()
+	}
+}
+
+// tellLockLost tells ctdbd at once, even while the main loop is busy in a
+// recovery, that the lock is lost: it releases the addresses before
+// another node can hold the lock and reassign them.
+func (r *Recoverd) tellLockLost(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockLost, nil, nil); err != nil {
+		r.log.Warningf("Cannot tell ctdbd that the cluster lock is lost: %v", err)
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 
