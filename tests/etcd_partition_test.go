@@ -81,6 +81,7 @@ func TestEtcdLockPartitions(t *testing.T) {
 			conv.Round(time.Millisecond), time.Since(healed).Round(time.Millisecond))
 	}
 	t.Logf("convergence after heals: %v", convs)
+
 }
 
 func fmtDur(d time.Duration) string {

@@ -92,7 +92,6 @@ func (d *Daemon) ctlLockLost(ctx context.Context, _ protocol.Header, _ any) (any
 	}
 	d.mu.Unlock()
 	d.ip.mu.Lock()
-	d.ip.lastLeader = time.Time{}
 	n := len(d.ip.held)
 	d.ip.mu.Unlock()
 	if n > 0 {

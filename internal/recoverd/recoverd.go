@@ -412,6 +412,11 @@ func (r *Recoverd) race() {
 		}
 		r.newTerm = true
 		r.broadcast(r.self)
+		// The address hold clock starts now, not at the next ping: the
+		// takeover run may come first.
+		ctx, cancel := callCtx()
+		_ = r.c.Call(ctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+		cancel()
 	case err != nil:
 		r.log.Warningf("Cluster lock not taken: %v", err)
 		r.ls.OnLockFailed(time.Now())
