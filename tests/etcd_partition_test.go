@@ -30,7 +30,7 @@ func (k etcdCut) String() string {
 // lease TTL 3 s).
 const (
 	etcdPartHoldMin  = 4 * time.Second
-	etcdPartHoldMax  = 7 * time.Second
+	etcdPartHoldMax  = 5500 * time.Millisecond
 	etcdPartConverge = 8 * time.Second // one leader, agreed by all, after a heal
 )
 
