@@ -20,7 +20,7 @@ import (
 // check's period, the releaseip events and one status sample.
 const (
 	quorumGrace = 3 * time.Second
-	quorumHold  = 8 * time.Second
+	quorumHold  = 10 * time.Second
 )
 
 // TestQuorum runs 5 nodes with "quorum = majority" in network namespaces,
