@@ -23,6 +23,9 @@ type etcdCluster struct {
 
 const etcdBin = "/usr/bin/etcd"
 
+// etcdElectionTimeout is the members' --election-timeout.
+const etcdElectionTimeout = time.Second
+
 // startEtcd starts one member on each host and waits until the cluster
 // answers. Members are killed by PID when the test ends.
 func startEtcd(t *testing.T, hosts []*netns.Host) *etcdCluster {
@@ -103,7 +106,23 @@ func (e *etcdCluster) waitHealthy(t *testing.T, timeout time.Duration) {
 	})
 }
 
-// Stop and Cont freeze and thaw member i (by PID).
+// isLeader asks member i, from its own host, whether it is etcd's leader.
+func (e *etcdCluster) isLeader(i int) (bool, error) {
+	cmd := e.hosts[i].Command("/usr/bin/etcdctl", "--endpoints", e.hosts[i].Addr.String()+":2379",
+		"--command-timeout=2s", "endpoint", "status", "-w", "simple")
+	cmd.Env = append(os.Environ(), "ETCDCTL_API=3")
+	out, err := cmd.Output()
+	if err != nil {
+		return false, fmt.Errorf("etcd member %d: endpoint status: %v", i, err)
+	}
+	f := strings.Split(string(out), ",")
+	if len(f) < 5 {
+		return false, fmt.Errorf("etcd member %d: endpoint status: %q", i, out)
+	}
+	return strings.TrimSpace(f[4]) == "true", nil
+}
+
+// Signal sends sig to member i (by PID).
 func (e *etcdCluster) Signal(i int, sig syscall.Signal) error {
 	return e.members[i].Cmd.Process.Signal(sig)
 }
