@@ -3,7 +3,6 @@ package tests
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -261,5 +260,3 @@ func waitNewTerm(t *testing.T, c *localcluster.Cluster, tok int64, timeout time.
 	})
 	return leader, nt
 }
-
-var _ = netip.Addr{}

@@ -3,7 +3,6 @@ package tests
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -127,8 +126,8 @@ func (e *etcdCluster) Signal(i int, sig syscall.Signal) error {
 	return e.members[i].Cmd.Process.Signal(sig)
 }
 
-// etcdLockCommand is the cluster lock value for the etcd helper, run in
-// host h (nil: in the caller's namespace).
+// etcdLockArgv is the etcd helper's command line, run in host h (nil: as
+// is, in whatever namespace its parent runs).
 func etcdLockArgv(h *netns.Host, endpoints string, ttl int, extra ...string) []string {
 	args := append([]string{"--endpoints", endpoints, "--ttl", fmt.Sprint(ttl), "--cluster", "test"}, extra...)
 	bin := filepath.Join(binDir, "ctdb_etcd_lock")
@@ -137,5 +136,3 @@ func etcdLockArgv(h *netns.Host, endpoints string, ttl int, extra ...string) []s
 	}
 	return h.Command(bin, args...).Args
 }
-
-var _ = exec.Command
