@@ -189,4 +189,34 @@ func TestEtcdLockHelper(t *testing.T) {
 	if tokC <= tokB {
 		t.Errorf("fencing token did not grow: %d then %d", tokB, tokC)
 	}
+
+	// A release (stdin closed and SIGTERM) revokes the lease: the next
+	// helper gets the lock at once, not a TTL later.
+	lockers[2].Release()
+	t0 := time.Now()
+	if _, ok := lockers[0].lockUntil(time.Now().Add(ttl * time.Second)); !ok {
+		t.Fatal("nobody took the lock after a release")
+	}
+	t.Logf("lock taken %v after the holder released it", time.Since(t0).Round(time.Millisecond))
+	if time.Since(t0) > time.Second {
+		t.Errorf("lock taken %v after a release: the lease was not revoked", time.Since(t0))
+	}
+	lockers[0].Release()
+
+	// Missed pings: a helper whose parent stops pinging lets go after its
+	// ping timeout.
+	log := logrus.New()
+	log.SetOutput(testWriter{t})
+	silent := clusterlock.NewLocker(etcdLockArgv(hosts[1], e.Endpoints(), ttl, "--ping-timeout", "1"), logrus.NewEntry(log))
+	defer silent.Release()
+	if _, ok := (&testLocker{Locker: silent}).lockUntil(time.Now().Add(5 * time.Second)); !ok {
+		t.Fatal("the unpinged helper did not get the lock")
+	}
+	t0 = time.Now()
+	select {
+	case <-silent.Lost():
+		t.Logf("a helper without pings let go after %v (ping timeout 1 s)", time.Since(t0).Round(time.Millisecond))
+	case <-time.After(3 * time.Second):
+		t.Fatal("a helper without pings still holds the lock 3 s later (ping timeout 1 s)")
+	}
 }

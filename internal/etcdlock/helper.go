@@ -56,7 +56,11 @@ func Main(args []string) int {
 	defer cli.Close()
 	h, res, err := take(cli, cfg)
 	if res != clusterlock.ResultLocked {
-		return env.Answer(res, err)
+		code := env.Answer(res, err)
+		if h != nil { // a lease that may hold a key: see release
+			h.revokeUntil(time.Now().Add(2 * cfg.TTL))
+		}
+		return code
 	}
 	if err := env.Locked(h.token); err != nil {
 		return h.release(env, "cannot report the lock to the parent: "+err.Error())
@@ -134,11 +138,13 @@ func take(cli *clientv3.Client, cfg Config) (*held, clusterlock.Result, error) {
 	m := concurrency.NewMutex(s, cfg.LockPrefix())
 	if err := m.TryLock(ctx); err != nil {
 		scancel()
-		h.revoke()
 		if errors.Is(err, concurrency.ErrLocked) {
+			h.revoke()
 			return nil, clusterlock.ResultContended, nil
 		}
-		return nil, failure(err), fmt.Errorf("lock %s: %w", cfg.LockPrefix(), err)
+		// The put may have been applied after the deadline: the caller
+		// revokes the lease, retrying, once it has answered.
+		return h, failure(err), fmt.Errorf("lock %s: %w", cfg.LockPrefix(), err)
 	}
 	h.token = m.Header().Revision
 	if h.live.Lapsed(time.Now()) {
@@ -236,15 +242,32 @@ func (h *held) keepAlive(ctx context.Context) <-chan string {
 func (h *held) release(env *clusterlock.HelperEnv, reason string) int {
 	env.CloseStdout(reason)
 	h.stop()
-	h.revoke()
+	h.revokeUntil(time.Now().Add(2 * h.cfg.TTL))
 	if reason != "" {
 		return 1
 	}
 	return 0
 }
 
-func (h *held) revoke() {
+// revokeUntil retries the revoke until it succeeds or until deadline: a
+// holder that let go because etcd had no quorum cannot revoke at once,
+// and etcd's next leader extends every lease by its TTL when it takes
+// over, so an unrevoked key would keep the lock from everyone for a TTL
+// after etcd is back. The parent already knows the lock is gone (stdout
+// is closed); only this node's next attempt waits for the process.
+func (h *held) revokeUntil(deadline time.Time) {
+	for {
+		err := h.revoke()
+		if err == nil || errors.Is(err, rpctypes.ErrLeaseNotFound) || !time.Now().Before(deadline) {
+			return
+		}
+		time.Sleep(h.cfg.KeepAliveInterval()) // pacing between attempts
+	}
+}
+
+func (h *held) revoke() error {
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.RequestTimeout())
 	defer cancel()
-	_, _ = h.cli.Revoke(ctx, h.lease)
+	_, err := h.cli.Revoke(ctx, h.lease)
+	return err
 }
