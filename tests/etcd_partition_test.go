@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"math/rand"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -63,6 +64,10 @@ func TestEtcdLockPartitions(t *testing.T) {
 			kind = etcdCut(r - 1) // every kind at least once
 		}
 		hold := etcdPartHoldMin + time.Duration(rng.Int63n(int64(etcdPartHoldMax-etcdPartHoldMin)))
+		var cl *clientProbe
+		if kind == cutEtcdQuorum {
+			cl = probeClient(ec.ipCluster, publicIPs[0])
+		}
 		desc, undo := ec.applyCut(t, rng, kind, leader)
 		t.Logf("round %d: %s: %s for %v", r, kind, desc, hold.Round(time.Millisecond))
 		cut := time.Now()
@@ -73,6 +78,13 @@ func TestEtcdLockPartitions(t *testing.T) {
 		}
 		undo()
 		healed := time.Now()
+		if cl != nil {
+			ec.waitServed(t, 15*time.Second)
+			first, last := cl.halt()
+			t.Logf("round %d: client of %s: no answer from %v after the cut to %v after the heal (etcd down %v, client outage %v)",
+				r, publicIPs[0], fmtDur(first.Sub(cut)), fmtDur(last.Sub(healed)), healed.Sub(cut).Round(time.Millisecond),
+				last.Sub(first).Round(time.Millisecond))
+		}
 		leader, _ = waitOneLeader(t, c, etcdPartConverge)
 		conv := time.Since(healed)
 		convs = append(convs, conv)
@@ -89,6 +101,46 @@ func fmtDur(d time.Duration) string {
 		return "never"
 	}
 	return d.Round(time.Millisecond).String()
+}
+
+// clientProbe connects to one public address from the client host every
+// 100 ms and records when it stopped and started answering.
+type clientProbe struct {
+	stop chan struct{}
+	done chan struct{}
+	// firstFail is the first failed attempt; lastFail the last one.
+	firstFail, lastFail time.Time
+}
+
+func probeClient(ic *ipCluster, a netip.Addr) *clientProbe {
+	p := &clientProbe{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for {
+			at := time.Now()
+			if _, err := ic.reach(a, 200*time.Millisecond); err != nil {
+				if p.firstFail.IsZero() {
+					p.firstFail = at
+				}
+				p.lastFail = time.Now()
+			}
+			select {
+			case <-p.stop:
+				return
+			case <-time.After(time.Until(at.Add(100 * time.Millisecond))):
+			}
+		}
+	}()
+	return p
+}
+
+// halt stops the probe (after the address answers again, which the
+// caller waited for) and returns the outage window; zero times if the
+// address never failed.
+func (p *clientProbe) halt() (first, last time.Time) {
+	close(p.stop)
+	<-p.done
+	return p.firstFail, p.lastFail
 }
 
 // applyCut applies one schedule and returns its description and the heal.
