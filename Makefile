@@ -8,6 +8,7 @@ BIN       := bin
 CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe:./tools/ctdb_probe \
              ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local \
              onnode:./tools/onnode ctdb_diagnostics:./tools/ctdb_diagnostics mkman:./tools/mkman
+CMDS      += ctdb_etcd_lock:./tools/ctdb_etcd_lock
 FUZZTIME  ?= 15s
 # CTDB's script helpers, installed in libexec/ctdb ($CTDB_HELPER_BINDIR).
 CMDS      += ctdb-config:./tools/ctdb-config ctdb-path:./tools/ctdb-path
@@ -56,7 +57,7 @@ deb:
 # system's, or the one inside DESTDIR) so that files of a package such as
 # Debian's ctdb are not overwritten without a warning.
 INSTALL_BIN     := ctdb ctdb_local onnode ctdb_diagnostics
-INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper ctdb-config ctdb-path
+INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper ctdb_etcd_lock ctdb-config ctdb-path
 # The scripts a first install enables, as CTDB's package does.
 DEFAULT_SCRIPTS := 00.ctdb 01.reclock 05.system 10.interface
 

@@ -42,7 +42,7 @@ type ipCluster struct {
 	flag   string // a file that makes node i's monitor fail: flag+".<i>"
 }
 
-func newIPCluster(t *testing.T, n int, tunables map[string]uint32) *ipCluster {
+func newIPCluster(t *testing.T, n int, tunables map[string]uint32, mods ...func(*netns.Net, *localcluster.Options)) *ipCluster {
 	t.Helper()
 	nw := netns.New(t, n)
 	hosts := nw.Hosts()
@@ -64,9 +64,13 @@ func newIPCluster(t *testing.T, n int, tunables map[string]uint32) *ipCluster {
 			tunables[k] = v
 		}
 	}
-	c := cluster(t, localcluster.Options{Nodes: n, Addrs: addrs, Scripts: []string{"00.ctdb", "10.interface"},
+	o := localcluster.Options{Nodes: n, Addrs: addrs, Scripts: []string{"00.ctdb", "10.interface"},
 		Tunables: tunables, PublicAddresses: pub.String(),
-		Wrap: func(i int, argv []string) []string { return hosts[i].Command(argv[0], argv[1:]...).Args }})
+		Wrap: func(i int, argv []string) []string { return hosts[i].Command(argv[0], argv[1:]...).Args }}
+	for _, m := range mods {
+		m(nw, &o)
+	}
+	c := cluster(t, o)
 	ic := &ipCluster{Cluster: c, net: nw, hosts: hosts, client: client, flag: filepath.Join(c.Base, "fail")}
 	for i := 0; i < n; i++ {
 		addScript(t, c, i, "50.service", fmt.Sprintf("[ \"$1\" = monitor ] && [ -e %s.%d ] && { echo \"ERROR: service down\"; exit 1; }; exit 0\n", ic.flag, i), 0o755)

@@ -49,7 +49,7 @@ func runMain(m *testing.M) int {
 	binDir = tmp
 	for name, pkg := range map[string]string{"ctdbd": "./ctdbd", "ctdb-recoverd": "./recoverd", "ctdb": "./tools/ctdb",
 		"ctdb_probe": "./tools/ctdb_probe", "ctdb_mutex_fcntl_helper": "./tools/ctdb_mutex_fcntl_helper", "ctdb_local": "./tools/ctdb_local",
-		"ctdb-config": "./tools/ctdb-config", "ctdb-path": "./tools/ctdb-path"} {
+		"ctdb-config": "./tools/ctdb-config", "ctdb-path": "./tools/ctdb-path", "ctdb_etcd_lock": "./tools/ctdb_etcd_lock"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg)
 		cmd.Dir = srcDir
 		if out, err := cmd.CombinedOutput(); err != nil {

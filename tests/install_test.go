@@ -23,7 +23,7 @@ func TestMakeInstallLayoutRuns(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("make install: %v\n%s", err, out)
 	}
-	for _, f := range []string{"usr/sbin/ctdbd", "usr/bin/ctdb", "usr/libexec/ctdb/ctdb_probe",
+	for _, f := range []string{"usr/sbin/ctdbd", "usr/bin/ctdb", "usr/libexec/ctdb/ctdb_probe", "usr/libexec/ctdb/ctdb_etcd_lock",
 		"etc/ctdb/functions", "etc/ctdb/ctdb.conf", "etc/ctdb/ctdb.conf.sample", "etc/ctdb/notify.sh",
 		"usr/libexec/ctdb/ctdb-config", "usr/libexec/ctdb/ctdb-path",
 		"usr/share/ctdb/events/legacy/01.reclock.script", "etc/ctdb/events/legacy/01.reclock.script",

@@ -58,6 +58,15 @@ func writeStatus(w io.Writer, st protocol.Status) {
 		// the leader found on a wrong node or on two nodes, and fixed.
 		printf(w, "Public IPs misplaced:%d\n", st.Misplaced)
 	}
+	if st.FenceToken > 0 {
+		// Our addition, only with a lock that gives one (ctdb_etcd_lock):
+		// the leader's fencing token.
+		printf(w, "Cluster lock fencing token:%d\n", st.FenceToken)
+	}
+	if st.Quorum != "" {
+		// Our addition, only with "[cluster] quorum = majority".
+		printf(w, "Quorum:%s\n", st.Quorum)
+	}
 }
 
 // pnnString prints a PNN, or UNKNOWN for "no node" (no leader elected).

@@ -18,6 +18,15 @@ var (
 	// ErrBadBroadcast: a broadcast that names a leader other than its sender.
 	ErrBadBroadcast = errors.New("malformed leader broadcast")
 
+	// ErrStaleToken: the cluster lock was taken with a fencing token not
+	// above a leader epoch already seen: a newer holder exists (or the
+	// lock service's revisions were reset). The node must not lead.
+	ErrStaleToken = errors.New("stale fencing token")
+
+	// ErrTokenTooLarge: a fencing token that does not fit the 31 bits a
+	// fenced control carries; the term's epoch was counted instead.
+	ErrTokenTooLarge = errors.New("fencing token too large for an epoch")
+
 	// ErrNoActiveNodes: a recovery was planned with nobody to run it on.
 	ErrNoActiveNodes = errors.New("no active nodes")
 

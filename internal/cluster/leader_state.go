@@ -109,6 +109,58 @@ func (s *LeaderState) OnLockTaken(now time.Time) {
 	s.broadcastDue = true
 }
 
+// MaxTokenEpoch is the largest fencing token that can serve as an epoch:
+// fenced controls carry the epoch in 31 bits.
+const MaxTokenEpoch = 1<<31 - 1
+
+// OnLockTakenToken: this node won the race and the lock helper gave a
+// fencing token (the etcd lock key's revision, which grows with every new
+// holder). The term's epoch is the token itself, so the lock service, not
+// each node's count, orders the terms: a holder cut off in a partition and
+// a later holder elsewhere can never share an epoch. A token not above the
+// highest epoch seen is stale: ErrStaleToken, nothing changes, and the
+// caller gives the lock back and calls OnLockFailed. A token beyond
+// MaxTokenEpoch takes the lock with a counted epoch (ErrTokenTooLarge
+// tells the caller to say so).
+func (s *LeaderState) OnLockTakenToken(now time.Time, token int64) error {
+	if token > MaxTokenEpoch {
+		s.OnLockTaken(now)
+		return fmt.Errorf("%w: token %d, epoch %d", ErrTokenTooLarge, token, s.leaderEpoch)
+	}
+	if token <= 0 || uint32(token) <= s.maxEpoch {
+		return fmt.Errorf("%w: token %d, leader epoch %d has been seen", ErrStaleToken, token, s.maxEpoch)
+	}
+	s.maxEpoch = uint32(token) - 1
+	s.OnLockTaken(now)
+	return nil
+}
+
+// OnEpochSeen is told the newest epoch this node's ctdbd has accepted. A
+// holder whose term is older has been superseded (its token is stale):
+// it stops leading at once, true. Used with token-based locks only; a
+// counted epoch cannot tell terms of separate partitions apart.
+func (s *LeaderState) OnEpochSeen(e uint32, now time.Time) bool {
+	s.maxEpoch = max(s.maxEpoch, e)
+	if !s.holdsLock || e <= s.leaderEpoch {
+		return false
+	}
+	s.holdsLock = false
+	s.forgetLeader(now)
+	s.electNow = fmt.Sprintf("leader epoch %d seen, newer than this node's term %d", e, s.leaderEpoch)
+	return true
+}
+
+// OnQuorumLost: this node's ctdbd says it has no quorum. A holder stops
+// leading at once (true); no election is called from the minority.
+func (s *LeaderState) OnQuorumLost(now time.Time) bool {
+	if !s.holdsLock {
+		return false
+	}
+	s.holdsLock = false
+	s.forgetLeader(now)
+	return true
+}
+
 // OnLockFailed: the race was lost (contention, timeout or error). With no
 // leader known, the next election waits LeaderTimeout from now, so a node
 // that cannot get the lock does not retry in a tight loop.

@@ -335,3 +335,38 @@ func TestSeedEpochMakesNextTermNewer(t *testing.T) {
 		t.Fatalf("epoch after seeding 7 and taking the lock: %d, want 8", s.Epoch())
 	}
 }
+
+func TestOnLockTakenTokenOrdersTermsByToken(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	s, err := NewLeaderState(DefaultLeaderConfig(1), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.OnNodemap([]NodeFlags{{PNN: 0}, {PNN: 1}})
+	if err := s.OnLockTakenToken(t0, 57); err != nil || !s.HoldsLock() || s.Epoch() != 57 {
+		t.Fatalf("token 57: err %v, holds %v, epoch %d; want epoch 57", err, s.HoldsLock(), s.Epoch())
+	}
+	// A newer term seen by our ctdbd: this holder is stale and stops.
+	if s.OnEpochSeen(57, t0) || !s.HoldsLock() {
+		t.Fatal("its own epoch made the holder step down")
+	}
+	if !s.OnEpochSeen(60, t0) || s.HoldsLock() {
+		t.Fatal("a newer epoch did not make the holder step down")
+	}
+	if act, _ := s.Tick(t0); act != ActionStartElection {
+		t.Fatalf("after a stale term: %v, want an election", act)
+	}
+	// A token not above what was seen is refused and changes nothing.
+	for _, tok := range []int64{60, 59, 0, -1} {
+		if err := s.OnLockTakenToken(t0, tok); !errors.Is(err, ErrStaleToken) || s.HoldsLock() {
+			t.Fatalf("token %d: %v, holds %v; want ErrStaleToken", tok, err, s.HoldsLock())
+		}
+	}
+	if err := s.OnLockTakenToken(t0, 61); err != nil || s.Epoch() != 61 {
+		t.Fatalf("token 61: %v, epoch %d", err, s.Epoch())
+	}
+	s.OnLockLost(t0)
+	if err := s.OnLockTakenToken(t0, MaxTokenEpoch+5); !errors.Is(err, ErrTokenTooLarge) || !s.HoldsLock() || s.Epoch() != 62 {
+		t.Fatalf("huge token: %v, holds %v, epoch %d; want a counted epoch 62", err, s.HoldsLock(), s.Epoch())
+	}
+}

@@ -6,7 +6,11 @@
 // Protocol (CTDB's cluster mutex helper protocol, extended): the helper
 // writes ONE ASCII byte to stdout: '0' it took and holds the lock, '1'
 // contention, '2' took too long, '3' unexpected error (details on stderr).
-// After '0', EOF on its stdout means the lock is lost. The parent keeps the
+// After '0', EOF on its stdout means the lock is lost. A helper may follow
+// its '0', in the same write, with one line "fencing-token N\n" (see
+// TokenPrefix; ctdb_etcd_lock does): a number that grows with every new
+// holder. The parent reads it only from what arrived with the '0' byte,
+// so helpers that write the byte alone are unaffected. The parent keeps the
 // write end of the helper's stdin and writes one byte per ping; the helper
 // releases the lock when stdin reaches EOF, when pings stop for
 // PING_TIMEOUT, on SIGTERM, when its parent changes, or when the periodic

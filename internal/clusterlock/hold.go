@@ -22,6 +22,9 @@ type holdConfig struct {
 	// outcome once (nil: still ours) or never, if the check is stuck.
 	Recheck func() <-chan error
 	File    string // for messages
+	// Lost, if not nil, yields the reason when the lock backend says the
+	// lock is lost (the etcd helper's lease watch); nil never fires.
+	Lost <-chan string
 }
 
 // hold keeps the lock until it must be released and says why: "" for an
@@ -68,6 +71,8 @@ func hold(c holdConfig) string {
 			recheck = nil
 			recheckDeadline.stop()
 			recheckDue.reset(c.RecheckInterval)
+		case reason := <-c.Lost:
+			return reason
 		case <-recheckDeadline.c():
 			return fmt.Sprintf("lock lost - re-check of %s did not complete in %v", c.File, c.RecheckTimeout)
 		}

@@ -125,7 +125,10 @@ func (l *Locker) run(p *helperProc) {
 	go logLines(pipes.stderr, func(line string) { log.Error(line) })
 	go l.reap(p, log)
 
-	res, err := readAnswer(pipes.stdout)
+	res, token, err := readAnswer(pipes.stdout)
+	l.mu.Lock()
+	p.token = token
+	l.mu.Unlock()
 	l.onAnswer(p, res, err, log)
 	_, _ = io.Copy(io.Discard, pipes.stdout) // after the answer: wait for EOF
 	_ = pipes.stdout.Close()
@@ -214,6 +217,18 @@ func (l *Locker) Held() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.holder != nil
+}
+
+// Token is the fencing token the holding helper sent with its '0' answer
+// (see TokenPrefix); ok is false when the lock is not held or the helper
+// sent none.
+func (l *Locker) Token() (token int64, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holder == nil || l.holder.token == 0 {
+		return 0, false
+	}
+	return l.holder.token, true
 }
 
 // Lost returns a channel closed when the lock taken by the last successful

@@ -28,6 +28,7 @@ type helperProc struct {
 	released   bool      // Release was called (or its late lock was unwanted): its answer is void
 	terminated bool      // told to go (stdin closed, SIGTERM); it may still be exiting
 	outcome    Result    // valid once decided is closed
+	token      int64     // fencing token sent with '0', or 0
 	err        error     // with outcome
 }
 
@@ -84,16 +85,28 @@ func closeAll(files []*os.File) {
 	}
 }
 
-// readAnswer reads the helper's first byte.
-func readAnswer(r io.Reader) (Result, error) {
-	var b [1]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
-		if errors.Is(err, io.EOF) {
-			return ResultError, ErrNoAnswer
-		}
-		return ResultError, fmt.Errorf("cluster lock helper: read answer: %w", err)
+// readAnswer reads the helper's first byte, and the fencing-token line if
+// one came in the same write (see TokenPrefix); token is 0 without one.
+func readAnswer(r io.Reader) (res Result, token int64, err error) {
+	var b [128]byte
+	n, err := r.Read(b[:])
+	for n == 0 && err == nil { // a zero-byte read without error: try again
+		n, err = r.Read(b[:])
 	}
-	return parseResult(b[0])
+	if n == 0 {
+		if errors.Is(err, io.EOF) {
+			return ResultError, 0, ErrNoAnswer
+		}
+		return ResultError, 0, fmt.Errorf("cluster lock helper: read answer: %w", err)
+	}
+	res, perr := parseResult(b[0])
+	if perr != nil {
+		return res, 0, perr
+	}
+	if res == ResultLocked {
+		token, _ = ParseToken(b[1:n])
+	}
+	return res, token, nil
 }
 
 // logLines passes each line of r to logf until EOF.

@@ -72,7 +72,7 @@ func TestParseConf_Good(t *testing.T) {
 				ClusterLock:   "!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /shared/.lock",
 				NodeAddress:   "127.0.0.1",
 				TransportPort: 4400, LeaderTimeout: 9, LeaderCapability: false,
-				NodesList: "/shared/nodes",
+				NodesList: "/shared/nodes", Quorum: QuorumNone,
 			}
 			if c.Cluster != wantCl {
 				t.Errorf("Cluster = %+v", c.Cluster)
@@ -220,4 +220,18 @@ func TestParseConf_Metrics(t *testing.T) {
 			t.Errorf("%q: listen %q, want %q", conf, c.Metrics.Listen, want)
 		}
 	}
+}
+
+func TestQuorumOption(t *testing.T) {
+	for in, want := range map[string]string{"": QuorumNone, "quorum = majority\n": QuorumMajority,
+		"quorum = None\n": QuorumNone} {
+		path := writeTemp(t, t.TempDir(), "ctdb.conf", "[cluster]\n"+in)
+		c, err := ParseConf(path, fakeEnv(nil))
+		if err != nil || c.Cluster.Quorum != want {
+			t.Errorf("%q: quorum %v, %v; want %q", in, c, err, want)
+		}
+	}
+	path := writeTemp(t, t.TempDir(), "ctdb.conf", "[cluster]\nquorum = most\n")
+	_, err := ParseConf(path, fakeEnv(nil))
+	wantFileError(t, err, path, 2, `invalid value "most" for [cluster] quorum: must be majority or none`)
 }

@@ -52,7 +52,17 @@ type ClusterConfig struct {
 	LeaderCapability bool // false: this node never becomes leader
 	// NodesList replaces ConfigDir/nodes when set; see Config.NodesFile.
 	NodesList string
+	// Quorum is "majority" (a node without more than half of the
+	// configured nodes never leads and hosts no public address) or
+	// "none" (the default, as CTDB).
+	Quorum string
 }
+
+// The [cluster] quorum values.
+const (
+	QuorumNone     = "none"
+	QuorumMajority = "majority"
+)
 
 // EventConfig is the [event] section.
 type EventConfig struct {
@@ -155,6 +165,7 @@ func unresolvedDefault(configDir string) *Config {
 		TransportPort:    DefaultTransportPort,
 		LeaderTimeout:    DefaultLeaderTimeout,
 		LeaderCapability: true,
+		Quorum:           QuorumNone,
 	}
 	c.Failover = FailoverConfig{ShutdownFailoverTimeout: DefaultShutdownFailover}
 	c.Legacy = LegacyConfig{RealtimeScheduling: true, LmasterCapability: true, ScriptLogLevel: "ERROR"}

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 )
 
 // option is one known ctdb.conf key. apply parses the value and stores it in
@@ -57,6 +59,17 @@ var options = []option{
 	{"cluster", "leader capability", func(c *Config, v string) (err error) {
 		c.Cluster.LeaderCapability, err = parseBool(v)
 		return err
+	}},
+	{"cluster", "quorum", func(c *Config, v string) error {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case QuorumNone:
+			c.Cluster.Quorum = QuorumNone
+		case QuorumMajority:
+			c.Cluster.Quorum = QuorumMajority
+		default:
+			return fmt.Errorf("must be %s or %s", QuorumMajority, QuorumNone)
+		}
+		return nil
 	}},
 	{"cluster", "nodes list", func(c *Config, v string) error {
 		c.Cluster.NodesList = v

@@ -60,6 +60,9 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 	go d.peerEvents(ctx)
 	go d.updateLoop(ctx)
 	go d.keepaliveTuner(ctx, tcp)
+	if d.quorumOn() {
+		go d.quorumLoop(ctx)
+	}
 	return nil
 }
 
@@ -88,7 +91,8 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
 		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
 		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
-		Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...),
+		Nodes:    append([]protocol.NodeInfo(nil), d.st.nodes...),
+		NoQuorum: d.quorumOn() && !d.hasQuorum(),
 	}
 }
 
@@ -166,7 +170,7 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 func (d *Daemon) announceLeadership(pnn uint32) {
 	d.mu.Lock()
 	lead := d.st.leader == d.st.pnn
-	m := protocol.LeaderMsg{From: d.st.pnn, Leader: d.st.pnn, Epoch: d.st.leaderEpoch}
+	m := protocol.LeaderMsg{From: d.st.pnn, Leader: d.st.pnn, Epoch: d.st.leaderEpoch, Token: d.st.leaderToken}
 	d.mu.Unlock()
 	if !lead {
 		return
@@ -186,6 +190,7 @@ func (d *Daemon) recvLoop(ctx context.Context) {
 		}
 		d.noteLeaderContact(f.SrcPNN)
 		d.countNodeFrame(f)
+		d.noteHeard(f.SrcPNN)
 		switch f.Kind {
 		case protocol.KindRequest:
 			go d.serveRemote(ctx, f)
@@ -253,15 +258,19 @@ func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
 // daemon decides, ctdbd only shows. A claim from an older epoch than one
 // already seen is ignored.
 func (d *Daemon) noteLeader(m protocol.LeaderMsg) {
+	if m.Leader != protocol.PNNUnknown && !d.hasQuorum() {
+		return // a node without quorum follows nobody (quorumLoop)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {
 	case m.Leader == protocol.PNNUnknown:
 		if m.Epoch >= d.st.leaderEpoch {
-			d.st.leader = protocol.PNNUnknown
+			d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
 		}
 	case m.Leader == m.From && m.Epoch >= d.st.maxEpoch:
 		d.st.leader, d.st.leaderEpoch, d.st.maxEpoch = m.From, m.Epoch, m.Epoch
+		d.st.leaderToken = m.Token
 	}
 	if d.st.leader == protocol.PNNUnknown {
 		d.obs.reg.Election()

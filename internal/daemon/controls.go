@@ -48,6 +48,7 @@ var controls = map[protocol.Op]handlerFunc{
 	protocol.OpBroadcast:       (*Daemon).ctlBroadcast,
 	protocol.OpSubscribe:       (*Daemon).ctlSubscribe,
 	protocol.OpLockHeld:        (*Daemon).ctlLockHeld,
+	protocol.OpLockLost:        (*Daemon).ctlLockLost,
 	protocol.OpGetNodeInfo:     (*Daemon).ctlNodeInfo,
 	protocol.OpReloadNodes:     (*Daemon).ctlReloadNodes,
 	protocol.OpGetPublicIPs:    (*Daemon).ctlGetPublicIPs,
@@ -81,7 +82,7 @@ var controls = map[protocol.Op]handlerFunc{
 // localOnly controls are never forwarded: they concern the local daemon's
 // own clients.
 var localOnly = map[protocol.Op]bool{protocol.OpSubscribe: true, protocol.OpBroadcast: true, protocol.OpLockHeld: true,
-	protocol.OpRecdReport: true}
+	protocol.OpRecdReport: true, protocol.OpLockLost: true}
 
 // handle is the control socket's entry point.
 func (d *Daemon) handle(ctx context.Context, h protocol.Header, req any) (any, error) {
@@ -126,6 +127,7 @@ func (d *Daemon) ctlStatus(context.Context, protocol.Header, any) (any, error) {
 	d.ip.mu.Lock()
 	st.Misplaced = d.ip.misplaced
 	d.ip.mu.Unlock()
+	st.Quorum = d.quorumText()
 	return st, nil
 }
 

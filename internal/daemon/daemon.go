@@ -78,6 +78,7 @@ type Daemon struct {
 	unmonitoredWarned                time.Time // last "monitor ran no script" warning
 	tk                               tickleState
 	sc                               scriptCmdState
+	q                                quorumState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}

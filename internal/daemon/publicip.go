@@ -70,10 +70,35 @@ func (d *Daemon) holdBound() time.Duration {
 // ctlLockHeld: the local recovery daemon holds the lock and has just
 // pinged its helper.
 func (d *Daemon) ctlLockHeld(context.Context, protocol.Header, any) (any, error) {
+	if !d.hasQuorum() {
+		// The recovery daemon gives the lock up: a node without quorum
+		// never leads.
+		return nil, protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum", d.st.pnn)
+	}
 	d.ip.mu.Lock()
 	d.ip.lastLeader = time.Now()
 	d.ip.mu.Unlock()
 	d.obs.reg.LockConfirmed()
+	return nil, nil
+}
+
+// ctlLockLost: the local recovery daemon lost the cluster lock. This node
+// no longer leads, and its addresses go now: another node may hold the
+// lock soon (the etcd lock can be granted elsewhere once the helper's
+// lease runs out) and then reassign them.
+func (d *Daemon) ctlLockLost(ctx context.Context, _ protocol.Header, _ any) (any, error) {
+	d.mu.Lock()
+	if d.st.leader == d.st.pnn {
+		d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
+	}
+	d.mu.Unlock()
+	d.ip.mu.Lock()
+	n := len(d.ip.held)
+	d.ip.mu.Unlock()
+	if n > 0 {
+		d.log.Errorf("Cluster lock lost: releasing all %d public addresses", n)
+		d.releaseAll(context.WithoutCancel(ctx))
+	}
 	return nil, nil
 }
 
@@ -163,6 +188,9 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	}
 	if have {
 		return nil
+	}
+	if !d.hasQuorum() {
+		return protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum: it takes no public address", d.st.pnn)
 	}
 	if iface == "" {
 		iface = pa.Ifaces[0]

@@ -27,6 +27,9 @@ func (d *Daemon) checkFence(h protocol.Header) error {
 	if !ok {
 		return protocol.Errorf(protocol.StatusNotPermitted, "%s must come from the leader with its generation and epoch", h.Op)
 	}
+	if !d.hasQuorum() {
+		return protocol.Errorf(protocol.StatusNotPermitted, "refusing %s: node %d has no quorum", h.Op, d.st.pnn)
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	gen := d.st.generation

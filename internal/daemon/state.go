@@ -39,6 +39,7 @@ type nodeState struct {
 	// are refused.
 	leaderEpoch uint32
 	maxEpoch    uint32
+	leaderToken int64 // the leader's fencing token, 0 if none
 	// priority is when this node last became active (CTDB's priority
 	// time, used by elections without a lock).
 	priority time.Time
@@ -61,5 +62,6 @@ func (s *nodeState) status() protocol.Status {
 		VNNMap:     append([]uint32(nil), s.vnnmap...),
 		RecMode:    s.recmode,
 		Leader:     s.leader,
+		FenceToken: s.leaderToken,
 	}
 }

@@ -66,6 +66,9 @@ type LeaderMsg struct {
 	From   uint32 `json:"from"`
 	Leader uint32 `json:"leader"`
 	Epoch  uint32 `json:"epoch"`
+	// Token is the leader's cluster lock fencing token, when its lock
+	// helper gives one (ctdb_etcd_lock); its Epoch is then the token.
+	Token int64 `json:"token,omitempty"`
 }
 
 // NodeSelf is what a node says about itself: in keepalives, in node
@@ -86,6 +89,9 @@ type NodeSelf struct {
 	// NoLMaster: the LMASTER role is off (ctdb setlmasterrole off); the
 	// node stays out of the vnnmap.
 	NoLMaster bool `json:"no_lmaster,omitempty"`
+	// NoQuorum: "[cluster] quorum = majority" is on and this node does
+	// not have quorum, so it must not lead.
+	NoQuorum bool `json:"noquorum,omitempty"`
 }
 
 // PeerEvent reports a peer's connection state change.

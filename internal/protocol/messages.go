@@ -147,6 +147,12 @@ type Status struct {
 	// Misplaced counts public addresses the leader found on a wrong node
 	// or on two nodes (and fixed) since it started leading.
 	Misplaced int `json:"misplaced,omitempty"`
+	// FenceToken is the leader's cluster lock fencing token, if its lock
+	// gives one.
+	FenceToken int64 `json:"fence_token,omitempty"`
+	// Quorum is this node's quorum state, with "[cluster] quorum =
+	// majority" only.
+	Quorum string `json:"quorum,omitempty"`
 }
 
 type Runstate struct {

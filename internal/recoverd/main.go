@@ -53,7 +53,8 @@ func Main() int {
 	r, err := New(Config{Client: c, Log: log, LockArgv: argv,
 		LeaderTimeout: time.Duration(cfg.Cluster.LeaderTimeout) * time.Second,
 		Capable:       cfg.Cluster.LeaderCapability, FailoverDisabled: cfg.Failover.Disabled,
-		LockDir: clusterlock.LockDir(cfg.Cluster.ClusterLock), VarDir: cfg.Paths.VarDir})
+		LockDir: clusterlock.LockDir(cfg.Cluster.ClusterLock), VarDir: cfg.Paths.VarDir,
+		Quorum: cfg.Cluster.Quorum == config.QuorumMajority})
 	if err != nil {
 		log.Errorf("cannot start: %v", err)
 		return 1

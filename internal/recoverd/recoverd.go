@@ -36,6 +36,9 @@ type Config struct {
 	// behind as one more stuck process.
 	LockDir string
 	VarDir  string
+	// Quorum is "[cluster] quorum = majority": the node leads only while
+	// its ctdbd reports quorum (NodeSelf.NoQuorum false).
+	Quorum bool
 }
 
 // Recoverd is one recovery daemon.
@@ -70,6 +73,11 @@ type Recoverd struct {
 	// forceRec: `ctdb recover` asked for a recovery; the leader runs one
 	// even though nothing else calls for it.
 	forceRec bool
+	// token is the fencing token of the lock this node holds (0: none, or
+	// a lock helper that gives none).
+	token int64
+	// noQuorumLogged: "no quorum" was logged and not yet "quorum back".
+	noQuorumLogged bool
 }
 
 // callTimeout bounds one control.
@@ -134,30 +142,73 @@ func (r *Recoverd) Run(ctx context.Context) error {
 func (r *Recoverd) pingLoop(ctx context.Context) {
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
+	var lost <-chan struct{} // the held lock's lost channel
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-lost:
+			lost = nil
+			r.tellLockLost(ctx)
+			continue
 		}
 		held := r.leading.Load()
 		if r.locker != nil {
 			held = r.locker.Held()
+			switch {
+			case held:
+				lost = r.locker.Lost()
+			case lost != nil && isClosed(lost): // lost while the tick fired
+				lost = nil
+				r.tellLockLost(ctx)
+			default: // released, not lost
+				lost = nil
+			}
 		}
 		if !held {
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
+		if err == nil && r.cfg.Quorum {
+			// ctdbd refuses LOCK_HELD without quorum: give the lock up at
+			// once, even while the main loop is busy in a recovery.
+			err = r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+			if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
+				r.log.Warningf("Releasing the cluster lock: %v", err)
+				r.locker.Release()
+			}
+		}
 		if err == nil && r.locker != nil {
 			if err = r.locker.Ping(); err != nil {
 				r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
 			}
 		}
-		if err == nil {
+		if err == nil && !r.cfg.Quorum {
 			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
 		}
 		cancel()
+	}
+}
+
+// tellLockLost tells ctdbd at once, even while the main loop is busy in a
+// recovery, that the lock is lost: it releases the addresses before
+// another node can hold the lock and reassign them.
+func (r *Recoverd) tellLockLost(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockLost, nil, nil); err != nil {
+		r.log.Warningf("Cannot tell ctdbd that the cluster lock is lost: %v", err)
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -166,20 +217,30 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 // just shows contention), and it spares a new cluster the leader timeout
 // (CTDB takes ~24 s to settle on start).
 func (r *Recoverd) startupRace() {
-	ctx, cancel := callCtx()
-	var info protocol.NodeSelf
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info)
-	cancel()
+	err := r.fetchInfo()
 	if err != nil {
 		return
 	}
-	r.info = info
 	r.ls.SeedEpoch(r.info.Epoch)
 	if r.locker == nil || !r.cfg.Capable || !cluster.CanLead(r.info.Flags, true) {
 		return
 	}
 	r.refreshTunables()
 	r.race()
+}
+
+// fetchInfo refreshes r.info from the local ctdbd. It decodes into a
+// fresh value: fields left out of the answer (omitempty) must not keep
+// their previous values.
+func (r *Recoverd) fetchInfo() error {
+	ctx, cancel := callCtx()
+	defer cancel()
+	var info protocol.NodeSelf
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+		return err
+	}
+	r.info = info
+	return nil
 }
 
 // leaderless: lock mode, no leader known, not in an election, and this
@@ -254,15 +315,7 @@ func callCtx() (context.Context, context.CancelFunc) {
 
 // step is one pass of the main loop.
 func (r *Recoverd) step(parent context.Context) {
-	ctx, cancel := callCtx()
-	// A fresh value: decoding into r.info would keep the old value of a
-	// field the reply omits (NoLMaster is omitted when false).
-	var info protocol.NodeSelf
-	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info)
-	cancel()
-	if err == nil {
-		r.info = info
-	}
+	err := r.fetchInfo()
 	if err != nil {
 		// No ping for the lock helper while our ctdbd does not answer: if
 		// it hangs, the helper releases the lock and another node leads.
@@ -276,6 +329,8 @@ func (r *Recoverd) step(parent context.Context) {
 		r.ls.SetCapable(r.info.Capable)
 	}
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
+	r.checkTerm(time.Now())
+	r.checkQuorum(time.Now())
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
 	r.leading.Store(r.ls.HoldsLock())
@@ -335,6 +390,9 @@ func (r *Recoverd) broadcast(leader uint32) {
 	ctx, cancel := callCtx()
 	defer cancel()
 	m := protocol.LeaderMsg{From: r.self, Leader: leader, Epoch: r.ls.Epoch()}
+	if leader == r.self && r.ls.HoldsLock() {
+		m.Token = r.token
+	}
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpBroadcast, m, nil); err != nil {
 		r.log.Warningf("Leader broadcast failed: %v", err)
 	}
@@ -344,6 +402,10 @@ func (r *Recoverd) broadcast(leader uint32) {
 // longest running eligible node wins.
 func (r *Recoverd) race() {
 	now := time.Now()
+	if r.withoutQuorum() {
+		r.ls.OnLockFailed(now)
+		return
+	}
 	if r.locker == nil {
 		r.electWithoutLock(now)
 		return
@@ -357,10 +419,16 @@ func (r *Recoverd) race() {
 	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: time.Since(t0).Seconds(), OK: res == clusterlock.ResultLocked})
 	switch {
 	case res == clusterlock.ResultLocked:
-		r.ls.OnLockTaken(time.Now())
+		if !r.takeTerm(time.Now()) {
+			return
+		}
 		r.newTerm = true
-		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
+		// The address hold clock starts now, not at the next ping: the
+		// takeover run may come first.
+		ctx, cancel := callCtx()
+		_ = r.c.Call(ctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+		cancel()
 	case err != nil:
 		r.log.Warningf("Cluster lock not taken: %v", err)
 		r.ls.OnLockFailed(time.Now())
@@ -368,6 +436,74 @@ func (r *Recoverd) race() {
 		r.log.Infof("Cluster lock not taken: %s", res)
 		r.ls.OnLockFailed(time.Now())
 	}
+}
+
+// takeTerm starts this node's term after the lock was taken. With a
+// fencing token the term's epoch is the token; a stale token (a newer
+// term has been seen) gives the lock back: false.
+func (r *Recoverd) takeTerm(now time.Time) bool {
+	tok, ok := r.locker.Token()
+	if !ok {
+		r.token = 0
+		r.ls.OnLockTaken(now)
+		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
+		return true
+	}
+	err := r.ls.OnLockTakenToken(now, tok)
+	switch {
+	case errors.Is(err, cluster.ErrStaleToken):
+		r.log.Errorf("Refusing to lead: %v", err)
+		r.locker.Release()
+		r.ls.OnLockFailed(now)
+		return false
+	case err != nil:
+		r.log.Warningf("Fencing by token off for this term: %v", err)
+		r.token = 0
+	default:
+		r.token = tok
+	}
+	r.log.Infof("Took cluster lock, leader=%d (epoch %d, fencing token %d)", r.self, r.ls.Epoch(), tok)
+	return true
+}
+
+// checkTerm: a holder with a fencing token whose ctdbd has accepted a newer
+// epoch has been superseded; it must not act with its old token.
+func (r *Recoverd) checkTerm(now time.Time) {
+	if r.token == 0 || !r.ls.HoldsLock() {
+		return
+	}
+	if r.ls.OnEpochSeen(r.info.Epoch, now) {
+		r.log.Errorf("Fencing token %d is stale: leader epoch %d has been seen; stepping down", r.token, r.info.Epoch)
+		r.token = 0
+		r.release()
+		r.broadcast(protocol.PNNUnknown)
+	}
+}
+
+// withoutQuorum: the quorum rule is on and this node's ctdbd reports no
+// quorum; logged when that starts and ends.
+func (r *Recoverd) withoutQuorum() bool {
+	no := r.cfg.Quorum && r.info.NoQuorum
+	switch {
+	case no && !r.noQuorumLogged:
+		r.log.Warning("No quorum: this node does not try to lead")
+	case !no && r.noQuorumLogged:
+		r.log.Info("Quorum regained: this node may lead again")
+	}
+	r.noQuorumLogged = no
+	return no
+}
+
+// checkQuorum: a leader that lost quorum steps down at once, and gives
+// the lock back.
+func (r *Recoverd) checkQuorum(now time.Time) {
+	if !r.withoutQuorum() || !r.ls.OnQuorumLost(now) {
+		return
+	}
+	r.log.Warning("Stepping down as leader: no quorum")
+	r.token = 0
+	r.release()
+	r.broadcast(protocol.PNNUnknown)
 }
 
 // lockFSStuck says whether this node's probe of the lock directory is
