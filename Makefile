@@ -9,17 +9,26 @@ CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe
              ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local
 FUZZTIME  ?= 15s
 
-.PHONY: all build test unit fuzz vet install demo clean
+.PHONY: all build test unit fuzz vet install demo clean deps cdeps
 
 all: build
 
-build:
+build: cdeps
 	@mkdir -p $(BIN)
 	@set -e; for c in $(CMDS); do \
 		name=$${c%%:*}; pkg=$${c#*:}; \
 		$(GO) build -o $(BIN)/$$name $$pkg; \
 	done
 	@echo "built: $$(ls $(BIN) | tr '\n' ' ')"
+
+# The C library the build links (internal/tdb: Samba's libtdb through cgo).
+# `make deps` installs what tests/setup/debian-packages lists (as root).
+cdeps:
+	@test -e /usr/include/tdb.h || { [ "$$(id -u)" = 0 ] && tests/setup/machine.sh; } || true
+	@test -e /usr/include/tdb.h || { echo "missing /usr/include/tdb.h: install Debian's libtdb-dev (run 'make deps' as root)" >&2; exit 1; }
+
+deps:
+	tests/setup/machine.sh
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
