@@ -18,7 +18,9 @@ type command struct {
 	// local: the command is about the local node only; -n with another
 	// node is refused, as CTDB does for pnn.
 	local bool
-	run   func(e *env, args []string) error
+	// offline: the command works on local files and needs no daemon.
+	offline bool
+	run     func(e *env, args []string) error
 }
 
 // commands lists the verbs in the order usage shows them (CTDB's order

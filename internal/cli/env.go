@@ -19,6 +19,7 @@ type env struct {
 	c      caller
 	out    io.Writer
 	errOut io.Writer
+	in     io.Reader // standard input (ptrans)
 	opts   options
 	now    func() time.Time
 	poll   time.Duration // between nodemap polls while waiting for flags

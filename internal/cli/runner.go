@@ -19,6 +19,8 @@ import (
 // the production behaviour; tests set them for stable output.
 type Runner struct {
 	Stdout, Stderr io.Writer
+	// Stdin is read by ptrans; nil means os.Stdin.
+	Stdin io.Reader
 	// Getenv reads the environment ($CTDB_SOCKET, $CTDB_BASE,
 	// $CTDB_TIMEOUT); nil means os.Getenv.
 	Getenv func(string) string
@@ -72,7 +74,17 @@ func (r *Runner) Run(args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opts.maxRuntime)
 	defer cancel()
+	if cmd.offline {
+		return r.report(ctx, cmd.run(&env{ctx: ctx, out: r.Stdout, errOut: r.Stderr, in: r.stdin(), opts: opts}, pos[1:]))
+	}
 	return r.report(ctx, r.runCommand(ctx, cmd, opts, pos[1:], getenv))
+}
+
+func (r *Runner) stdin() io.Reader {
+	if r.Stdin == nil {
+		return os.Stdin
+	}
+	return r.Stdin
 }
 
 // maxRuntimeFromEnv is CTDB's default for -T: $CTDB_TIMEOUT, else 120 s.
@@ -123,7 +135,7 @@ func (r *Runner) runCommand(ctx context.Context, cmd *command, opts options, arg
 		return err
 	}
 	defer c.Close()
-	e := &env{ctx: ctx, c: c, out: r.Stdout, errOut: r.Stderr, opts: opts,
+	e := &env{ctx: ctx, c: c, out: r.Stdout, errOut: r.Stderr, in: r.stdin(), opts: opts,
 		now: r.Now, poll: r.PollInterval, dst: protocol.PNNCurrent}
 	if e.now == nil {
 		e.now = time.Now

@@ -17,6 +17,7 @@ type Config struct {
 	Failover FailoverConfig
 	Legacy   LegacyConfig
 	Paths    PathsConfig
+	Database DatabaseConfig
 
 	Nodes           []Node
 	PublicAddresses []PublicAddress

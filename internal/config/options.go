@@ -90,12 +90,20 @@ var options = []option{
 		return err
 	}},
 
-	// [database]: accepted for compatibility with CTDB configs; we keep no
-	// databases.
-	{"database", "volatile database directory", nil},
-	{"database", "persistent database directory", nil},
-	{"database", "state database directory", nil},
-	{"database", "lock debug script", nil},
+	// [database]: see database.go.
+	{"database", "volatile database directory", func(c *Config, v string) error {
+		return setAbsPath(&c.Database.VolatileDirectory, v)
+	}},
+	{"database", "persistent database directory", func(c *Config, v string) error {
+		return setAbsPath(&c.Database.PersistentDirectory, v)
+	}},
+	{"database", "state database directory", func(c *Config, v string) error {
+		return setAbsPath(&c.Database.StateDirectory, v)
+	}},
+	{"database", "lock debug script", func(c *Config, v string) error {
+		c.Database.LockDebugScript = v
+		return nil
+	}},
 	{"database", "tdb mutexes", nil},
 
 	// [paths]: our extension, see the package comment. Values are checked

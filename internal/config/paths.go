@@ -29,6 +29,7 @@ func resolvePaths(c *Config, getenv func(string) string) error {
 		p.Socket = filepath.Join(p.RunDir, SocketName)
 	}
 	p.PidFile = filepath.Join(p.RunDir, PidFileName)
+	resolveDatabaseDirs(c)
 	return nil
 }
 

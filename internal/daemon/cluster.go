@@ -309,7 +309,7 @@ func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, 
 	if err := d.cl.tr.Send(dst, fh, body); err != nil {
 		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d: %v", dst, err)
 	}
-	timer := time.NewTimer(forwardTimeout)
+	timer := time.NewTimer(forwardTimeoutOf(h.Op))
 	defer timer.Stop()
 	select {
 	case f := <-ch:
@@ -322,7 +322,7 @@ func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, 
 		}
 		return json.RawMessage(nonEmpty(r.Data)), nil
 	case <-timer.C:
-		return nil, protocol.Errorf(protocol.StatusTimeout, "node %d did not answer %s within %v", dst, h.Op, forwardTimeout)
+		return nil, protocol.Errorf(protocol.StatusTimeout, "node %d did not answer %s within %v", dst, h.Op, forwardTimeoutOf(h.Op))
 	case <-ctx.Done():
 		return nil, protocol.Errorf(protocol.StatusTimeout, "%v", ctx.Err())
 	}

@@ -68,6 +68,7 @@ type Daemon struct {
 	health *health.Tracker
 	cl     clusterState
 	ip     ipState
+	dbs    *dbState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -145,6 +146,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err := d.mustEvent(ctx, "init"); err != nil {
 		return err
 	}
+	if err := d.openDatabases(); err != nil {
+		return err
+	}
+	defer d.closeDatabases()
 	if err := d.listen(ctx); err != nil {
 		return err
 	}

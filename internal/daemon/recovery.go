@@ -99,6 +99,9 @@ func (d *Daemon) setRecMode(mode int32) {
 		d.st.lastRecStart, d.st.recEnd = d.st.recStart, time.Now()
 	}
 	d.mu.Unlock()
+	if old == protocol.RecModeNormal && mode == protocol.RecModeActive {
+		d.dbRecoveryStarted()
+	}
 	if old != mode {
 		d.log.Infof("Recovery mode set to %s", recModeName(mode))
 		d.stateChanged()
