@@ -115,7 +115,11 @@ func (d *Daemon) callNode(ctx context.Context, pnn, gen uint32, op protocol.Op, 
 	if pnn == d.st.pnn {
 		res, err = controls[op](d, ctx, h, req)
 	} else {
+		ctx, stop := d.untilDisconnected(ctx, pnn)
 		res, err = d.forward(ctx, h, req)
+		if stop() {
+			err = protocol.Errorf(protocol.StatusUnreachable, "node %d disconnected during %s", pnn, op)
+		}
 	}
 	if err != nil || rep == nil || res == nil {
 		return err
@@ -125,6 +129,33 @@ func (d *Daemon) callNode(ctx context.Context, pnn, gen uint32, op protocol.Op, 
 		return err
 	}
 	return json.Unmarshal(b, rep)
+}
+
+// untilDisconnected returns a context that ends when node pnn
+// disconnects, so a call to a node that dies (kill -9) fails at once
+// instead of waiting out its timeout; stop ends the watch and tells
+// whether the node disconnected.
+func (d *Daemon) untilDisconnected(ctx context.Context, pnn uint32) (context.Context, func() bool) {
+	ctx, cancel := context.WithCancel(ctx)
+	var gone atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if d.cl.tr != nil && !d.cl.tr.Connected(pnn) {
+					gone.Store(true)
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() bool { close(done); cancel(); return gone.Load() }
 }
 
 // activeNodes are the nodes that take part in transactions.
