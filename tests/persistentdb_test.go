@@ -148,7 +148,7 @@ func TestPersistentDBConcurrentTransactions(t *testing.T) {
 			t.Fatalf("key-%04d missing", k)
 		}
 	}
-	if out := ctdb(t, c, 0, "pfetch", pdb, "tool-key"); out != "tool value" {
+	if out := ctdb(t, c, 0, "pfetch", pdb, "tool-key"); out != "tool value\n" {
 		t.Fatalf("pfetch tool-key = %q", out)
 	}
 }

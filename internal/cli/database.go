@@ -194,14 +194,14 @@ func runPfetch(e *env, args []string) error {
 	if err := e.call(protocol.OpDBFetch, protocol.DBFetch{DB: protocol.DBRef{ID: db.ID}, Key: []byte(args[1])}, &v); err != nil {
 		return fmt.Errorf("Failed to fetch record: %w", err)
 	}
-	if !v.Found {
-		return nil
+	// As CTDB 4.17: the data and a newline; a missing key is an empty line.
+	var data []byte
+	if v.Found {
+		if _, data, err = dbfmt.SplitValue(v.Value); err != nil {
+			return fmt.Errorf("Bad record %s: %w", args[1], err)
+		}
 	}
-	_, data, err := dbfmt.SplitValue(v.Value)
-	if err != nil {
-		return fmt.Errorf("Bad record %s: %w", args[1], err)
-	}
-	e.out.Write(data)
+	e.out.Write(append(data, '\n'))
 	return nil
 }
 
