@@ -125,6 +125,15 @@ func (d *DB) fail(op string) error {
 	return &Error{Path: d.path, Op: op, Err: errors.New(C.GoString(C.tdb_errorstr(d.t)))}
 }
 
+// failErrno is fail with the system error behind an I/O error (a full
+// disk shows as "IO Error: no space left on device").
+func (d *DB) failErrno(op string, errno error) error {
+	if C.tdb_error(d.t) == C.TDB_ERR_IO && errno != nil {
+		return &Error{Path: d.path, Op: op, Err: fmt.Errorf("%s: %w", C.GoString(C.tdb_errorstr(d.t)), errno)}
+	}
+	return d.fail(op)
+}
+
 func cbytes(b []byte) (C.TDB_DATA, func()) {
 	if len(b) == 0 {
 		return C.mkdata(nil, 0), func() {}
@@ -175,8 +184,8 @@ func (d *DB) Store(key, val []byte) error {
 	defer fk()
 	v, fv := cbytes(val)
 	defer fv()
-	if C.tdb_store(d.t, k, v, C.TDB_REPLACE) != 0 {
-		return d.fail("store")
+	if r, errno := C.tdb_store(d.t, k, v, C.TDB_REPLACE); r != 0 {
+		return d.failErrno("store", errno)
 	}
 	return nil
 }
@@ -273,43 +282,61 @@ func nonNil(b []byte) []byte {
 // TransactionCommit is visible to other openers, and a crash before the
 // commit leaves the file as it was.
 func (d *DB) TransactionStart() error {
-	return d.call("transaction start", func(t *C.struct_tdb_context) C.int { return C.tdb_transaction_start(t) })
+	return d.call("transaction start", func(t *C.struct_tdb_context) (C.int, error) {
+		r, err := C.tdb_transaction_start(t)
+		return r, err
+	})
 }
 
 // TransactionPrepareCommit writes the transaction's recovery area and
 // syncs it: after it, the commit cannot fail for lack of space.
 func (d *DB) TransactionPrepareCommit() error {
-	return d.call("transaction prepare commit", func(t *C.struct_tdb_context) C.int { return C.tdb_transaction_prepare_commit(t) })
+	return d.call("transaction prepare commit", func(t *C.struct_tdb_context) (C.int, error) {
+		r, err := C.tdb_transaction_prepare_commit(t)
+		return r, err
+	})
 }
 
 // TransactionCommit commits (and, unless NoSync, fsyncs) the transaction.
 func (d *DB) TransactionCommit() error {
-	return d.call("transaction commit", func(t *C.struct_tdb_context) C.int { return C.tdb_transaction_commit(t) })
+	return d.call("transaction commit", func(t *C.struct_tdb_context) (C.int, error) {
+		r, err := C.tdb_transaction_commit(t)
+		return r, err
+	})
 }
 
 // TransactionCancel throws the transaction away.
 func (d *DB) TransactionCancel() error {
-	return d.call("transaction cancel", func(t *C.struct_tdb_context) C.int { return C.tdb_transaction_cancel(t) })
+	return d.call("transaction cancel", func(t *C.struct_tdb_context) (C.int, error) {
+		r, err := C.tdb_transaction_cancel(t)
+		return r, err
+	})
 }
 
 // Wipe deletes every record (inside the caller's transaction, if any).
 func (d *DB) Wipe() error {
-	return d.call("wipe", func(t *C.struct_tdb_context) C.int { return C.tdb_wipe_all(t) })
+	return d.call("wipe", func(t *C.struct_tdb_context) (C.int, error) {
+		r, err := C.tdb_wipe_all(t)
+		return r, err
+	})
 }
 
 // Check runs TDB's consistency check of the whole file.
 func (d *DB) Check() error {
-	return d.call("check", func(t *C.struct_tdb_context) C.int { return C.check_tdb(t) })
+	return d.call("check", func(t *C.struct_tdb_context) (C.int, error) {
+		r, err := C.check_tdb(t)
+		return r, err
+	})
 }
 
-func (d *DB) call(op string, fn func(*C.struct_tdb_context) C.int) error {
+func (d *DB) call(op string, fn func(*C.struct_tdb_context) (C.int, error)) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.t == nil {
 		return ErrClosed
 	}
-	if fn(d.t) != 0 {
-		return d.fail(op)
+	if r, errno := fn(d.t); r != 0 {
+		return d.failErrno(op, errno)
 	}
 	return nil
 }
