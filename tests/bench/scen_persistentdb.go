@@ -143,6 +143,12 @@ func pdbRejoin(e *Env, c *clu, r *Rec) error {
 		if err != nil {
 			return err
 		}
+		// A SIGKILLed CTDB leaves its event daemon for a few seconds, and
+		// a new ctdbd cannot start its own meanwhile: Stop sweeps the
+		// node's leftovers (not timed).
+		if err := c.Stop(2); err != nil {
+			return fmt.Errorf("repetition %d: sweep node 2: %w", rep+1, err)
+		}
 		t0 := time.Now()
 		if err := c.Start(2); err != nil {
 			return fmt.Errorf("repetition %d: restart node 2: %w", rep+1, err)
