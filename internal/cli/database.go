@@ -214,7 +214,7 @@ func transaction(e *env, db protocol.DBInfo, tr protocol.DBTrans) error {
 	}
 	tr.DB = protocol.DBRef{ID: db.ID}
 	for {
-		err := e.call(protocol.OpDBTrans, tr, nil)
+		err := e.call(protocol.OpDBTrans, stageLarge(e, tr), nil)
 		if err == nil || protocol.StatusOf(err) != protocol.StatusInRecovery {
 			if err != nil {
 				return fmt.Errorf("Failed to commit transaction on %s: %w", db.Name, err)
@@ -227,6 +227,36 @@ func transaction(e *env, db protocol.DBInfo, tr protocol.DBTrans) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// stageChunk bounds the changes sent in one frame; a larger transaction
+// sends its changes ahead in DB_STAGE parts (again at every retry: a
+// refused transaction may have consumed them).
+const stageChunk = 2 << 20
+
+func stageLarge(e *env, tr protocol.DBTrans) protocol.DBTrans {
+	size := 0
+	for _, c := range tr.Changes {
+		size += len(c.Key) + len(c.Value) + 32
+	}
+	if size <= stageChunk {
+		return tr
+	}
+	id := uint64(time.Now().UnixNano()) | 1
+	var part []protocol.DBChange
+	size = 0
+	for i, c := range tr.Changes {
+		part = append(part, c)
+		size += len(c.Key) + len(c.Value) + 32
+		if size > stageChunk || i == len(tr.Changes)-1 {
+			if err := e.call(protocol.OpDBStage, protocol.DBStage{ID: id, Changes: part}, nil); err != nil {
+				return tr // the transaction then fails with the frame error
+			}
+			part, size = nil, 0
+		}
+	}
+	tr.Changes, tr.Staged = nil, id
+	return tr
 }
 
 func runPstore(e *env, args []string) error {

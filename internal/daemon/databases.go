@@ -311,9 +311,16 @@ func (d *Daemon) ctlDBTrans(ctx context.Context, _ protocol.Header, req any) (an
 		return nil, protocol.Errorf(protocol.StatusInRecovery, "recovery in progress")
 	}
 	tr := *r
+	if err := unstage(&tr); err != nil {
+		return nil, err
+	}
 	tr.DB = protocol.DBRef{ID: db.Info().ID}
 	var rep protocol.DBSeqnum
-	if err := d.callNode(ctx, leader, gen, protocol.OpDBTransCoord, &tr, &rep); err != nil {
+	tr, err = d.stageFor(ctx, leader, gen, tr)
+	if err == nil {
+		err = d.callNode(ctx, leader, gen, protocol.OpDBTransCoord, &tr, &rep)
+	}
+	if err != nil {
 		if protocol.StatusOf(err) == protocol.StatusUnreachable {
 			return nil, protocol.Errorf(protocol.StatusInRecovery, "leader %d: %v", leader, err)
 		}
@@ -337,6 +344,9 @@ func (d *Daemon) coordLock(id uint32) *sync.Mutex {
 // commit everywhere, or cancel everywhere if one prepare failed.
 func (d *Daemon) ctlDBTransCoord(ctx context.Context, h protocol.Header, req any) (any, error) {
 	r := req.(*protocol.DBTrans)
+	if err := unstage(r); err != nil {
+		return nil, err
+	}
 	db, err := d.findDB(r.DB)
 	if err != nil {
 		return nil, err
@@ -359,7 +369,7 @@ func (d *Daemon) ctlDBTransCoord(ctx context.Context, h protocol.Header, req any
 	p := protocol.DBPrepare{TxID: uint64(d.st.pnn)<<48 | d.dbs.txid.Add(1)&(1<<48-1), DBID: info.ID, Name: info.Name,
 		Flags: info.Flags, Seqnum: seq, Origin: d.st.pnn, Trans: *r}
 	nodes := d.activeNodes()
-	failed := d.onNodes(ctx, nodes, gen, protocol.OpDBTransPrepare, &p)
+	failed := d.prepareOn(ctx, nodes, gen, p)
 	txid := protocol.DBTxID{TxID: p.TxID, DBID: info.ID}
 	if len(failed) > 0 {
 		d.onNodes(ctx, nodes, gen, protocol.OpDBTransCancel, &txid)
@@ -419,8 +429,40 @@ func (d *Daemon) onNodes(ctx context.Context, nodes []uint32, gen uint32, op pro
 	return failed
 }
 
+// prepareOn sends the prepare to every node in parallel, large changes
+// staged ahead, and returns the failures.
+func (d *Daemon) prepareOn(ctx context.Context, nodes []uint32, gen uint32, p protocol.DBPrepare) map[uint32]error {
+	var mu sync.Mutex
+	failed := map[uint32]error{}
+	var wg sync.WaitGroup
+	for _, pnn := range nodes {
+		wg.Add(1)
+		go func(pnn uint32) {
+			defer wg.Done()
+			q := p
+			var err error
+			if pnn != d.st.pnn {
+				q.Trans, err = d.stageFor(ctx, pnn, gen, p.Trans)
+			}
+			if err == nil {
+				err = d.callNode(ctx, pnn, gen, protocol.OpDBTransPrepare, &q, nil)
+			}
+			if err != nil {
+				mu.Lock()
+				failed[pnn] = err
+				mu.Unlock()
+			}
+		}(pnn)
+	}
+	wg.Wait()
+	return failed
+}
+
 func (d *Daemon) ctlDBPrepare(_ context.Context, h protocol.Header, req any) (any, error) {
 	p := req.(*protocol.DBPrepare)
+	if err := unstage(&p.Trans); err != nil {
+		return nil, err
+	}
 	mode, gen, _ := d.recState()
 	if mode != protocol.RecModeNormal || h.Generation != gen {
 		return nil, protocol.Errorf(protocol.StatusInRecovery, "recovery in progress (generation %d, transaction from %d)", gen, h.Generation)

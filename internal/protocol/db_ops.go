@@ -18,6 +18,7 @@ const (
 	OpDBTransCancel  Op = 312 // DBTxID: cancel the pending transaction
 	OpDBPush         Op = 313 // DBPush: recovery: stage records; the last chunk replaces the copy
 	OpDBStats        Op = 314 // -> DBStats: counters for ctdb statistics
+	OpDBStage        Op = 315 // DBStage: hold changes of a transaction too large for one frame
 )
 
 // StatusInRecovery: refused because a recovery is in progress (or this
@@ -98,6 +99,17 @@ type DBTrans struct {
 	Raw       bool       `json:"raw,omitempty"`
 	SetSeqnum uint64     `json:"set_seqnum,omitempty"`
 	Changes   []DBChange `json:"changes"`
+	// Staged names changes sent before with DB_STAGE (to the same node);
+	// they come before Changes.
+	Staged uint64 `json:"staged,omitempty"`
+}
+
+// DBStage carries a part of a large transaction's changes; the receiver
+// keeps them under ID until a DB_TRANS, DB_TRANS_COORD or
+// DB_TRANS_PREPARE names them (or a minute passes).
+type DBStage struct {
+	ID      uint64     `json:"id"`
+	Changes []DBChange `json:"changes"`
 }
 
 // DBPrepare is a transaction as the coordinator sends it to each node,
@@ -153,4 +165,5 @@ func init() {
 	Ops[OpDBTransCancel] = OpInfo{"DB_TRANS_CANCEL", newOf[DBTxID](), newOf[Empty]()}
 	Ops[OpDBPush] = OpInfo{"DB_PUSH", newOf[DBPush](), newOf[Empty]()}
 	Ops[OpDBStats] = OpInfo{"DB_STATS", newOf[Empty](), newOf[DBStats]()}
+	Ops[OpDBStage] = OpInfo{"DB_STAGE", newOf[DBStage](), newOf[Empty]()}
 }
