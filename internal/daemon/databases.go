@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/dbfmt"
 	"github.com/ctdb-go/ctdb/internal/dbstore"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
@@ -46,6 +47,8 @@ func init() {
 		controls[op] = fn
 	}
 	fenced[protocol.OpDBPush] = true
+	fenced[protocol.OpDBSync] = true
+	controls[protocol.OpDBSync] = (*Daemon).ctlDBSync
 }
 
 // forwardTimeoutOf bounds a forwarded control: database pushes and
@@ -54,6 +57,8 @@ func forwardTimeoutOf(op protocol.Op) time.Duration {
 	switch op {
 	case protocol.OpDBPush, protocol.OpDBPull:
 		return 2 * time.Minute
+	case protocol.OpDBSync:
+		return 10 * time.Minute
 	case protocol.OpDBTransCoord, protocol.OpDBTransPrepare, protocol.OpDBTrans:
 		return 30 * time.Second
 	}
@@ -123,6 +128,9 @@ func (d *Daemon) callNode(ctx context.Context, pnn, gen uint32, op protocol.Op, 
 	}
 	if err != nil || rep == nil || res == nil {
 		return err
+	}
+	if raw, ok := res.(json.RawMessage); ok {
+		return json.Unmarshal(raw, rep)
 	}
 	b, err := json.Marshal(res)
 	if err != nil {
@@ -287,7 +295,7 @@ func (d *Daemon) ctlDBPull(_ context.Context, _ protocol.Header, req any) (any, 
 	if max <= 0 || max > pullMax {
 		max = pullMax
 	}
-	out, err := db.Pull(r.Start, max)
+	out, err := db.Pull(r.Session, r.Start, max)
 	if err != nil {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
 	}
@@ -533,4 +541,46 @@ func (d *Daemon) ctlDBStats(context.Context, protocol.Header, any) (any, error) 
 		return protocol.DBStats{}, nil
 	}
 	return d.dbs.store.Stats(), nil
+}
+
+// ctlDBSync is the recovery's copy: this node pulls node From's copy of
+// the database in chunks, straight from that node, and replaces its own
+// in one transaction. Only during a recovery.
+func (d *Daemon) ctlDBSync(ctx context.Context, h protocol.Header, req any) (any, error) {
+	r := req.(*protocol.DBSync)
+	if mode, _, _ := d.recState(); mode != protocol.RecModeActive {
+		return nil, protocol.Errorf(protocol.StatusNotPermitted, "database sync outside a recovery")
+	}
+	db, err := d.findDB(protocol.DBRef{ID: r.DBID})
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	session := uint64(d.st.pnn)<<48 | d.dbs.txid.Add(1)&(1<<48-1)
+	var all []dbfmt.Rec
+	var seq uint64
+	for off := 0; ; {
+		var chunk protocol.DBRecords
+		pull := protocol.DBPull{DB: protocol.DBRef{ID: r.DBID}, Start: off, Session: session}
+		if err := d.callNode(ctx, r.From, h.Generation, protocol.OpDBPull, &pull, &chunk); err != nil {
+			return nil, protocol.Errorf(protocol.StatusError, "pull %s from node %d: %v", db.Info().Name, r.From, err)
+		}
+		recs, err := dbfmt.UnmarshalRecs(chunk.Recs, chunk.Count)
+		if err != nil {
+			return nil, protocol.Errorf(protocol.StatusError, "records of %s from node %d: %v", db.Info().Name, r.From, err)
+		}
+		all = append(all, recs...)
+		seq = chunk.Seqnum
+		off += chunk.Count
+		if !chunk.More {
+			break
+		}
+	}
+	pulled := time.Since(start)
+	if err := db.Replace(all); err != nil {
+		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
+	}
+	d.log.Infof("Recovered database %s from node %d: %d records, sequence number %d (%.3f s, %.3f s of it pulling)",
+		db.Info().Name, r.From, len(all), seq, time.Since(start).Seconds(), pulled.Seconds())
+	return nil, nil
 }

@@ -63,7 +63,7 @@ type DB struct {
 	staged  []dbfmt.Rec // chunks of a recovery push
 
 	snapMu sync.Mutex
-	snap   []tdb.Record
+	snaps  map[uint64]*snapshot
 }
 
 type pending struct {
@@ -332,27 +332,37 @@ func (db *DB) Records() ([]tdb.Record, error) {
 }
 
 // Pull returns records from index start on, marshalled, at most max
-// bytes (at least one record). Start 0 takes a snapshot that later pulls
-// continue from, so a large database is read once.
-func (db *DB) Pull(start, max int) (protocol.DBRecords, error) {
+// bytes (at least one record). Start 0 takes a snapshot for session that
+// its later pulls continue from, so a large database is read once; the
+// last pull drops it (as does a newer snapshot, for a stale session).
+func (db *DB) Pull(session uint64, start, max int) (protocol.DBRecords, error) {
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
-	if start == 0 || db.snap == nil {
+	if db.snaps == nil {
+		db.snaps = map[uint64]*snapshot{}
+	}
+	sn := db.snaps[session]
+	if start == 0 || sn == nil {
 		recs, err := db.Records()
 		if err != nil {
 			return protocol.DBRecords{}, err
 		}
-		db.snap = recs
+		seq, err := db.Seqnum()
+		if err != nil {
+			return protocol.DBRecords{}, err
+		}
+		for id, old := range db.snaps {
+			if time.Since(old.taken) > 10*time.Minute {
+				delete(db.snaps, id)
+			}
+		}
+		sn = &snapshot{recs: recs, seqnum: seq, taken: time.Now()}
+		db.snaps[session] = sn
 	}
-	var out protocol.DBRecords
-	seq, err := db.Seqnum()
-	if err != nil {
-		return out, err
-	}
-	out.Seqnum = seq
+	out := protocol.DBRecords{Seqnum: sn.seqnum}
 	i := start
-	for ; i < len(db.snap); i++ {
-		r := db.snap[i]
+	for ; i < len(sn.recs); i++ {
+		r := sn.recs[i]
 		h, data, err := dbfmt.SplitValue(r.Val)
 		if err != nil {
 			return out, fmt.Errorf("%s: record %q: %v", db.info.Path, dbfmt.Escape(r.Key), err)
@@ -364,9 +374,15 @@ func (db *DB) Pull(start, max int) (protocol.DBRecords, error) {
 		out.Recs = dbfmt.AppendRec(out.Recs, rec)
 		out.Count++
 	}
-	out.More = i < len(db.snap)
+	out.More = i < len(sn.recs)
 	if !out.More {
-		db.snap = nil
+		delete(db.snaps, session)
 	}
 	return out, nil
+}
+
+type snapshot struct {
+	recs   []tdb.Record
+	seqnum uint64
+	taken  time.Time
 }

@@ -149,7 +149,7 @@ func TestPullPushReplace(t *testing.T) {
 	dst.Commit(1)
 	first := true
 	for start := 0; ; {
-		r, err := src.Pull(start, 4000)
+		r, err := src.Pull(7, start, 4000)
 		if err != nil {
 			t.Fatal(err)
 		}

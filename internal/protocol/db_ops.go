@@ -19,6 +19,7 @@ const (
 	OpDBPush         Op = 313 // DBPush: recovery: stage records; the last chunk replaces the copy
 	OpDBStats        Op = 314 // -> DBStats: counters for ctdb statistics
 	OpDBStage        Op = 315 // DBStage: hold changes of a transaction too large for one frame
+	OpDBSync         Op = 316 // DBSync: recovery: replace this node's copy by node From's
 )
 
 // StatusInRecovery: refused because a recovery is in progress (or this
@@ -71,6 +72,16 @@ type DBPull struct {
 	DB    DBRef `json:"db"`
 	Start int   `json:"start"`
 	Max   int   `json:"max"`
+	// Session keeps one puller's snapshot apart from another's; the
+	// snapshot is taken at Start 0.
+	Session uint64 `json:"session,omitempty"`
+}
+
+// DBSync asks a node, during a recovery, to pull node From's copy of a
+// database and make it its own, in one transaction.
+type DBSync struct {
+	DBID uint32 `json:"dbid"`
+	From uint32 `json:"from"`
 }
 
 // DBRecords is a slice of marshalled records (dbfmt.MarshalRecs).
@@ -166,4 +177,5 @@ func init() {
 	Ops[OpDBPush] = OpInfo{"DB_PUSH", newOf[DBPush](), newOf[Empty]()}
 	Ops[OpDBStats] = OpInfo{"DB_STATS", newOf[Empty](), newOf[DBStats]()}
 	Ops[OpDBStage] = OpInfo{"DB_STAGE", newOf[DBStage](), newOf[Empty]()}
+	Ops[OpDBSync] = OpInfo{"DB_SYNC", newOf[DBSync](), newOf[Empty]()}
 }

@@ -93,28 +93,16 @@ func (r *Recoverd) recoverDB(ctx context.Context, db protocol.DBInfo, nodes []ui
 	}
 	start := time.Now()
 	r.log.Infof("Recovering database %s: copy of node %d (sequence number %d) to nodes %v", db.Name, best, bestSeq, behind)
-	first := true
-	for off := 0; ; {
-		var chunk protocol.DBRecords
-		if err := r.call(ctx, best, protocol.OpDBPull, protocol.DBPull{DB: ref, Start: off}, &chunk); err != nil {
-			return fmt.Errorf("pull from node %d: %w", best, err)
-		}
-		push := protocol.DBPush{DBID: db.ID, First: first, Last: !chunk.More, Count: chunk.Count, Recs: chunk.Recs}
-		if err := r.pushAll(behind, gen, epoch, push); err != nil {
-			return err
-		}
-		first = false
-		off += chunk.Count
-		if !chunk.More {
-			break
-		}
+	if err := r.syncAll(behind, gen, epoch, protocol.DBSync{DBID: db.ID, From: best}); err != nil {
+		return err
 	}
 	r.log.Infof("Recovered database %s in %.3f s", db.Name, time.Since(start).Seconds())
 	return nil
 }
 
-// pushAll sends one chunk to every lagging node in parallel.
-func (r *Recoverd) pushAll(nodes []uint32, gen, epoch uint32, push protocol.DBPush) error {
+// syncAll has every lagging node copy the best node's database, straight
+// from that node, in parallel.
+func (r *Recoverd) syncAll(nodes []uint32, gen, epoch uint32, req protocol.DBSync) error {
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
@@ -122,12 +110,12 @@ func (r *Recoverd) pushAll(nodes []uint32, gen, epoch uint32, push protocol.DBPu
 		wg.Add(1)
 		go func(pnn uint32) {
 			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
-			if err := r.c.CallFenced(ctx, pnn, gen, epoch, protocol.OpDBPush, push, nil); err != nil {
+			if err := r.c.CallFenced(ctx, pnn, gen, epoch, protocol.OpDBSync, req, nil); err != nil {
 				mu.Lock()
 				if firstErr == nil {
-					firstErr = fmt.Errorf("push to node %d: %w", pnn, err)
+					firstErr = fmt.Errorf("sync on node %d: %w", pnn, err)
 				}
 				mu.Unlock()
 			}
