@@ -1,5 +1,12 @@
 package protocol
 
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+)
+
 // Database controls (range 300-399). Keys, values and record buffers are
 // []byte, which JSON carries as base64.
 const (
@@ -87,7 +94,7 @@ type DBSync struct {
 // DBRecords is a slice of marshalled records (dbfmt.MarshalRecs).
 type DBRecords struct {
 	Count  int    `json:"count"`
-	Recs   []byte `json:"recs"`
+	Recs   Blob   `json:"recs"`
 	More   bool   `json:"more"`
 	Seqnum uint64 `json:"seqnum"`
 }
@@ -178,4 +185,37 @@ func init() {
 	Ops[OpDBStats] = OpInfo{"DB_STATS", newOf[Empty](), newOf[DBStats]()}
 	Ops[OpDBStage] = OpInfo{"DB_STAGE", newOf[DBStage](), newOf[Empty]()}
 	Ops[OpDBSync] = OpInfo{"DB_SYNC", newOf[DBSync](), newOf[Empty]()}
+}
+
+// Blob is bytes carried in JSON as a base64 string, encoded as []byte is,
+// but decoded without encoding/json's general string path: record buffers
+// of megabytes decode about twice as fast.
+type Blob []byte
+
+// UnmarshalJSON decodes a base64 string (or null).
+func (b *Blob) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*b = nil
+		return nil
+	}
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return fmt.Errorf("blob: not a JSON string")
+	}
+	s := data[1 : len(data)-1]
+	if bytes.IndexByte(s, '\\') >= 0 {
+		// Escaped characters (never produced by MarshalJSON): the slow way.
+		var raw []byte
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return err
+		}
+		*b = raw
+		return nil
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	n, err := base64.StdEncoding.Decode(out, s)
+	if err != nil {
+		return fmt.Errorf("blob: %w", err)
+	}
+	*b = out[:n]
+	return nil
 }
