@@ -107,6 +107,11 @@ func TestPersistentDBInteropWithCTDB417(t *testing.T) {
 		t.Fatalf("CTDB's file: sequence number %s, want 0x2", s)
 	}
 
+	// Both tools print the same dump of the same backup file.
+	if o, r := ctdb(t, c, 0, "dumpdbbackup", fromCTDB), refCtdb(t, ref, "dumpdbbackup", fromCTDB); o != r {
+		t.Fatalf("dumpdbbackup differs:\nours:\n%s\nCTDB 4.17:\n%s", o, r)
+	}
+
 	// CTDB's backup restores into ours, every key readable.
 	out := ctdb(t, c, 0, "restoredb", fromCTDB)
 	if !strings.Contains(out, "Database interop.tdb restored") {
