@@ -488,6 +488,10 @@ func (d *Daemon) ctlDBPrepare(_ context.Context, h protocol.Header, req any) (an
 	if err := db.Prepare(*p); err != nil {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
 	}
+	if mode, _, _ := d.recState(); mode != protocol.RecModeNormal {
+		db.Cancel(p.TxID)
+		return nil, protocol.Errorf(protocol.StatusInRecovery, "recovery in progress: transaction %d cancelled", p.TxID)
+	}
 	return nil, nil
 }
 
@@ -496,6 +500,11 @@ func (d *Daemon) ctlDBCommit(_ context.Context, _ protocol.Header, req any) (any
 	db, err := d.findDB(protocol.DBRef{ID: r.DBID})
 	if err != nil {
 		return nil, err
+	}
+	// A recovery that started since the prepare decides instead.
+	if mode, _, _ := d.recState(); mode != protocol.RecModeNormal {
+		db.Cancel(r.TxID)
+		return nil, protocol.Errorf(protocol.StatusInRecovery, "recovery in progress: transaction %d cancelled", r.TxID)
 	}
 	if err := db.Commit(r.TxID); err != nil {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
