@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/client"
+	"github.com/ctdb-go/ctdb/internal/dbfmt"
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
@@ -292,4 +293,82 @@ func TestPersistentDBCorruptFileRefusesStart(t *testing.T) {
 	if !strings.HasPrefix(string(b), "not a tdb file") {
 		t.Fatal("the corrupt file was changed")
 	}
+}
+
+func TestPersistentDBToolOutputsAndBadInput(t *testing.T) {
+	needTdbdump(t)
+	c := cluster(t, localcluster.Options{Nodes: 1, Scripts: []string{"00.ctdb"}})
+	start(t, c, 0)
+	waitRunning(t, c, 0)
+	ctdb(t, c, 0, "attach", "t.tdb", "persistent")
+	ctdb(t, c, 0, "attach", "r.tdb", "replicated")
+	ctdb(t, c, 0, "attach", "v.tdb")
+	path := filepath.Join(c.VarDir(0), "persistent", "t.tdb.0")
+	if out := ctdb(t, c, 0, "-X", "getdbmap"); !strings.Contains(out, "|ID|Name|Path|Persistent|Sticky|Unhealthy|Readonly|Replicated|\n") ||
+		!strings.Contains(out, fmt.Sprintf("|0x%08X|t.tdb|%s|1|0|0|0|0|\n", dbfmt.DBID("t.tdb"), path)) {
+		t.Fatalf("getdbmap -X:\n%s", out)
+	}
+	out := ctdb(t, c, 0, "getdbmap")
+	for _, want := range []string{"Number of databases:3\n", "name:t.tdb path:" + path + " PERSISTENT\n", " REPLICATED\n"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("getdbmap lacks %q:\n%s", want, out)
+		}
+	}
+	if out := ctdb(t, c, 0, "getdbstatus", "t.tdb"); !strings.Contains(out, "name: t.tdb\npath: "+path+"\nPERSISTENT: yes\nREPLICATED: no\nSTICKY: no\nREADONLY: no\nHEALTH: OK\n") {
+		t.Fatalf("getdbstatus:\n%s", out)
+	}
+	ctdb(t, c, 0, "pstore", "t.tdb", "k", "v")
+	if s := strings.TrimSpace(ctdb(t, c, 0, "getdbseqnum", "t.tdb")); s != "0x1" {
+		t.Fatalf("getdbseqnum %s", s)
+	}
+	// Bad input: clear errors, exit 1, nothing applied.
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		err   string
+	}{
+		{[]string{"pfetch", "nosuch.tdb", "k"}, "", "No database matching 'nosuch.tdb' found"},
+		{[]string{"ptrans", "t.tdb"}, "\"a\" \"1\"\nb 2\n", "stdin:2:"},
+		{[]string{"ptrans", "t.tdb"}, "\"a\" \"1\" \"x\"\n", "stdin:1:"},
+		{[]string{"detach", "t.tdb"}, "", "cannot be detached"},
+		{[]string{"restoredb", "/nonexistent.bak"}, "", "/nonexistent.bak"},
+		{[]string{"tfetch", path, "nokey"}, "", "No record for key nokey"},
+	} {
+		cmd := exec.Command(filepath.Join(c.BinDir, "ctdb"), tc.args...)
+		cmd.Env = c.Env(0)
+		cmd.Stdin = strings.NewReader(tc.stdin)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.err) {
+			t.Errorf("ctdb %s: %v, output %q, want %q", strings.Join(tc.args, " "), err, out, tc.err)
+		}
+	}
+	if out := ctdb(t, c, 0, "pfetch", "t.tdb", "a"); out != "\n" {
+		t.Fatalf("a malformed ptrans applied its first line: %q", out)
+	}
+	if s := strings.TrimSpace(ctdb(t, c, 0, "getdbseqnum", "t.tdb")); s != "0x1" {
+		t.Fatalf("sequence number moved by refused input: %s", s)
+	}
+	// tstore/tfetch on the local file, without going through the daemon.
+	ctdb(t, c, 0, "tstore", path, "0x6869", "0x414243", "7", "3", "0x10")
+	if out := ctdb(t, c, 0, "tfetch", path, "hi"); out != "dmaster: 3\nrsn: 7\nflags: 0x00000010\ndata(3) = \"ABC\"\n" {
+		t.Fatalf("tfetch: %q", out)
+	}
+}
+
+// Committed transactions survive kill -9 of every node (TDB's synced
+// transactions), and the copies come back identical.
+func TestPersistentDBSurvivesKillOfEveryNode(t *testing.T) {
+	c := dbCluster(t, 3)
+	ws, stop := startStream(t, c, seq(3))
+	moreCommits(t, ws, 10)
+	for i := 0; i < 3; i++ {
+		if err := c.Kill(i, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	startAll(t, c)
+	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
+	eventually(t, 10*time.Second, func() string { return identical(t, c, seq(3)) })
+	checkAcked(t, c, seq(3), ws)
 }

@@ -37,12 +37,12 @@ func (d *Daemon) scriptEnv() []string {
 		"CTDB_PNN":           strconv.FormatUint(uint64(d.st.pnn), 10),
 		"CTDB_RECOVERY_LOCK": c.Cluster.ClusterLock,
 		"CTDB_HELPER_BINDIR": d.opts.HelperDir,
-		// [database] directories, as CTDB's ctdb_get_db_options sets them.
-		"CTDB_DBDIR":            c.Database.VolatileDirectory,
-		"CTDB_DBDIR_PERSISTENT": c.Database.PersistentDirectory,
-		"CTDB_DBDIR_STATE":      c.Database.StateDirectory,
-		"PATH":                  strings.Join(append(append([]string(nil), d.opts.Path...), os.Getenv("PATH")), ":"),
+		"PATH":               strings.Join(append(append([]string(nil), d.opts.Path...), os.Getenv("PATH")), ":"),
 	}
+	// [database] directories, as CTDB's ctdb_get_db_options sets them.
+	set["CTDB_DBDIR"] = c.Database.VolatileDirectory
+	set["CTDB_DBDIR_PERSISTENT"] = c.Database.PersistentDirectory
+	set["CTDB_DBDIR_STATE"] = c.Database.StateDirectory
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
