@@ -149,9 +149,10 @@ func runGetdbseqnum(e *env, args []string) error {
 // about, in chunks.
 func pullAll(e *env, db protocol.DBInfo) ([]dbfmt.Rec, error) {
 	var out []dbfmt.Rec
-	for start := 0; ; {
+	session := uint64(time.Now().UnixNano())
+	for k, n := 0, 1; k < n; k++ {
 		var r protocol.DBRecords
-		if err := e.call(protocol.OpDBPull, protocol.DBPull{DB: protocol.DBRef{ID: db.ID}, Start: start}, &r); err != nil {
+		if err := e.call(protocol.OpDBPull, protocol.DBPull{DB: protocol.DBRef{ID: db.ID}, Chunk: k, Session: session}, &r); err != nil {
 			return nil, fmt.Errorf("Failed to read records of %s: %w", db.Name, err)
 		}
 		recs, err := dbfmt.UnmarshalRecs(r.Recs, r.Count)
@@ -159,11 +160,9 @@ func pullAll(e *env, db protocol.DBInfo) ([]dbfmt.Rec, error) {
 			return nil, fmt.Errorf("Bad records of %s from node %d: %w", db.Name, e.cmdPNN, err)
 		}
 		out = append(out, recs...)
-		start += r.Count
-		if !r.More {
-			return out, nil
-		}
+		n = r.Chunks
 	}
+	return out, nil
 }
 
 func dumpDB(e *env, arg, trailer string) error {

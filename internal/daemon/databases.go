@@ -295,7 +295,7 @@ func (d *Daemon) ctlDBPull(_ context.Context, _ protocol.Header, req any) (any, 
 	if max <= 0 || max > pullMax {
 		max = pullMax
 	}
-	out, err := db.Pull(r.Session, r.Start, max)
+	out, err := db.Pull(r.Session, r.Chunk, max)
 	if err != nil {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
 	}
@@ -552,6 +552,9 @@ func (d *Daemon) ctlDBStats(context.Context, protocol.Header, any) (any, error) 
 	return d.dbs.store.Stats(), nil
 }
 
+// syncParallel is how many chunks a recovering node asks for at once.
+const syncParallel = 3
+
 // ctlDBSync is the recovery's copy: this node pulls node From's copy of
 // the database in chunks, straight from that node, and replaces its own
 // in one transaction. Only during a recovery.
@@ -566,25 +569,51 @@ func (d *Daemon) ctlDBSync(ctx context.Context, h protocol.Header, req any) (any
 	}
 	start := time.Now()
 	session := uint64(d.st.pnn)<<48 | d.dbs.txid.Add(1)&(1<<48-1)
-	var all []dbfmt.Rec
-	var seq uint64
-	for off := 0; ; {
-		var chunk protocol.DBRecords
-		pull := protocol.DBPull{DB: protocol.DBRef{ID: r.DBID}, Start: off, Session: session}
-		if err := d.callNode(ctx, r.From, h.Generation, protocol.OpDBPull, &pull, &chunk); err != nil {
-			return nil, protocol.Errorf(protocol.StatusError, "pull %s from node %d: %v", db.Info().Name, r.From, err)
+	pull := func(k int) (protocol.DBRecords, []dbfmt.Rec, error) {
+		var c protocol.DBRecords
+		req := protocol.DBPull{DB: protocol.DBRef{ID: r.DBID}, Chunk: k, Session: session}
+		if err := d.callNode(ctx, r.From, h.Generation, protocol.OpDBPull, &req, &c); err != nil {
+			return c, nil, protocol.Errorf(protocol.StatusError, "pull %s from node %d: %v", db.Info().Name, r.From, err)
 		}
-		recs, err := dbfmt.UnmarshalRecs(chunk.Recs, chunk.Count)
+		recs, err := dbfmt.UnmarshalRecs(c.Recs, c.Count)
 		if err != nil {
-			return nil, protocol.Errorf(protocol.StatusError, "records of %s from node %d: %v", db.Info().Name, r.From, err)
+			return c, nil, protocol.Errorf(protocol.StatusError, "records of %s from node %d: %v", db.Info().Name, r.From, err)
 		}
-		all = append(all, recs...)
-		seq = chunk.Seqnum
-		off += chunk.Count
-		if !chunk.More {
-			break
-		}
+		return c, recs, nil
 	}
+	first, recs0, err := pull(0)
+	if err != nil {
+		return nil, err
+	}
+	// The other chunks, a few at a time: the holder encodes one while this
+	// node decodes another.
+	parts := make([][]dbfmt.Rec, first.Chunks)
+	parts[0] = recs0
+	errs := make([]error, first.Chunks)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < syncParallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				_, parts[k], errs[k] = pull(k)
+			}
+		}()
+	}
+	for k := 1; k < first.Chunks; k++ {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	var all []dbfmt.Rec
+	for k := range parts {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		all = append(all, parts[k]...)
+	}
+	seq := first.Seqnum
 	pulled := time.Since(start)
 	if err := db.Replace(all); err != nil {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)

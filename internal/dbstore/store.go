@@ -331,24 +331,21 @@ func (db *DB) Records() ([]tdb.Record, error) {
 	return db.t.Records()
 }
 
-// Pull returns records from index start on, marshalled, at most max
-// bytes (at least one record). Start 0 takes a snapshot for session that
-// its later pulls continue from, so a large database is read once; the
-// last pull drops it (as does a newer snapshot, for a stale session).
-func (db *DB) Pull(session uint64, start, max int) (protocol.DBRecords, error) {
+// Pull returns chunk number chunk of the database's records, marshalled.
+// Chunk 0 takes a snapshot for session, cut into chunks of at most max
+// bytes (at least one record each), that the other chunks come from, in
+// any order; a large database is read once. The snapshot goes when every
+// chunk has been served, or after ten minutes.
+func (db *DB) Pull(session uint64, chunk, max int) (protocol.DBRecords, error) {
 	db.snapMu.Lock()
 	defer db.snapMu.Unlock()
 	if db.snaps == nil {
 		db.snaps = map[uint64]*snapshot{}
 	}
 	sn := db.snaps[session]
-	if start == 0 || sn == nil {
-		recs, err := db.Records()
-		if err != nil {
-			return protocol.DBRecords{}, err
-		}
-		seq, err := db.Seqnum()
-		if err != nil {
+	if chunk == 0 || sn == nil {
+		var err error
+		if sn, err = db.snapshot(max); err != nil {
 			return protocol.DBRecords{}, err
 		}
 		for id, old := range db.snaps {
@@ -356,33 +353,58 @@ func (db *DB) Pull(session uint64, start, max int) (protocol.DBRecords, error) {
 				delete(db.snaps, id)
 			}
 		}
-		sn = &snapshot{recs: recs, seqnum: seq, taken: time.Now()}
 		db.snaps[session] = sn
 	}
-	out := protocol.DBRecords{Seqnum: sn.seqnum}
-	i := start
-	for ; i < len(sn.recs); i++ {
-		r := sn.recs[i]
+	if chunk < 0 || chunk >= len(sn.chunks) {
+		return protocol.DBRecords{}, fmt.Errorf("%s: no chunk %d of %d", db.info.Name, chunk, len(sn.chunks))
+	}
+	c := sn.chunks[chunk]
+	if !c.served {
+		c.served = true
+		if sn.served++; sn.served == len(sn.chunks) {
+			delete(db.snaps, session)
+		}
+	}
+	return protocol.DBRecords{Count: c.count, Recs: c.recs, Chunks: len(sn.chunks), Seqnum: sn.seqnum}, nil
+}
+
+func (db *DB) snapshot(max int) (*snapshot, error) {
+	recs, err := db.Records()
+	if err != nil {
+		return nil, err
+	}
+	seq, err := db.Seqnum()
+	if err != nil {
+		return nil, err
+	}
+	sn := &snapshot{seqnum: seq, taken: time.Now()}
+	cur := &chunk{}
+	for _, r := range recs {
 		h, data, err := dbfmt.SplitValue(r.Val)
 		if err != nil {
-			return out, fmt.Errorf("%s: record %q: %v", db.info.Path, dbfmt.Escape(r.Key), err)
+			return nil, fmt.Errorf("%s: record %q: %v", db.info.Path, dbfmt.Escape(r.Key), err)
 		}
 		rec := dbfmt.Rec{Key: r.Key, Header: h, Data: data}
-		if out.Count > 0 && len(out.Recs)+dbfmt.RecSize(rec) > max {
-			break
+		if cur.count > 0 && len(cur.recs)+dbfmt.RecSize(rec) > max {
+			sn.chunks = append(sn.chunks, cur)
+			cur = &chunk{}
 		}
-		out.Recs = dbfmt.AppendRec(out.Recs, rec)
-		out.Count++
+		cur.recs = dbfmt.AppendRec(cur.recs, rec)
+		cur.count++
 	}
-	out.More = i < len(sn.recs)
-	if !out.More {
-		delete(db.snaps, session)
-	}
-	return out, nil
+	sn.chunks = append(sn.chunks, cur)
+	return sn, nil
+}
+
+type chunk struct {
+	recs   []byte
+	count  int
+	served bool
 }
 
 type snapshot struct {
-	recs   []tdb.Record
+	chunks []*chunk
+	served int
 	seqnum uint64
 	taken  time.Time
 }

@@ -147,20 +147,24 @@ func TestPullPushReplace(t *testing.T) {
 	src.Commit(1)
 	dst.Prepare(trans(1, 3, "old", "x"))
 	dst.Commit(1)
-	first := true
-	for start := 0; ; {
-		r, err := src.Pull(7, start, 4000)
+	var chunks []protocol.DBRecords
+	for k, n := 0, 1; k < n; k++ {
+		r, err := src.Pull(7, k, 4000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := dst.Push(protocol.DBPush{First: first, Last: !r.More, Count: r.Count, Recs: r.Recs}); err != nil {
+		chunks, n = append(chunks, r), r.Chunks
+	}
+	if len(chunks) < 10 {
+		t.Fatalf("%d chunks of at most 4000 bytes for 300 kB", len(chunks))
+	}
+	for i, r := range chunks {
+		if err := dst.Push(protocol.DBPush{First: i == 0, Last: i == len(chunks)-1, Count: r.Count, Recs: r.Recs}); err != nil {
 			t.Fatal(err)
 		}
-		first = false
-		start += r.Count
-		if !r.More {
-			break
-		}
+	}
+	if _, err := src.Pull(7, 3, 4000); err != nil {
+		t.Fatalf("a new snapshot after the last chunk: %v", err)
 	}
 	a, _ := src.Records()
 	b, _ := dst.Records()

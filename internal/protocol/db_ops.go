@@ -73,14 +73,14 @@ type DBValue struct {
 	Value []byte `json:"value,omitempty"`
 }
 
-// DBPull asks for at most Max bytes of marshalled records, from record
-// index Start on.
+// DBPull asks for chunk Chunk of a database's records: chunk 0 takes a
+// snapshot for Session and cuts it into chunks of at most Max bytes (at
+// least one record each); the other chunks come from that snapshot, in
+// any order, so a puller may ask for several at once.
 type DBPull struct {
-	DB    DBRef `json:"db"`
-	Start int   `json:"start"`
-	Max   int   `json:"max"`
-	// Session keeps one puller's snapshot apart from another's; the
-	// snapshot is taken at Start 0.
+	DB      DBRef  `json:"db"`
+	Chunk   int    `json:"chunk"`
+	Max     int    `json:"max"`
 	Session uint64 `json:"session,omitempty"`
 }
 
@@ -91,11 +91,12 @@ type DBSync struct {
 	From uint32 `json:"from"`
 }
 
-// DBRecords is a slice of marshalled records (dbfmt.MarshalRecs).
+// DBRecords is one chunk of marshalled records (dbfmt.MarshalRecs), of
+// Chunks in the snapshot.
 type DBRecords struct {
 	Count  int    `json:"count"`
 	Recs   Blob   `json:"recs"`
-	More   bool   `json:"more"`
+	Chunks int    `json:"chunks"`
 	Seqnum uint64 `json:"seqnum"`
 }
 

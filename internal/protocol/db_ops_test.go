@@ -8,7 +8,7 @@ import (
 
 func TestBlobRoundTrip(t *testing.T) {
 	for _, b := range [][]byte{nil, {}, {0}, bytes.Repeat([]byte{0xff, 1, 2}, 1000)} {
-		in := DBRecords{Count: 3, Recs: b, More: true, Seqnum: 9}
+		in := DBRecords{Count: 3, Recs: b, Chunks: 2, Seqnum: 9}
 		enc, err := MarshalBody(in)
 		if err != nil {
 			t.Fatal(err)
@@ -17,9 +17,9 @@ func TestBlobRoundTrip(t *testing.T) {
 		std, _ := json.Marshal(struct {
 			Count  int    `json:"count"`
 			Recs   []byte `json:"recs"`
-			More   bool   `json:"more"`
+			Chunks int    `json:"chunks"`
 			Seqnum uint64 `json:"seqnum"`
-		}{3, b, true, 9})
+		}{3, b, 2, 9})
 		if len(b) > 0 && !bytes.Equal(enc, std) {
 			t.Fatalf("encoding differs:\n%s\n%s", enc, std)
 		}
@@ -27,7 +27,7 @@ func TestBlobRoundTrip(t *testing.T) {
 		if err := UnmarshalBody(enc, &out); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(out.Recs, b) || out.Count != 3 || !out.More || out.Seqnum != 9 {
+		if !bytes.Equal(out.Recs, b) || out.Count != 3 || out.Chunks != 2 || out.Seqnum != 9 {
 			t.Fatalf("round trip: %+v", out)
 		}
 	}
