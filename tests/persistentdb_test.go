@@ -217,6 +217,23 @@ func moreCommits(t *testing.T, ws []*writer, n int) {
 	})
 }
 
+// killNode kills node i's ctdbd with SIGKILL and waits until the process
+// is gone (its pid file lock is released only then).
+func killNode(t *testing.T, c *localcluster.Cluster, i int) {
+	t.Helper()
+	pid := c.PID(i)
+	if err := c.Kill(i, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, func() string {
+		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || isZombie(string(st)) {
+			return ""
+		}
+		return fmt.Sprintf("node %d (pid %d) still running", i, pid)
+	})
+}
+
 func checkAcked(t *testing.T, c *localcluster.Cluster, nodes []int, ws []*writer) {
 	t.Helper()
 	for _, i := range nodes {
@@ -237,9 +254,7 @@ func TestPersistentDBNodeKilledDuringCommits(t *testing.T) {
 	victim := (leader + 1) % 3
 	ws, stop := startStream(t, c, without(seq(3), victim))
 	moreCommits(t, ws, 20)
-	if err := c.Kill(victim, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	killNode(t, c, victim)
 	moreCommits(t, ws, 20) // commits the victim misses
 	start(t, c, victim)
 	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
@@ -258,9 +273,7 @@ func TestPersistentDBLeaderKilledDuringCommit(t *testing.T) {
 	rest := without(seq(3), leader)
 	ws, stop := startStream(t, c, rest)
 	moreCommits(t, ws, 20)
-	if err := c.Kill(leader, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	killNode(t, c, leader)
 	moreCommits(t, ws, 20) // under the new leader
 	stop()
 	eventually(t, 10*time.Second, func() string { return identical(t, c, rest) })
@@ -362,9 +375,7 @@ func TestPersistentDBSurvivesKillOfEveryNode(t *testing.T) {
 	ws, stop := startStream(t, c, seq(3))
 	moreCommits(t, ws, 10)
 	for i := 0; i < 3; i++ {
-		if err := c.Kill(i, syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
+		killNode(t, c, i)
 	}
 	stop()
 	startAll(t, c)
