@@ -11,6 +11,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/bench/ctdbref"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
 // Interoperability with Debian's CTDB 4.17: backups in both directions,
@@ -35,10 +36,19 @@ func startReference(t *testing.T) (system.Cluster, string) {
 		t.Skipf("CTDB 4.17 is not available: %s", why)
 	}
 	base := t.TempDir()
-	c, err := sys.NewCluster(system.ClusterOptions{Base: base, Nodes: 1, Port: freePort(t), Addrs: []string{"127.0.0.9"}})
+	// In a network namespace of its own where namespaces can be built,
+	// else on a loopback address and port of its own.
+	o := system.ClusterOptions{Base: base, Nodes: 1, Port: freePort(t), Addrs: []string{"127.0.0.9"}}
+	if netns.Check() == nil {
+		nw := netns.New(t, 1)
+		o.Addrs, o.Port = []string{nw.Host(0).Addr.String()}, 4379
+		o.Wrap = func(i int, argv []string) []string { return nw.Host(i).Command(argv[0], argv[1:]...).Args }
+	}
+	c, err := sys.NewCluster(o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("CTDB 4.17 at %s:%d (namespace: %v)", o.Addrs[0], o.Port, o.Wrap != nil)
 	t.Cleanup(func() {
 		if err := c.StopAll(); err != nil {
 			t.Error(err)
