@@ -38,7 +38,6 @@ var dbControls = map[protocol.Op]handlerFunc{
 	protocol.OpDBTransPrepare: (*Daemon).ctlDBPrepare,
 	protocol.OpDBTransCommit:  (*Daemon).ctlDBCommit,
 	protocol.OpDBTransCancel:  (*Daemon).ctlDBCancel,
-	protocol.OpDBPush:         (*Daemon).ctlDBPush,
 	protocol.OpDBStats:        (*Daemon).ctlDBStats,
 }
 
@@ -46,7 +45,6 @@ func init() {
 	for op, fn := range dbControls {
 		controls[op] = fn
 	}
-	fenced[protocol.OpDBPush] = true
 	fenced[protocol.OpDBSync] = true
 	controls[protocol.OpDBSync] = (*Daemon).ctlDBSync
 }
@@ -55,7 +53,7 @@ func init() {
 // transactions may write a whole database.
 func forwardTimeoutOf(op protocol.Op) time.Duration {
 	switch op {
-	case protocol.OpDBPush, protocol.OpDBPull:
+	case protocol.OpDBPull:
 		return 2 * time.Minute
 	case protocol.OpDBSync:
 		return 10 * time.Minute
@@ -520,27 +518,6 @@ func (d *Daemon) ctlDBCancel(_ context.Context, _ protocol.Header, req any) (any
 	}
 	if err := db.Cancel(r.TxID); err != nil && !errors.Is(err, dbstore.ErrNotPending) {
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
-	}
-	return nil, nil
-}
-
-// ctlDBPush is the recovery's write: only during a recovery.
-func (d *Daemon) ctlDBPush(_ context.Context, _ protocol.Header, req any) (any, error) {
-	r := req.(*protocol.DBPush)
-	if mode, _, _ := d.recState(); mode != protocol.RecModeActive {
-		return nil, protocol.Errorf(protocol.StatusNotPermitted, "database push outside a recovery")
-	}
-	db, err := d.findDB(protocol.DBRef{ID: r.DBID})
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	if err := db.Push(*r); err != nil {
-		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
-	}
-	if r.Last {
-		n, _ := db.Seqnum()
-		d.log.Infof("Recovered database %s: sequence number %d (%.3f s)", db.Info().Name, n, time.Since(start).Seconds())
 	}
 	return nil, nil
 }

@@ -9,7 +9,7 @@
 // its commit; Commit or Cancel ends it. A prepared transaction that is
 // neither committed nor cancelled within PendingTimeout is cancelled, so a
 // coordinator that dies cannot leave a database locked. Recovery replaces
-// a node's copy (Push) by the copy with the highest sequence number.
+// a node's copy (Replace) by the copy with the highest sequence number.
 package dbstore
 
 import (
@@ -60,7 +60,6 @@ type DB struct {
 
 	pmu     sync.Mutex
 	pending *pending
-	staged  []dbfmt.Rec // chunks of a recovery push
 
 	snapMu sync.Mutex
 	snaps  map[uint64]*snapshot

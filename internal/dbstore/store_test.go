@@ -132,7 +132,7 @@ func TestPendingTimesOutAndBadChange(t *testing.T) {
 	}
 }
 
-func TestPullPushReplace(t *testing.T) {
+func TestPullReplace(t *testing.T) {
 	s, _ := Open(0, dirs(t), nil)
 	defer s.Close()
 	s.Attach("src.tdb", dbfmt.DBFlagPersistent)
@@ -158,10 +158,16 @@ func TestPullPushReplace(t *testing.T) {
 	if len(chunks) < 10 {
 		t.Fatalf("%d chunks of at most 4000 bytes for 300 kB", len(chunks))
 	}
-	for i, r := range chunks {
-		if err := dst.Push(protocol.DBPush{First: i == 0, Last: i == len(chunks)-1, Count: r.Count, Recs: r.Recs}); err != nil {
+	var all []dbfmt.Rec
+	for _, r := range chunks {
+		recs, err := dbfmt.UnmarshalRecs(r.Recs, r.Count)
+		if err != nil {
 			t.Fatal(err)
 		}
+		all = append(all, recs...)
+	}
+	if err := dst.Replace(all); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := src.Pull(7, 3, 4000); err != nil {
 		t.Fatalf("a new snapshot after the last chunk: %v", err)

@@ -166,31 +166,6 @@ func (db *DB) PendingTxID() (uint64, bool) {
 	return db.pending.txid, true
 }
 
-// Push stages one chunk of a recovery's records; the last chunk replaces
-// the whole copy in one TDB transaction (wipe, then every record).
-func (db *DB) Push(p protocol.DBPush) error {
-	recs, err := dbfmt.UnmarshalRecs(p.Recs, p.Count)
-	if err != nil {
-		return fmt.Errorf("push to %s: %v", db.info.Name, err)
-	}
-	db.pmu.Lock()
-	if p.First {
-		db.staged = nil
-	}
-	for _, r := range recs {
-		db.staged = append(db.staged, dbfmt.Rec{Key: append([]byte(nil), r.Key...), Header: r.Header, Data: append([]byte(nil), r.Data...)})
-	}
-	staged := db.staged
-	if p.Last {
-		db.staged = nil
-	}
-	db.pmu.Unlock()
-	if !p.Last {
-		return nil
-	}
-	return db.Replace(staged)
-}
-
 // Replace makes recs the whole content of the database, atomically.
 func (db *DB) Replace(recs []dbfmt.Rec) error {
 	db.CancelPending()

@@ -17,16 +17,15 @@ const (
 	OpGetDBMap       Op = 304 // -> DBMap
 	OpGetDBSeqnum    Op = 305 // DBRef -> DBSeqnum
 	OpDBFetch        Op = 306 // DBFetch -> DBValue: this node's copy
-	OpDBPull         Op = 307 // DBPull -> DBRecords: a slice of this node's records
+	OpDBPull         Op = 307 // DBPull -> DBRecords: a chunk of this node's records
 	OpDBTrans        Op = 308 // DBTrans -> DBSeqnum: a transaction on every active node
 	OpDBTransCoord   Op = 309 // DBTrans -> DBSeqnum: sent to the leader, which coordinates
 	OpDBTransPrepare Op = 310 // DBPrepare: apply and prepare a transaction, keep it pending
 	OpDBTransCommit  Op = 311 // DBTxID: commit the pending transaction
 	OpDBTransCancel  Op = 312 // DBTxID: cancel the pending transaction
-	OpDBPush         Op = 313 // DBPush: recovery: stage records; the last chunk replaces the copy
-	OpDBStats        Op = 314 // -> DBStats: counters for ctdb statistics
-	OpDBStage        Op = 315 // DBStage: hold changes of a transaction too large for one frame
-	OpDBSync         Op = 316 // DBSync: recovery: replace this node's copy by node From's
+	OpDBStats        Op = 313 // -> DBStats: counters for ctdb statistics
+	OpDBStage        Op = 314 // DBStage: hold changes of a transaction too large for one frame
+	OpDBSync         Op = 315 // DBSync: recovery: replace this node's copy by node From's
 )
 
 // StatusInRecovery: refused because a recovery is in progress (or this
@@ -148,17 +147,6 @@ type DBTxID struct {
 	DBID uint32 `json:"dbid"`
 }
 
-// DBPush carries one chunk of a recovery's records for a database; Last
-// ends it: the node replaces its copy by all the chunks, in one
-// transaction. First drops chunks left by an aborted push.
-type DBPush struct {
-	DBID  uint32 `json:"dbid"`
-	First bool   `json:"first,omitempty"`
-	Last  bool   `json:"last,omitempty"`
-	Count int    `json:"count"`
-	Recs  []byte `json:"recs"`
-}
-
 // DBStats are the database counters of ctdb statistics.
 type DBStats struct {
 	NumDBs            int     `json:"num_dbs"`
@@ -182,7 +170,6 @@ func init() {
 	Ops[OpDBTransPrepare] = OpInfo{"DB_TRANS_PREPARE", newOf[DBPrepare](), newOf[Empty]()}
 	Ops[OpDBTransCommit] = OpInfo{"DB_TRANS_COMMIT", newOf[DBTxID](), newOf[Empty]()}
 	Ops[OpDBTransCancel] = OpInfo{"DB_TRANS_CANCEL", newOf[DBTxID](), newOf[Empty]()}
-	Ops[OpDBPush] = OpInfo{"DB_PUSH", newOf[DBPush](), newOf[Empty]()}
 	Ops[OpDBStats] = OpInfo{"DB_STATS", newOf[Empty](), newOf[DBStats]()}
 	Ops[OpDBStage] = OpInfo{"DB_STAGE", newOf[DBStage](), newOf[Empty]()}
 	Ops[OpDBSync] = OpInfo{"DB_SYNC", newOf[DBSync](), newOf[Empty]()}
