@@ -43,9 +43,10 @@ type Store struct {
 	dirs Dirs
 	log  func(format string, args ...any)
 
-	mu    sync.Mutex
-	dbs   map[uint32]*DB
-	stats protocol.DBStats
+	mu       sync.Mutex
+	dbs      map[uint32]*DB
+	attached uint64 // attach counter: the map lists newest first
+	stats    protocol.DBStats
 }
 
 // DB is one attached database.
@@ -53,6 +54,7 @@ type DB struct {
 	info protocol.DBInfo
 	t    *tdb.DB
 	s    *Store
+	seq  uint64 // when attached (Store.attached)
 
 	// txmu is held for writing from Prepare to Commit/Cancel and during a
 	// Push, for reading by readers, so nobody reads uncommitted data.
@@ -182,6 +184,8 @@ func (s *Store) attach(name string, flags uint32, check bool) (protocol.DBInfo, 
 			return protocol.DBInfo{}, fmt.Errorf("database file %s is corrupt: %v", path, err)
 		}
 	}
+	s.attached++
+	db.seq = s.attached
 	s.dbs[id] = db
 	s.log("Attached database %s (0x%08x) at %s", name, id, path)
 	return db.info, nil
@@ -248,15 +252,20 @@ func (s *Store) Find(ref protocol.DBRef) (*DB, error) {
 	return nil, fmt.Errorf("%w: 0x%08x", ErrNoDB, ref.ID)
 }
 
-// List returns every attached database, newest first as CTDB lists them.
+// List returns every attached database, the newest first, as CTDB 4.17
+// lists them.
 func (s *Store) List() []protocol.DBInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]protocol.DBInfo, 0, len(s.dbs))
+	dbs := make([]*DB, 0, len(s.dbs))
 	for _, db := range s.dbs {
-		out = append(out, db.info)
+		dbs = append(dbs, db)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(dbs, func(i, j int) bool { return dbs[i].seq > dbs[j].seq })
+	out := make([]protocol.DBInfo, len(dbs))
+	for i, db := range dbs {
+		out[i] = db.info
+	}
 	return out
 }
 

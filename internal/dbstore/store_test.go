@@ -185,6 +185,21 @@ func TestPullReplace(t *testing.T) {
 	}
 }
 
+func TestListNewestFirst(t *testing.T) {
+	s, _ := Open(0, dirs(t), nil)
+	defer s.Close()
+	for _, n := range []string{"b.tdb", "a.tdb", "c.tdb"} {
+		s.Attach(n, 0)
+	}
+	var names []string
+	for _, db := range s.List() {
+		names = append(names, db.Name)
+	}
+	if strings.Join(names, " ") != "c.tdb a.tdb b.tdb" {
+		t.Fatalf("List order: %v", names)
+	}
+}
+
 func TestCorruptFileRefused(t *testing.T) {
 	d := dirs(t)
 	os.MkdirAll(d.Persistent, 0o755)
