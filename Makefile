@@ -17,11 +17,11 @@ CMDS      += ctdb-config:./tools/ctdb-config ctdb-path:./tools/ctdb-path
 DATADIR   ?= $(PREFIX)/share/ctdb
 LDFLAGS   := -X github.com/ctdb-go/ctdb/internal/config.DefaultDataDir=$(DATADIR)
 
-.PHONY: all build test unit fuzz vet install demo clean man deb
+.PHONY: all build test unit fuzz vet install demo clean man deb deps cdeps
 
 all: build
 
-build:
+build: cdeps
 	@mkdir -p $(BIN)
 	@set -e; for c in $(CMDS); do \
 		name=$${c%%:*}; pkg=$${c#*:}; \
@@ -33,6 +33,15 @@ build:
 # The manual pages (internal/manpages, Markdown) as roff in $(BIN)/man;
 # `man -l $(BIN)/man/ctdb.1` shows one.
 man: build
+
+# The C library the build links (internal/tdb: Samba's libtdb through cgo).
+# `make deps` installs what tests/setup/debian-packages lists (as root).
+cdeps:
+	@test -e /usr/include/tdb.h || { [ "$$(id -u)" = 0 ] && tests/setup/machine.sh; } || true
+	@test -e /usr/include/tdb.h || { echo "missing /usr/include/tdb.h: install Debian's libtdb-dev (run 'make deps' as root)" >&2; exit 1; }
+
+deps:
+	tests/setup/machine.sh
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

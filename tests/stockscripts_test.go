@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -27,15 +26,6 @@ const (
 // stockScripts are the scripts run, enabled as CTDB 4.x enables them:
 // events/legacy/NAME.script -> the packaged NAME.script.
 var stockScripts = []string{"00.ctdb", "01.reclock", "05.system", "06.nfs", "10.interface", "49.winbind", "50.samba", "60.nfs"}
-
-// pendingCommands are the ctdb commands that other branches add; a failure
-// that names one is reported as pending on that branch.
-var pendingCommands = map[string]string{
-	"checktcpport": "dropin-commands", "tickle": "dropin-commands", "gettickles": "dropin-commands",
-	"addtickle": "dropin-commands", "deltickle": "dropin-commands", "setifacelink": "dropin-commands",
-	"process-exists": "dropin-commands", "attach": "persistent-db", "ptrans": "persistent-db",
-	"catdb": "persistent-db",
-}
 
 // Stubs for the services only (smbd, winbindd, the NFS server and its RPC
 // services), first on the scripts' PATH. Each records its call in
@@ -122,7 +112,6 @@ func TestStockScripts(t *testing.T) {
 		stockSkip(t, "no network namespaces: "+err.Error())
 	}
 	n := setupStockNode(t)
-	var pending []string
 
 	// init and setup ran before ctdbd answered (their failure stops it);
 	// the daemon then runs startup (retried until it succeeds).
@@ -186,7 +175,7 @@ func TestStockScripts(t *testing.T) {
 	n.run("monitor")
 
 	// The commands the scripts use that this build may lack.
-	pending = append(pending, n.probeCommands()...)
+	n.probeCommands()
 
 	// shutdown: the services are stopped, the public addresses dropped.
 	n.logOff = len(n.c.Log(0))
@@ -209,18 +198,8 @@ func TestStockScripts(t *testing.T) {
 	if d := os.Getenv("CTDB_STOCK_LOG_COPY"); d != "" {
 		_ = os.WriteFile(d, []byte(n.c.Log(0)), 0o644)
 	}
-	bad := n.badLogLines()
-	for _, b := range bad {
-		if branch := pendingBranch(b); branch != "" {
-			pending = append(pending, fmt.Sprintf("log (pending on branch %s): %s", branch, b))
-		} else {
-			t.Errorf("log: %s", b)
-		}
-	}
-	sort.Strings(pending)
-	pending = uniq(pending)
-	for _, p := range pending {
-		t.Errorf("PENDING %s", p)
+	for _, b := range n.badLogLines() {
+		t.Errorf("log: %s", b)
 	}
 }
 
@@ -233,31 +212,11 @@ func processAlive(pid int) bool {
 	return !isZombie(string(st))
 }
 
-func uniq(s []string) []string {
-	var out []string
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 func mustRename(t *testing.T, from, to string) {
 	t.Helper()
 	if err := os.Rename(from, to); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// pendingBranch names the branch a log line waits for ("" for none).
-func pendingBranch(line string) string {
-	for cmd, branch := range pendingCommands {
-		if strings.Contains(line, "'"+cmd+"'") || strings.Contains(line, cmd+": not found") || strings.Contains(line, "/"+cmd+":") {
-			return branch
-		}
-	}
-	return ""
 }
 
 func setupStockNode(t *testing.T) *stockNode {
@@ -493,9 +452,8 @@ func (n *stockNode) expectLog(s string) {
 }
 
 // probeCommands runs each ctdb command the stock scripts and functions use,
-// the way they use it, and reports those this build does not know.
-func (n *stockNode) probeCommands() []string {
-	var pending []string
+// the way they use it, and fails the test for any this build does not know.
+func (n *stockNode) probeCommands() {
 	for _, argv := range [][]string{
 		{"pnn"}, {"-X", "nodestatus"}, {"-X", "ifaces"}, {"ip"}, {"ip", "all"}, {"ip", "-X"}, {"-X", "ip"},
 		{"gratarp", "10.97.0.1", "eth0"}, {"setifacelink", "eth0", "up"}, {"checktcpport", "445"},
@@ -513,20 +471,9 @@ func (n *stockNode) probeCommands() []string {
 		}
 		if strings.Contains(all, "Unknown command") || strings.Contains(all, "Usage") || strings.Contains(all, "usage") {
 			first, _, _ := strings.Cut(strings.TrimSpace(all), "\n")
-			branch := pendingCommands[argv[len(argv)-1]]
-			for _, a := range argv {
-				if b := pendingCommands[a]; b != "" {
-					branch = b
-				}
-			}
-			if branch == "" {
-				n.t.Errorf("ctdb %s: exit %d: %s", strings.Join(argv, " "), code, first)
-				continue
-			}
-			pending = append(pending, fmt.Sprintf("ctdb %s (branch %s): exit %d: %s", strings.Join(argv, " "), branch, code, first))
+			n.t.Errorf("ctdb %s: exit %d: %s", strings.Join(argv, " "), code, first)
 		}
 	}
-	return pending
 }
 
 // badLogLines are the log lines that show a script calling something

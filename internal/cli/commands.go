@@ -21,7 +21,8 @@ type command struct {
 	run   func(e *env, args []string) error
 
 	// noDaemon: the command runs without connecting to ctdbd (version,
-	// checktcpport, tickle), so it works with no daemon running.
+	// checktcpport, tickle, and those that work on local files: tstore,
+	// tfetch, dumpdbbackup), so it works with no daemon running.
 	noDaemon bool
 }
 

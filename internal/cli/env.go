@@ -17,7 +17,7 @@ type caller interface {
 type env struct {
 	ctx    context.Context // the whole run: ends at the max runtime
 	c      caller
-	in     io.Reader // standard input (tickle, addtickle, deltickle)
+	in     io.Reader // standard input (ptrans; tickle, addtickle, deltickle)
 	out    io.Writer
 	errOut io.Writer
 	opts   options

@@ -19,8 +19,8 @@ import (
 // the production behaviour; tests set them for stable output.
 type Runner struct {
 	Stdout, Stderr io.Writer
-	// Stdin is read by tickle, addtickle and deltickle without
-	// arguments; nil means os.Stdin.
+	// Stdin is read by ptrans, and by tickle, addtickle and deltickle
+	// without arguments; nil means os.Stdin.
 	Stdin io.Reader
 	// Getenv reads the environment ($CTDB_SOCKET, $CTDB_BASE,
 	// $CTDB_TIMEOUT); nil means os.Getenv.

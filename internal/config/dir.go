@@ -120,3 +120,10 @@ func (c *Config) DatabaseDirs() []DatabaseDir {
 		dir("state database directory", c.Database.StateDir, "state"),
 	}
 }
+
+// DatabasePaths returns the volatile, persistent and state database
+// directories as ctdbd uses them (see DatabaseDirs).
+func (c *Config) DatabasePaths() (volatile, persistent, state string) {
+	d := c.DatabaseDirs()
+	return d[0].Path, d[1].Path, d[2].Path
+}

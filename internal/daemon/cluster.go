@@ -332,7 +332,7 @@ func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, 
 	if err := d.cl.tr.Send(dst, fh, body); err != nil {
 		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d: %v", dst, err)
 	}
-	timer := time.NewTimer(forwardTimeout)
+	timer := time.NewTimer(forwardTimeoutOf(h.Op))
 	defer timer.Stop()
 	select {
 	case f := <-ch:
@@ -346,7 +346,7 @@ func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, 
 		return json.RawMessage(nonEmpty(r.Data)), nil
 	case <-timer.C:
 		d.obs.reg.Add(stats.TimeoutsControl, 1)
-		return nil, protocol.Errorf(protocol.StatusTimeout, "node %d did not answer %s within %v", dst, h.Op, forwardTimeout)
+		return nil, protocol.Errorf(protocol.StatusTimeout, "node %d did not answer %s within %v", dst, h.Op, forwardTimeoutOf(h.Op))
 	case <-ctx.Done():
 		return nil, protocol.Errorf(protocol.StatusTimeout, "%v", ctx.Err())
 	}

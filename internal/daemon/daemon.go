@@ -79,6 +79,7 @@ type Daemon struct {
 	tk                               tickleState
 	sc                               scriptCmdState
 	q                                quorumState
+	dbs                              *dbState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -173,6 +174,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err := d.mustEvent(ctx, "init"); err != nil {
 		return err
 	}
+	if err := d.openDatabases(); err != nil {
+		return err
+	}
+	defer d.closeDatabases()
 	if err := d.listen(ctx); err != nil {
 		return err
 	}

@@ -44,6 +44,8 @@ func (d *Daemon) scriptEnv() []string {
 		"CTDB":               ctdbTool(d.opts.Path),
 		"CTDB_LOGGING":       scriptLogging(d.opts.LogLocation, c.Logging.Location),
 	}
+	// [database] directories, as CTDB's ctdb_get_db_options sets them.
+	set["CTDB_DBDIR"], set["CTDB_DBDIR_PERSISTENT"], set["CTDB_DBDIR_STATE"] = c.DatabasePaths()
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")

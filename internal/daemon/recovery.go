@@ -108,6 +108,9 @@ func (d *Daemon) setRecMode(mode int32) {
 		d.obs.reg.Recovery(d.st.recEnd.Sub(d.st.recStart))
 	}
 	d.mu.Unlock()
+	if old == protocol.RecModeNormal && mode == protocol.RecModeActive {
+		d.dbRecoveryStarted()
+	}
 	if old != mode {
 		d.log.Infof("Recovery mode set to %s", recModeName(mode))
 		d.stateChanged()

@@ -117,6 +117,9 @@ func (r *Recoverd) recover(views map[uint32]cluster.NodeView, active []uint32) e
 		}
 		if s.op == protocol.OpSetVNNMap {
 			r.lastGen = plan.NewGeneration
+			if err := r.recoverDatabases(plan.Nodes, plan.NewGeneration, epoch); err != nil {
+				return err
+			}
 		}
 	}
 	r.noRecUntil = time.Time{}

@@ -16,6 +16,7 @@ func allScenarios() []Scenario {
 		monitorCost(),
 		controlLatency(),
 		hungFS(),
+		persistentDB(),
 	}
 }
 
