@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ctdb-go/ctdb/internal/client"
 	"github.com/ctdb-go/ctdb/internal/cluster"
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/protocol"
@@ -21,7 +20,7 @@ import (
 
 // Config is what the recovery daemon needs.
 type Config struct {
-	Client        *client.Client
+	Client        Ctdb // *client.Client outside tests
 	Log           *logrus.Entry
 	LockArgv      []string // cluster lock helper argv; nil = no lock
 	LeaderTimeout time.Duration
@@ -36,12 +35,16 @@ type Config struct {
 	// behind as one more stuck process.
 	LockDir string
 	VarDir  string
+	// Now is the clock (nil: time.Now). Tests drive the daemon with a
+	// fake one.
+	Now func() time.Time
 }
 
 // Recoverd is one recovery daemon.
 type Recoverd struct {
 	cfg    Config
-	c      *client.Client
+	c      Ctdb
+	now    func() time.Time
 	log    *logrus.Entry
 	self   uint32
 	ls     *cluster.LeaderState
@@ -77,7 +80,10 @@ const callTimeout = 3 * time.Second
 
 // New builds the daemon and subscribes to ctdbd's messages.
 func New(cfg Config) (*Recoverd, error) {
-	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, runstates: map[uint32]string{}}
+	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{}}
+	if r.now == nil {
+		r.now = time.Now
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	var pnn protocol.PNNReply
@@ -94,7 +100,7 @@ func New(cfg Config) (*Recoverd, error) {
 	if cfg.LeaderTimeout > 0 {
 		lc.LeaderTimeout = cfg.LeaderTimeout
 	}
-	ls, err := cluster.NewLeaderState(lc, time.Now())
+	ls, err := cluster.NewLeaderState(lc, r.now())
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +125,7 @@ func (r *Recoverd) Run(ctx context.Context) error {
 			return errors.New("connection to ctdbd lost")
 		case <-r.lost():
 			r.log.Error("Cluster lock lost")
-			r.ls.OnLockLost(time.Now())
+			r.ls.OnLockLost(r.now())
 		case f := <-r.c.Messages():
 			r.onMessage(f)
 		case <-time.After(r.interval()):
@@ -212,7 +218,7 @@ func (r *Recoverd) interval() time.Duration {
 }
 
 func (r *Recoverd) onMessage(f protocol.Frame) {
-	now := time.Now()
+	now := r.now()
 	switch f.Op {
 	case protocol.MsgLeader:
 		var m protocol.LeaderMsg
@@ -276,7 +282,7 @@ func (r *Recoverd) step(parent context.Context) {
 		r.ls.SetCapable(r.info.Capable)
 	}
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
-	act, why := r.ls.Tick(time.Now())
+	act, why := r.ls.Tick(r.now())
 	r.act(act, why)
 	r.leading.Store(r.ls.HoldsLock())
 	if act == cluster.ActionNone && r.leaderless() {
@@ -343,7 +349,7 @@ func (r *Recoverd) broadcast(leader uint32) {
 // race is the election: with a lock, a race for it; without one, the
 // longest running eligible node wins.
 func (r *Recoverd) race() {
-	now := time.Now()
+	now := r.now()
 	if r.locker == nil {
 		r.electWithoutLock(now)
 		return
@@ -352,21 +358,21 @@ func (r *Recoverd) race() {
 		r.ls.OnLockFailed(now)
 		return
 	}
-	t0 := time.Now()
+	t0 := r.now()
 	res, err := r.locker.TryLock(r.interval())
-	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: time.Since(t0).Seconds(), OK: res == clusterlock.ResultLocked})
+	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: r.now().Sub(t0).Seconds(), OK: res == clusterlock.ResultLocked})
 	switch {
 	case res == clusterlock.ResultLocked:
-		r.ls.OnLockTaken(time.Now())
+		r.ls.OnLockTaken(r.now())
 		r.newTerm = true
 		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
 	case err != nil:
 		r.log.Warningf("Cluster lock not taken: %v", err)
-		r.ls.OnLockFailed(time.Now())
+		r.ls.OnLockFailed(r.now())
 	default:
 		r.log.Infof("Cluster lock not taken: %s", res)
-		r.ls.OnLockFailed(time.Now())
+		r.ls.OnLockFailed(r.now())
 	}
 }
 
@@ -408,35 +414,23 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 // answer are left out.
 func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 	views := map[uint32]cluster.NodeView{r.self: toView(r.info)}
-	type res struct {
-		pnn uint32
-		s   protocol.NodeSelf
-		err error
-	}
 	var peers []uint32
 	for _, n := range r.info.Nodes {
 		if n.PNN != r.self && n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
 			peers = append(peers, n.PNN)
 		}
 	}
-	ch := make(chan res, len(peers))
-	for _, p := range peers {
-		go func(p uint32) {
-			ctx, cancel := callCtx()
-			defer cancel()
-			var s protocol.NodeSelf
-			err := r.c.Call(ctx, p, protocol.OpGetNodeInfo, nil, &s)
-			ch <- res{p, s, err}
-		}(p)
-	}
-	for range peers {
-		x := <-ch
+	res := fanOut(peers, callTimeout, func(ctx context.Context, p uint32) (protocol.NodeSelf, error) {
+		var s protocol.NodeSelf
+		return s, r.c.Call(ctx, p, protocol.OpGetNodeInfo, nil, &s)
+	})
+	for i, x := range res {
 		if x.err != nil {
-			r.log.Warningf("No status from node %d: %v", x.pnn, x.err)
+			r.log.Warningf("No status from node %d: %v", peers[i], x.err)
 			continue
 		}
-		views[x.pnn] = toView(x.s)
-		r.runstates[x.pnn] = x.s.Runstate
+		views[peers[i]] = toView(x.val)
+		r.runstates[peers[i]] = x.val.Runstate
 	}
 	r.runstates[r.self] = r.info.Runstate
 	return views

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/ipalloc"
@@ -41,13 +40,13 @@ func (r *Recoverd) takeover() {
 	if sig != r.to.flagsSig {
 		r.to.need = true
 	}
-	check := time.Since(r.to.lastCheck) >= ipCheckInterval
+	check := r.now().Sub(r.to.lastCheck) >= ipCheckInterval
 	if !r.to.need && !check {
 		return
 	}
 	lists := r.gatherIPs()
 	if !r.to.need {
-		r.to.lastCheck = time.Now()
+		r.to.lastCheck = r.now()
 		if !r.misplaced(lists) {
 			return
 		}
@@ -57,34 +56,29 @@ func (r *Recoverd) takeover() {
 		return
 	}
 	r.to.need, r.to.move, r.to.flagsSig = false, nil, sig
-	r.to.lastCheck = time.Now()
+	r.to.lastCheck = r.now()
 }
 
 // gatherIPs fetches every connected node's public address list.
 func (r *Recoverd) gatherIPs() map[uint32]protocol.PublicIPList {
-	out := map[uint32]protocol.PublicIPList{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var nodes []uint32
 	for _, n := range r.info.Nodes {
-		if n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) != 0 {
+		if n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
+			nodes = append(nodes, n.PNN)
+		}
+	}
+	res := fanOut(nodes, callTimeout, func(ctx context.Context, pnn uint32) (protocol.PublicIPList, error) {
+		var l protocol.PublicIPList
+		return l, r.c.Call(ctx, pnn, protocol.OpGetPublicIPs, nil, &l)
+	})
+	out := map[uint32]protocol.PublicIPList{}
+	for i, x := range res {
+		if x.err != nil {
+			r.log.Warningf("No public address list from node %d: %v", nodes[i], x.err)
 			continue
 		}
-		wg.Add(1)
-		go func(pnn uint32) {
-			defer wg.Done()
-			ctx, cancel := callCtx()
-			defer cancel()
-			var l protocol.PublicIPList
-			if err := r.c.Call(ctx, pnn, protocol.OpGetPublicIPs, nil, &l); err != nil {
-				r.log.Warningf("No public address list from node %d: %v", pnn, err)
-				return
-			}
-			mu.Lock()
-			out[pnn] = l
-			mu.Unlock()
-		}(n.PNN)
+		out[nodes[i]] = x.val
 	}
-	wg.Wait()
 	return out
 }
 
@@ -107,7 +101,7 @@ func (r *Recoverd) misplaced(lists map[uint32]protocol.PublicIPList) bool {
 // first (so no address is ever on two nodes), then every take, then the
 // new assignment and ipreallocated everywhere.
 func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *protocol.MoveIP) error {
-	start := time.Now()
+	start := r.now()
 	plan := takeover.Plan(r.takeoverInput(lists, move))
 	if plan.MoveRejected {
 		r.log.Errorf("Cannot move %s to node %d: not available there", move.Addr, move.PNN)
@@ -127,7 +121,7 @@ func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *pro
 		return fmt.Errorf("ipreallocated failed on %v", keys(failed))
 	}
 	if len(plan.Releases)+len(plan.Takes) > 0 {
-		r.log.Infof("Takeover run: %d released, %d taken in %.3f s", len(plan.Releases), len(plan.Takes), time.Since(start).Seconds())
+		r.log.Infof("Takeover run: %d released, %d taken in %.3f s", len(plan.Releases), len(plan.Takes), r.now().Sub(start).Seconds())
 	}
 	return nil
 }
@@ -151,35 +145,21 @@ func (r *Recoverd) takeoverInput(lists map[uint32]protocol.PublicIPList, move *p
 // runIPOps runs the operations in parallel; a node that fails is charged
 // numNodes ban credits (CTDB's takeover-failure rule: two failures ban).
 func (r *Recoverd) runIPOps(op protocol.Op, ops []takeover.Op, gen, epoch uint32) error {
-	type failure struct {
-		o   takeover.Op
-		err error
-	}
-	var mu sync.Mutex
-	var failed []failure
-	var wg sync.WaitGroup
-	for _, o := range ops {
-		wg.Add(1)
-		go func(o takeover.Op) {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), r.seconds("EventScriptTimeout")+5*time.Second)
-			defer cancel()
-			if err := r.c.CallFenced(ctx, o.PNN, gen, epoch, op, o.Req, nil); err != nil {
-				mu.Lock()
-				failed = append(failed, failure{o, err})
-				mu.Unlock()
-			}
-		}(o)
-	}
-	wg.Wait()
+	res := fanOut(ops, r.seconds("EventScriptTimeout")+5*time.Second, func(ctx context.Context, o takeover.Op) (struct{}, error) {
+		return struct{}{}, r.c.CallFenced(ctx, o.PNN, gen, epoch, op, o.Req, nil)
+	})
 	var errs []string
-	for _, f := range failed {
-		errs = append(errs, fmt.Sprintf("%s %s on node %d: %v", op, f.o.Req.Addr, f.o.PNN, f.err))
+	for i, x := range res {
+		if x.err == nil {
+			continue
+		}
+		o := ops[i]
+		errs = append(errs, fmt.Sprintf("%s %s on node %d: %v", op, o.Req.Addr, o.PNN, x.err))
 		switch {
-		case protocol.IsStatus(f.err, protocol.StatusStaleGen):
+		case protocol.IsStatus(x.err, protocol.StatusStaleGen):
 			r.newTerm = true // a node is ahead of us: recover first
-		case !notTheirFault(f.err):
-			r.culprits.Add(f.o.PNN, len(r.info.Nodes), time.Now(), r.seconds("RecoveryGracePeriod"))
+		case !notTheirFault(x.err):
+			r.culprits.Add(o.PNN, len(r.info.Nodes), r.now(), r.seconds("RecoveryGracePeriod"))
 		}
 	}
 	if len(errs) > 0 {
