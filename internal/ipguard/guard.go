@@ -119,7 +119,7 @@ func (g *Guard) Step(in Input) Output {
 	case len(f) == 3 && f[0] == "del":
 		delete(g.held, f[2])
 	default:
-		out.Bad = fmt.Sprintf("unknown guard message %q", in.Line)
+		out.Bad = fmt.Sprintf("Unknown guard message %q", in.Line)
 	}
 	g.deadline = in.Now.Add(g.timeout)
 	out.Wake = g.deadline

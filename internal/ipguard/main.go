@@ -86,10 +86,10 @@ func removeAll(log *logrus.Entry, held []Address, why string) {
 	for _, a := range held {
 		out, err := exec.Command("ip", "addr", "del", a.Prefix, "dev", a.Iface).CombinedOutput()
 		if err != nil && !strings.Contains(string(out), "not found") {
-			log.Errorf("%s: cannot remove %s from %s: %v %s", why, a.Prefix, a.Iface, err, strings.TrimSpace(string(out)))
+			log.Errorf("Cannot remove public address %s from %s (%s): %v %s", a.Prefix, a.Iface, why, err, strings.TrimSpace(string(out)))
 			continue
 		}
-		log.Warningf("%s: removed public address %s from %s", why, a.Prefix, a.Iface)
+		log.Warningf("Removed public address %s from %s: %s", a.Prefix, a.Iface, why)
 	}
-	log.Warningf("%s: reset %d client connections", why, resets)
+	log.Warningf("Reset %d client connections: %s", resets, why)
 }

@@ -228,9 +228,9 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 		err := r.ls.OnBroadcast(cluster.Broadcast{From: m.From, Leader: m.Leader, Epoch: m.Epoch}, now)
 		switch {
 		case errors.Is(err, cluster.ErrLeaderConflict):
-			r.log.Error(err)
+			r.log.Error(capitalize(err.Error())) // it says it is ignored
 		case err != nil:
-			r.log.Info(err)
+			r.log.Infof("Ignoring %v", err)
 		}
 	case protocol.MsgTakeover:
 		var t protocol.TakeoverReq
@@ -449,4 +449,12 @@ func (r *Recoverd) report(rep protocol.RecdReport) {
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpRecdReport, rep, nil); err != nil {
 		r.log.Debugf("Cannot report %s to ctdbd: %v", rep.Kind, err)
 	}
+}
+
+// capitalize makes a log message of an error's text.
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
