@@ -38,8 +38,11 @@ type fakeCluster struct {
 	tun   map[string]uint32
 	log   []string // fenced controls and bans: "OP node N [addr]"
 	bans  map[uint32]uint32
-	msgs  chan protocol.Frame
-	done  chan struct{}
+	// violations are safety rules the leader broke: an address taken
+	// while another reachable node holds it, a generation going back.
+	violations []string
+	msgs       chan protocol.Frame
+	done       chan struct{}
 }
 
 // newFakeCluster has n healthy running nodes; every node can host every
@@ -130,13 +133,25 @@ func (f *fakeCluster) call(dst, gen uint32, op protocol.Op, req, rep any, fenced
 	case protocol.OpBan:
 		f.bans[dst] = req.(protocol.Ban).Seconds
 		f.log = append(f.log, fmt.Sprintf("%s node %d", op, dst))
+		n.flags |= protocol.FlagBanned
+		n.dropIPs() // a banned ctdbd releases its addresses
 	case protocol.OpSetRecMode:
 		n.recmode = req.(protocol.SetRecMode).Mode
 	case protocol.OpSetVNNMap:
 		v := req.(protocol.SetVNNMap)
+		if v.Generation < n.gen {
+			f.violations = append(f.violations, fmt.Sprintf("node %d generation %d -> %d", dst, n.gen, v.Generation))
+		}
 		n.gen, n.vnnmap = v.Generation, v.VNNMap
 	case protocol.OpReleaseIP, protocol.OpTakeIP:
 		r := req.(protocol.IPRequest)
+		if op == protocol.OpTakeIP {
+			for _, m := range f.nodes {
+				if m != n && m.flags&protocol.FlagDisconnected == 0 && m.holds(r.Addr) {
+					f.violations = append(f.violations, fmt.Sprintf("%s taken on node %d while node %d holds it", r.Addr, dst, m.pnn))
+				}
+			}
+		}
 		for i := range n.ips {
 			if n.ips[i].Addr != r.Addr {
 				continue
@@ -157,6 +172,21 @@ func (f *fakeCluster) call(dst, gen uint32, op protocol.Op, req, rep any, fenced
 		}
 	}
 	return nil
+}
+
+func (n *fakeNode) holds(addr string) bool {
+	for _, ip := range n.ips {
+		if ip.Addr == addr && ip.Active != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *fakeNode) dropIPs() {
+	for i := range n.ips {
+		n.ips[i].Active = ""
+	}
 }
 
 // holders returns the nodes that hold addr now.
