@@ -355,7 +355,7 @@ func (d *Daemon) waitStartup(ctx context.Context) {
 			d.notify("startup")
 			return
 		}
-		d.log.Warning("startup event failed, retrying in 5 s")
+		d.log.Warning("Startup event failed, retrying in 5 s")
 		d.sdStatus("Startup event failed, retrying in 5 s")
 		select {
 		case <-ctx.Done():
