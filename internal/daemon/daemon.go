@@ -80,8 +80,8 @@ type Daemon struct {
 	// sent; only the monitor loop uses these.
 	healthNotified, healthNotifiedAs bool
 	unmonitoredWarned                time.Time // last "monitor ran no script" warning
-	tk     tickleState
-	sc     scriptCmdState
+	tk                               tickleState
+	sc                               scriptCmdState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
