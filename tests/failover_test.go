@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
-	"github.com/ctdb-go/ctdb/internal/netif"
 	"github.com/ctdb-go/ctdb/tests/netns"
+	sniffpkg "github.com/ctdb-go/ctdb/tests/sniff"
 )
 
 const (
@@ -303,15 +303,15 @@ func (ic *ipCluster) holdOpen(a netip.Addr) (<-chan error, error) {
 }
 
 type sniff struct {
-	s *netif.Sniffer
+	s *sniffpkg.Sniffer
 }
 
 // sniffIn captures gratuitous ARPs seen by host h until stop.
 func sniffIn(h *netns.Host) (*sniff, error) {
-	var s *netif.Sniffer
+	var s *sniffpkg.Sniffer
 	err := h.Do(func() error {
 		var err error
-		s, err = netif.NewSniffer(h.Iface)
+		s, err = sniffpkg.NewSniffer(h.Iface)
 		return err
 	})
 	if err != nil {

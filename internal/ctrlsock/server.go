@@ -109,7 +109,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			s.Log.WithError(err).Warn("accept on control socket failed")
+			s.Log.WithError(err).Warn("Accept on control socket failed")
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
@@ -184,13 +184,13 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 		f, err := protocol.ReadFrame(nc, 0)
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) {
-				s.Log.WithError(err).Debug("control connection closed")
+				s.Log.WithError(err).Debug("Control connection closed")
 			}
 			// A malformed frame leaves the stream unsynchronised: drop it.
 			return
 		}
 		if f.Kind != protocol.KindRequest {
-			s.Log.WithField("kind", f.Kind).Warn("ignoring non-request frame on control socket")
+			s.Log.Warnf("Ignoring a frame of kind %v on the control socket: only requests are served", f.Kind)
 			continue
 		}
 		go s.dispatch(ctx, c, f)
@@ -210,14 +210,14 @@ func (s *Server) dispatch(ctx context.Context, c *conn, f protocol.Frame) {
 		rep = s.call(ctx, f.Header, req)
 	}
 	if err := c.reply(f.Header, rep); err != nil {
-		s.Log.WithError(err).WithField("op", f.Op).Debug("cannot send reply")
+		s.Log.WithError(err).Debugf("Cannot send the reply to %s", f.Op)
 	}
 }
 
 func (s *Server) call(ctx context.Context, h protocol.Header, req any) (rep protocol.Reply) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.Log.WithField("op", h.Op).Errorf("control handler panicked: %v", p)
+			s.Log.Errorf("Control handler for %s panicked: %v", h.Op, p)
 			rep = protocol.Reply{Status: protocol.StatusError, Error: fmt.Sprintf("internal error: %v", p)}
 		}
 	}()

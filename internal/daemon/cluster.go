@@ -43,6 +43,11 @@ func (d *Daemon) transportNodes() []transport.Node {
 
 // startTransport connects to the other nodes.
 func (d *Daemon) startTransport(ctx context.Context) error {
+	if d.opts.Transport != nil {
+		d.cl.tr = d.opts.Transport
+		d.startClusterLoops(ctx)
+		return nil
+	}
 	iv, lim := d.keepaliveParams()
 	tcp, err := transport.NewTCP(transport.TCPConfig{
 		MyPNN: d.st.pnn, Nodes: d.transportNodes(), Port: d.cfg.Cluster.TransportPort,
@@ -54,16 +59,21 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 	}
 	d.cl.tr = tcp
 	d.obs.tcp.Store(tcp)
+	d.startClusterLoops(ctx)
+	go d.keepaliveTuner(ctx, tcp)
+	return nil
+}
+
+// startClusterLoops starts serving the transport d.cl.tr.
+func (d *Daemon) startClusterLoops(ctx context.Context) {
 	d.cl.fwd = map[uint32]chan protocol.Frame{}
 	d.cl.updates = make(chan struct{}, 1)
 	go d.recvLoop(ctx)
 	go d.peerEvents(ctx)
 	go d.updateLoop(ctx)
-	go d.keepaliveTuner(ctx, tcp)
 	if d.quorumOn() {
 		go d.quorumLoop(ctx)
 	}
-	return nil
 }
 
 // keepaliveTuner applies changed KeepaliveInterval/Limit tunables.

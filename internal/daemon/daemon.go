@@ -24,6 +24,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/health"
 	"github.com/ctdb-go/ctdb/internal/logging"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/transport"
 	"github.com/ctdb-go/ctdb/internal/tunables"
 	"github.com/ctdb-go/ctdb/internal/version"
 	"github.com/sirupsen/logrus"
@@ -49,6 +50,9 @@ type Options struct {
 	// Ready is called once the control socket is up (or startup failed
 	// before that), so a daemonizing parent can exit with the right status.
 	Ready func(error)
+	// Transport, if set, is the node transport to use instead of TCP to
+	// the nodes file's addresses (tests: a transport.MemNetwork node).
+	Transport transport.Transport
 }
 
 // Daemon is one running ctdbd.
@@ -357,7 +361,7 @@ func (d *Daemon) waitStartup(ctx context.Context) {
 			d.notify("startup")
 			return
 		}
-		d.log.Warning("startup event failed, retrying in 5 s")
+		d.log.Warning("Startup event failed, retrying in 5 s")
 		d.sdStatus("Startup event failed, retrying in 5 s")
 		select {
 		case <-ctx.Done():

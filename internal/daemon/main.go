@@ -118,7 +118,7 @@ func run(cfg *config.Config, interactive, child bool) int {
 	d, err := New(Options{Config: cfg, Logger: logger, HelperDir: helpers, Path: path, RecoverdLog: recdLog, LogLocation: loc,
 		Ready: func(err error) { readyReport(report, err) }})
 	if err != nil {
-		logger.WithField(logging.TagField, "ctdbd").Error(err)
+		logger.WithField(logging.TagField, "ctdbd").Errorf("Cannot start: %v", err)
 		fmt.Fprintf(os.Stderr, "ctdbd: %v\n", err)
 		readyReport(report, err)
 		return 1
@@ -135,7 +135,7 @@ func run(cfg *config.Config, interactive, child bool) int {
 		}
 	}()
 	if err := d.Run(ctx); err != nil {
-		logger.WithField(logging.TagField, "ctdbd").Errorf("ctdbd exiting: %v", err)
+		logger.WithField(logging.TagField, "ctdbd").Errorf("Exiting: %v", err)
 		if interactive {
 			fmt.Fprintf(os.Stderr, "ctdbd: %v\n", err)
 		}

@@ -13,12 +13,12 @@ func (r *Runner) runDebug(j *job, pid int) {
 	name := filepath.Base(r.cfg.DebugScript)
 	p, err := r.start(r.cfg.DebugScript, name, []string{strconv.Itoa(pid), j.event})
 	if err != nil {
-		r.log.Errorf("cannot run debug script %s: %v", r.cfg.DebugScript, err)
+		r.log.Errorf("Cannot run debug script %s: %v", r.cfg.DebugScript, err)
 		return
 	}
 	drain := outputDrain
 	if !waitClosed(p.done, r.cfg.DebugTimeout, j.stop) {
-		r.log.Warnf("debug script %s (pid %d) did not finish in %v: killing it", name, p.pid, r.cfg.DebugTimeout)
+		r.log.Warnf("Debug script %s (pid %d) did not finish in %v: killing it", name, p.pid, r.cfg.DebugTimeout)
 		r.signal(p.pid, syscall.SIGKILL)
 		if !waitClosed(p.done, r.cfg.ReapWait, nil) {
 			drain = 0

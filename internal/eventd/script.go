@@ -102,7 +102,7 @@ func (r *Runner) kill(j *job, name string, p *proc) bool {
 // signal sends sig to process group pgid; a group already gone is fine.
 func (r *Runner) signal(pgid int, sig syscall.Signal) {
 	if err := r.cfg.Signal(pgid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
-		r.log.Warnf("cannot send %s to process group %d: %v", unix.SignalName(sig), pgid, err)
+		r.log.Warnf("Cannot send %s to process group %d: %v", unix.SignalName(sig), pgid, err)
 	}
 }
 

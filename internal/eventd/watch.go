@@ -51,7 +51,7 @@ func newScriptCache(layout scriptdir.Layout, extra []string, log *logrus.Entry, 
 func (c *scriptCache) startWatch() {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		c.log.Warnf("cannot watch script directories (%v): rescanning them before every event", err)
+		c.log.Warnf("Cannot watch script directories (%v): rescanning them before every event", err)
 		return
 	}
 	all := true
@@ -59,7 +59,7 @@ func (c *scriptCache) startWatch() {
 		if err := w.Add(d.Path); err != nil {
 			all = false
 			if !os.IsNotExist(err) {
-				c.log.Warnf("cannot watch script directory %s (%v): rescanning it before every event", d.Path, err)
+				c.log.Warnf("Cannot watch script directory %s (%v): rescanning it before every event", d.Path, err)
 			}
 		}
 	}
@@ -95,16 +95,16 @@ func (c *scriptCache) loop() {
 			if !ok {
 				return
 			}
-			c.log.Warnf("watch on script directories: %v", err)
+			c.log.Warnf("Watch on script directories failed: %v", err)
 			c.invalidate()
 		}
 	}
 }
 
 func (c *scriptCache) onEvent(ev fsnotify.Event) {
-	c.log.Debugf("script directory change: %s", ev)
+	c.log.Debugf("Script directory change: %s", ev)
 	if c.isScriptDir(ev.Name) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
-		c.log.Warnf("script directory %s was removed or renamed: rescanning before every event", ev.Name)
+		c.log.Warnf("Script directory %s was removed or renamed: rescanning before every event", ev.Name)
 		c.watching.Store(false)
 	}
 	c.invalidate()

@@ -2,6 +2,7 @@ package netif
 
 import (
 	"context"
+	"github.com/ctdb-go/ctdb/tests/sniff"
 	"net/netip"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ const staleMAC = "02:00:00:00:00:01"
 
 // announceSetup builds A and B, puts public address pub on A's eth0 and a
 // stale neighbour entry for it on B, and starts a Sniffer on B's eth0.
-func announceSetup(t *testing.T, pub netip.Prefix) (a, b *netns.Host, sn *Sniffer) {
+func announceSetup(t *testing.T, pub netip.Prefix) (a, b *netns.Host, sn *sniff.Sniffer) {
 	t.Helper()
 	nw := netns.New(t, 2)
 	a, b = nw.Host(0), nw.Host(1)
@@ -25,7 +26,7 @@ func announceSetup(t *testing.T, pub netip.Prefix) (a, b *netns.Host, sn *Sniffe
 	}
 	a.Run(t, "ip", "addr", "add", pub.String(), "dev", "eth0", "nodad")
 	b.Run(t, "ip", "neigh", "replace", pub.Addr().String(), "lladdr", staleMAC, "dev", "eth0", "nud", "stale")
-	do(t, b, func() (err error) { sn, err = NewSniffer("eth0"); return err })
+	do(t, b, func() (err error) { sn, err = sniff.NewSniffer("eth0"); return err })
 	t.Cleanup(func() { sn.Close() })
 	return a, b, sn
 }
@@ -39,8 +40,8 @@ func TestAnnounceIPv4(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	for _, kind := range []Kind{GratuitousARPRequest, GratuitousARPReply} {
-		an, err := sn.Wait(ctx, pub.Addr(), func(an Announcement) bool { return an.Kind == kind })
+	for _, kind := range []sniff.Kind{sniff.GratuitousARPRequest, sniff.GratuitousARPReply} {
+		an, err := sn.Wait(ctx, pub.Addr(), func(an sniff.Announcement) bool { return an.Kind == kind })
 		if err != nil {
 			t.Fatalf("B saw no %s: %v (saw %+v)", kind, err, sn.Announcements())
 		}
@@ -67,7 +68,7 @@ func TestAnnounceIPv6(t *testing.T) {
 	if err != nil {
 		t.Fatalf("B saw no neighbour advertisement: %v (saw %+v)", err, sn.Announcements())
 	}
-	if an.Kind != UnsolicitedNA || !an.Override || an.MAC.String() != macA.String() || an.Outgoing {
+	if an.Kind != sniff.UnsolicitedNA || !an.Override || an.MAC.String() != macA.String() || an.Outgoing {
 		t.Fatalf("got %+v, want an incoming unsolicited NA with override for A's MAC %s", an, macA)
 	}
 	// The kernel checks the ICMPv6 checksum and hop limit 255 before it
@@ -126,10 +127,10 @@ func TestAnnounceRepeatedly(t *testing.T) {
 	})
 }
 
-func requestTimes(sn *Sniffer, a netip.Addr) []time.Time {
+func requestTimes(sn *sniff.Sniffer, a netip.Addr) []time.Time {
 	var out []time.Time
 	for _, an := range sn.Announcements() {
-		if an.Addr == a && an.Kind == GratuitousARPRequest {
+		if an.Addr == a && an.Kind == sniff.GratuitousARPRequest {
 			out = append(out, an.At)
 		}
 	}

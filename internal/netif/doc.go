@@ -8,9 +8,10 @@
 //     and switches learn at once that an address moved to this node;
 //   - resetting the TCP connections of an address being released through
 //     NETLINK_SOCK_DIAG's SOCK_DESTROY (KillConnections), and CTDB's "tickle"
-//     ACK (TickleACK);
-//   - a Sniffer that records the announcements seen on an interface, for
-//     tests that must show a client saw the address move.
+//     ACK (TickleACK).
+//
+// Tests that must show a client saw an address move record the
+// announcements with tests/sniff.
 //
 // # Network namespaces
 //
@@ -19,9 +20,9 @@
 // nothing is done on other goroutines before the sockets exist. A process
 // started inside a namespace (ctdbd under nsenter) therefore sees only its
 // own interfaces, and a test may call any function inside netns.Host.Do.
-// The objects that outlive the call (AnnounceRepeatedly's goroutine, a
-// Sniffer) keep using the sockets made during the call, so they stay in the
-// caller's namespace too.
+// The objects that outlive the call (AnnounceRepeatedly's goroutine) keep
+// using the sockets made during the call, so they stay in the caller's
+// namespace too.
 //
 // Everything except the read-only queries needs CAP_NET_RAW or CAP_NET_ADMIN
 // (in practice: root).

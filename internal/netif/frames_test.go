@@ -3,6 +3,7 @@ package netif
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/ctdb-go/ctdb/tests/sniff"
 	"net"
 	"net/netip"
 	"testing"
@@ -26,9 +27,9 @@ func TestGARPFrames(t *testing.T) {
 	ip := netip.MustParseAddr("192.0.2.7")
 	for _, tc := range []struct {
 		op   uint16
-		kind Kind
+		kind sniff.Kind
 		tha  net.HardwareAddr
-	}{{arpRequest, GratuitousARPRequest, zeroHardware6}, {arpReply, GratuitousARPReply, testMAC}} {
+	}{{arpRequest, sniff.GratuitousARPRequest, zeroHardware6}, {arpReply, sniff.GratuitousARPReply, testMAC}} {
 		f := garpFrame(tc.op, testMAC, ip)
 		if len(f) != ethMinFrame || net.HardwareAddr(f[0:6]).String() != ethBroadcast.String() ||
 			net.HardwareAddr(f[6:12]).String() != testMAC.String() {
@@ -37,7 +38,7 @@ func TestGARPFrames(t *testing.T) {
 		if got := net.HardwareAddr(f[32:38]); got.String() != tc.tha.String() {
 			t.Fatalf("%s: target hardware address %s, want %s", tc.kind, got, tc.tha)
 		}
-		an, ok := parseAnnouncement(f)
+		an, ok := sniff.ParseAnnouncement(f)
 		if !ok || an.Kind != tc.kind || an.Addr != ip || an.MAC.String() != testMAC.String() {
 			t.Fatalf("%s: parsed %+v, %v", tc.kind, an, ok)
 		}
@@ -45,7 +46,7 @@ func TestGARPFrames(t *testing.T) {
 	// An ordinary ARP request (sender != target) is no announcement.
 	f := garpFrame(arpRequest, testMAC, ip)
 	copy(f[38:42], []byte{192, 0, 2, 8})
-	if an, ok := parseAnnouncement(f); ok {
+	if an, ok := sniff.ParseAnnouncement(f); ok {
 		t.Fatalf("ordinary ARP parsed as %+v", an)
 	}
 }
@@ -58,8 +59,8 @@ func TestNAFrame(t *testing.T) {
 		netip.AddrFrom16([16]byte(ip6[24:40])) != allNodes {
 		t.Fatalf("IPv6 header wrong: % x", ip6[:ipv6HdrLen])
 	}
-	an, ok := parseAnnouncement(f)
-	if !ok || an.Kind != UnsolicitedNA || an.Addr != target || !an.Override || an.MAC.String() != testMAC.String() {
+	an, ok := sniff.ParseAnnouncement(f)
+	if !ok || an.Kind != sniff.UnsolicitedNA || an.Addr != target || !an.Override || an.MAC.String() != testMAC.String() {
 		t.Fatalf("parsed %+v, %v", an, ok)
 	}
 	for _, corrupt := range []struct {
@@ -73,11 +74,11 @@ func TestNAFrame(t *testing.T) {
 	} {
 		g := append([]byte(nil), f...)
 		g[corrupt.off] = corrupt.val
-		if an, ok := parseAnnouncement(g); ok {
+		if an, ok := sniff.ParseAnnouncement(g); ok {
 			t.Errorf("%s changed: still parsed as %+v", corrupt.name, an)
 		}
 	}
-	if _, ok := parseAnnouncement(f[:ethHeaderLen+ipv6HdrLen+10]); ok {
+	if _, ok := sniff.ParseAnnouncement(f[:ethHeaderLen+ipv6HdrLen+10]); ok {
 		t.Error("truncated NA parsed")
 	}
 }

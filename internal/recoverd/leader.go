@@ -3,7 +3,6 @@ package recoverd
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/cluster"
@@ -15,7 +14,7 @@ import (
 func (r *Recoverd) lead() {
 	if r.locker != nil && !r.locker.Held() {
 		r.log.Error("Cluster lock is no longer held: stepping down")
-		r.ls.OnLockLost(time.Now())
+		r.ls.OnLockLost(r.now())
 		return
 	}
 	views := r.gatherViews()
@@ -31,7 +30,7 @@ func (r *Recoverd) lead() {
 		r.takeover()
 		return
 	}
-	now := time.Now()
+	now := r.now()
 	if now.Before(r.noRecUntil) {
 		return
 	}
@@ -46,7 +45,7 @@ func (r *Recoverd) lead() {
 		r.recFailed++
 		// Pace retries: at most one failed recovery per RecoverInterval,
 		// however often messages wake the loop.
-		r.noRecUntil = time.Now().Add(r.interval())
+		r.noRecUntil = r.now().Add(r.interval())
 		r.log.Errorf("Recovery failed: %v", err)
 		return
 	}
@@ -87,7 +86,7 @@ func (r *Recoverd) banCulprits(numNodes int) bool {
 // confirms the lock is held), recovered. Every control is fenced by the
 // generation and leader epoch.
 func (r *Recoverd) recover(views map[uint32]cluster.NodeView, active []uint32) error {
-	start := time.Now()
+	start := r.now()
 	plan, err := cluster.PlanRecovery(views, active, r.lastGen)
 	if err != nil {
 		return err
@@ -123,36 +122,28 @@ func (r *Recoverd) recover(views map[uint32]cluster.NodeView, active []uint32) e
 		}
 	}
 	r.noRecUntil = time.Time{}
-	r.log.Infof("Recovery complete: generation %d in %.3f s", plan.NewGeneration, time.Since(start).Seconds())
-	r.report(protocol.RecdReport{Kind: protocol.RecdRecovery, Seconds: time.Since(start).Seconds(), OK: true})
+	r.log.Infof("Recovery complete: generation %d in %.3f s", plan.NewGeneration, r.now().Sub(start).Seconds())
+	r.report(protocol.RecdReport{Kind: protocol.RecdRecovery, Seconds: r.now().Sub(start).Seconds(), OK: true})
 	return nil
 }
 
 // onAll sends a fenced control to every node in parallel; it returns the
 // nodes that failed, with their errors.
 func (r *Recoverd) onAll(nodes []uint32, gen, epoch uint32, op protocol.Op, req any) map[uint32]error {
-	var mu sync.Mutex
-	failed := map[uint32]error{}
-	var wg sync.WaitGroup
-	for _, pnn := range nodes {
-		wg.Add(1)
-		go func(pnn uint32) {
-			defer wg.Done()
-			timeout := callTimeout
-			if op == protocol.OpStartRecovery || op == protocol.OpEndRecovery {
-				timeout = r.seconds("EventScriptTimeout") + 5*time.Second
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			if err := r.c.CallFenced(ctx, pnn, gen, epoch, op, req, nil); err != nil {
-				mu.Lock()
-				failed[pnn] = err
-				mu.Unlock()
-				r.log.Warningf("%s on node %d: %v", op, pnn, err)
-			}
-		}(pnn)
+	timeout := callTimeout
+	if op == protocol.OpStartRecovery || op == protocol.OpEndRecovery {
+		timeout = r.seconds("EventScriptTimeout") + 5*time.Second
 	}
-	wg.Wait()
+	res := fanOut(nodes, timeout, func(ctx context.Context, pnn uint32) (struct{}, error) {
+		return struct{}{}, r.c.CallFenced(ctx, pnn, gen, epoch, op, req, nil)
+	})
+	failed := map[uint32]error{}
+	for i, x := range res {
+		if x.err != nil {
+			failed[nodes[i]] = x.err
+			r.log.Warningf("%s on node %d: %v", op, nodes[i], x.err)
+		}
+	}
 	return failed
 }
 
@@ -170,7 +161,7 @@ func (r *Recoverd) blame(failed map[uint32]error) {
 		if notTheirFault(err) {
 			continue
 		}
-		r.culprits.Add(pnn, 1, time.Now(), r.seconds("RecoveryGracePeriod"))
+		r.culprits.Add(pnn, 1, r.now(), r.seconds("RecoveryGracePeriod"))
 	}
 }
 

@@ -38,7 +38,7 @@ func Main() int {
 
 	c, err := client.Dial(cfg.Paths.Socket, 10*time.Second)
 	if err != nil {
-		log.Error(err)
+		log.Errorf("Cannot connect to ctdbd: %v", err)
 		return 1
 	}
 	defer c.Close()
@@ -46,7 +46,7 @@ func Main() int {
 	if cfg.Cluster.ClusterLock != "" {
 		helper := filepath.Join(os.Getenv("CTDB_HELPER_BINDIR"), clusterlock.HelperName)
 		if argv, err = clusterlock.ParseSpec(cfg.Cluster.ClusterLock, helper); err != nil {
-			log.Errorf("cluster lock: %v", err)
+			log.Errorf("Bad cluster lock setting: %v", err)
 			return 1
 		}
 	}
@@ -56,7 +56,7 @@ func Main() int {
 		LockDir: clusterlock.LockDir(cfg.Cluster.ClusterLock), VarDir: cfg.Paths.VarDir,
 		Quorum: cfg.Cluster.Quorum == config.QuorumMajority})
 	if err != nil {
-		log.Errorf("cannot start: %v", err)
+		log.Errorf("Cannot start: %v", err)
 		return 1
 	}
 	log.Infof("Recovery daemon started on node %d (pid %d)", r.self, os.Getpid())

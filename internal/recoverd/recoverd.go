@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ctdb-go/ctdb/internal/client"
 	"github.com/ctdb-go/ctdb/internal/cluster"
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/protocol"
@@ -21,7 +20,7 @@ import (
 
 // Config is what the recovery daemon needs.
 type Config struct {
-	Client        *client.Client
+	Client        Ctdb // *client.Client outside tests
 	Log           *logrus.Entry
 	LockArgv      []string // cluster lock helper argv; nil = no lock
 	LeaderTimeout time.Duration
@@ -39,12 +38,16 @@ type Config struct {
 	// Quorum is "[cluster] quorum = majority": the node leads only while
 	// its ctdbd reports quorum (NodeSelf.NoQuorum false).
 	Quorum bool
+	// Now is the clock (nil: time.Now). Tests drive the daemon with a
+	// fake one.
+	Now func() time.Time
 }
 
 // Recoverd is one recovery daemon.
 type Recoverd struct {
 	cfg    Config
-	c      *client.Client
+	c      Ctdb
+	now    func() time.Time
 	log    *logrus.Entry
 	self   uint32
 	ls     *cluster.LeaderState
@@ -85,7 +88,10 @@ const callTimeout = 3 * time.Second
 
 // New builds the daemon and subscribes to ctdbd's messages.
 func New(cfg Config) (*Recoverd, error) {
-	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, runstates: map[uint32]string{}}
+	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{}}
+	if r.now == nil {
+		r.now = time.Now
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	var pnn protocol.PNNReply
@@ -102,7 +108,7 @@ func New(cfg Config) (*Recoverd, error) {
 	if cfg.LeaderTimeout > 0 {
 		lc.LeaderTimeout = cfg.LeaderTimeout
 	}
-	ls, err := cluster.NewLeaderState(lc, time.Now())
+	ls, err := cluster.NewLeaderState(lc, r.now())
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +133,7 @@ func (r *Recoverd) Run(ctx context.Context) error {
 			return errors.New("connection to ctdbd lost")
 		case <-r.lost():
 			r.log.Error("Cluster lock lost")
-			r.ls.OnLockLost(time.Now())
+			r.ls.OnLockLost(r.now())
 		case f := <-r.c.Messages():
 			r.onMessage(f)
 		case <-time.After(r.interval()):
@@ -273,7 +279,7 @@ func (r *Recoverd) interval() time.Duration {
 }
 
 func (r *Recoverd) onMessage(f protocol.Frame) {
-	now := time.Now()
+	now := r.now()
 	switch f.Op {
 	case protocol.MsgLeader:
 		var m protocol.LeaderMsg
@@ -283,9 +289,9 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 		err := r.ls.OnBroadcast(cluster.Broadcast{From: m.From, Leader: m.Leader, Epoch: m.Epoch}, now)
 		switch {
 		case errors.Is(err, cluster.ErrLeaderConflict):
-			r.log.Error(err)
+			r.log.Error(capitalize(err.Error())) // it says it is ignored
 		case err != nil:
-			r.log.Info(err)
+			r.log.Infof("Ignoring %v", err)
 		}
 	case protocol.MsgTakeover:
 		var t protocol.TakeoverReq
@@ -329,9 +335,9 @@ func (r *Recoverd) step(parent context.Context) {
 		r.ls.SetCapable(r.info.Capable)
 	}
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
-	r.checkTerm(time.Now())
-	r.checkQuorum(time.Now())
-	act, why := r.ls.Tick(time.Now())
+	r.checkTerm(r.now())
+	r.checkQuorum(r.now())
+	act, why := r.ls.Tick(r.now())
 	r.act(act, why)
 	r.leading.Store(r.ls.HoldsLock())
 	if act == cluster.ActionNone && r.leaderless() {
@@ -401,7 +407,7 @@ func (r *Recoverd) broadcast(leader uint32) {
 // race is the election: with a lock, a race for it; without one, the
 // longest running eligible node wins.
 func (r *Recoverd) race() {
-	now := time.Now()
+	now := r.now()
 	if r.withoutQuorum() {
 		r.ls.OnLockFailed(now)
 		return
@@ -414,12 +420,12 @@ func (r *Recoverd) race() {
 		r.ls.OnLockFailed(now)
 		return
 	}
-	t0 := time.Now()
+	t0 := r.now()
 	res, err := r.locker.TryLock(r.interval())
-	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: time.Since(t0).Seconds(), OK: res == clusterlock.ResultLocked})
+	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: r.now().Sub(t0).Seconds(), OK: res == clusterlock.ResultLocked})
 	switch {
 	case res == clusterlock.ResultLocked:
-		if !r.takeTerm(time.Now()) {
+		if !r.takeTerm(r.now()) {
 			return
 		}
 		r.newTerm = true
@@ -431,10 +437,10 @@ func (r *Recoverd) race() {
 		cancel()
 	case err != nil:
 		r.log.Warningf("Cluster lock not taken: %v", err)
-		r.ls.OnLockFailed(time.Now())
+		r.ls.OnLockFailed(r.now())
 	default:
 		r.log.Infof("Cluster lock not taken: %s", res)
-		r.ls.OnLockFailed(time.Now())
+		r.ls.OnLockFailed(r.now())
 	}
 }
 
@@ -544,35 +550,23 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 // answer are left out.
 func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 	views := map[uint32]cluster.NodeView{r.self: toView(r.info)}
-	type res struct {
-		pnn uint32
-		s   protocol.NodeSelf
-		err error
-	}
 	var peers []uint32
 	for _, n := range r.info.Nodes {
 		if n.PNN != r.self && n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
 			peers = append(peers, n.PNN)
 		}
 	}
-	ch := make(chan res, len(peers))
-	for _, p := range peers {
-		go func(p uint32) {
-			ctx, cancel := callCtx()
-			defer cancel()
-			var s protocol.NodeSelf
-			err := r.c.Call(ctx, p, protocol.OpGetNodeInfo, nil, &s)
-			ch <- res{p, s, err}
-		}(p)
-	}
-	for range peers {
-		x := <-ch
+	res := fanOut(peers, callTimeout, func(ctx context.Context, p uint32) (protocol.NodeSelf, error) {
+		var s protocol.NodeSelf
+		return s, r.c.Call(ctx, p, protocol.OpGetNodeInfo, nil, &s)
+	})
+	for i, x := range res {
 		if x.err != nil {
-			r.log.Warningf("No status from node %d: %v", x.pnn, x.err)
+			r.log.Warningf("No status from node %d: %v", peers[i], x.err)
 			continue
 		}
-		views[x.pnn] = toView(x.s)
-		r.runstates[x.pnn] = x.s.Runstate
+		views[peers[i]] = toView(x.val)
+		r.runstates[peers[i]] = x.val.Runstate
 	}
 	r.runstates[r.self] = r.info.Runstate
 	return views
@@ -591,4 +585,12 @@ func (r *Recoverd) report(rep protocol.RecdReport) {
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpRecdReport, rep, nil); err != nil {
 		r.log.Debugf("Cannot report %s to ctdbd: %v", rep.Kind, err)
 	}
+}
+
+// capitalize makes a log message of an error's text.
+func capitalize(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -1,13 +1,15 @@
-package netif
+package sniff
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/netip"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/netif"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -42,9 +44,9 @@ func TestSniff(t *testing.T) {
 			}
 			return nil
 		})
-		return neighMAC(t, b, a.Addr) != "", nil
+		return arpResolved(t, b, a.Addr), nil
 	})
-	do(t, a, func() error { return Announce("eth0", pub) })
+	do(t, a, func() error { return netif.Announce("eth0", pub) })
 	r := <-res
 	if r.err != nil {
 		t.Fatal(r.err)
@@ -68,5 +70,47 @@ func TestSniff(t *testing.T) {
 	}
 	if _, err := onA.Wait(context.Background(), netip.MustParseAddr("10.97.0.151"), nil); err == nil {
 		t.Fatal("Wait on a closed sniffer succeeded")
+	}
+}
+
+// do runs fn inside h's namespace and fails the test on error.
+func do(t *testing.T, h *netns.Host, fn func() error) {
+	t.Helper()
+	if err := h.Do(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// arpResolved says whether h's kernel has a link-layer address for a on
+// eth0, as iproute2 reports it.
+func arpResolved(t *testing.T, h *netns.Host, a netip.Addr) bool {
+	t.Helper()
+	out := h.Run(t, "ip", "-j", "neigh", "show", "to", a.String(), "dev", "eth0")
+	var entries []struct {
+		Lladdr string `json:"lladdr"`
+	}
+	if err := json.Unmarshal([]byte(out), &entries); err != nil {
+		t.Fatalf("ip -j neigh on %s: %v\n%s", h.Label, err, out)
+	}
+	return len(entries) > 0 && entries[0].Lladdr != ""
+}
+
+// waitFor polls cond every 20 ms until it is true, failing the test after
+// timeout or on error.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %v", what, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -1,4 +1,9 @@
-package netif
+// Package sniff records the address announcements seen on an interface
+// (gratuitous ARP, unsolicited IPv6 neighbour advertisements), for tests
+// that must show a client saw an address move. It is test code: ctdbd does
+// not use it. It parses frames on its own (no internal/netif code), so the
+// tests of netif's frame builders check them against an independent reader.
+package sniff
 
 import (
 	"context"
@@ -59,7 +64,7 @@ type Sniffer struct {
 
 // NewSniffer starts recording announcements on iface.
 func NewSniffer(iface string) (*Sniffer, error) {
-	l, err := LinkByName(iface)
+	l, err := net.InterfaceByName(iface)
 	if err != nil {
 		return nil, fmt.Errorf("sniff %s: %w", iface, err)
 	}
@@ -177,7 +182,7 @@ func (s *Sniffer) read() {
 			s.stop(fmt.Errorf("sniff: receive: %w", err))
 			return
 		}
-		an, ok := parseAnnouncement(buf[:n])
+		an, ok := ParseAnnouncement(buf[:n])
 		if !ok {
 			continue
 		}
@@ -236,7 +241,7 @@ var announceFilter = []unix.SockFilter{
 
 // parseAnnouncement decodes an Ethernet frame; ok is false unless it is a
 // well-formed gratuitous ARP or unsolicited NA (checksum verified).
-func parseAnnouncement(f []byte) (Announcement, bool) {
+func ParseAnnouncement(f []byte) (Announcement, bool) {
 	if len(f) < ethHeaderLen {
 		return Announcement{}, false
 	}
@@ -283,7 +288,7 @@ func parseNA(ethSrc []byte, p []byte) (Announcement, bool) {
 	dst := netip.AddrFrom16([16]byte(p[24:40]))
 	icmp := p[ipv6HdrLen : ipv6HdrLen+plen]
 	if icmp[0] != icmpv6NeighborAdvert || icmp[1] != 0 || icmp[4]&naFlagSolicited != 0 ||
-		transportChecksum(src, dst, unix.IPPROTO_ICMPV6, icmp) != 0 {
+		icmpv6Checksum(src, dst, icmp) != 0 {
 		return Announcement{}, false
 	}
 	an := Announcement{Kind: UnsolicitedNA, Addr: netip.AddrFrom16([16]byte(icmp[8:24])),
@@ -300,4 +305,43 @@ func parseNA(ethSrc []byte, p []byte) (Announcement, bool) {
 		opts = opts[l:]
 	}
 	return an, true
+}
+
+// Frame layout (Ethernet II, ARP for IPv4 over Ethernet, IPv6, ICMPv6
+// neighbour advertisement per RFC 4861 section 4.4).
+const (
+	ethHeaderLen = 14
+	arpLen       = 28
+	ipv6HdrLen   = 40
+
+	arpRequest = 1
+	arpReply   = 2
+
+	icmpv6NeighborAdvert = 136
+	naFlagSolicited      = 0x40
+	naFlagOverride       = 0x20
+	ndOptTargetLLAddr    = 2
+)
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// icmpv6Checksum is the RFC 4443 checksum of an ICMPv6 message under the
+// IPv6 pseudo-header (RFC 8200 section 8.1); a valid message sums to 0.
+func icmpv6Checksum(src, dst netip.Addr, msg []byte) uint16 {
+	s, d := src.As16(), dst.As16()
+	b := append(append([]byte(nil), s[:]...), d[:]...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(msg)))
+	b = append(b, 0, 0, 0, unix.IPPROTO_ICMPV6)
+	b = append(b, msg...)
+	var sum uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if len(b)%2 == 1 {
+		sum += uint32(b[len(b)-1]) << 8
+	}
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
 }

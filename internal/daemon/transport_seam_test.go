@@ -1,0 +1,79 @@
+package daemon
+
+import (
+	"io"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/config"
+	"github.com/ctdb-go/ctdb/internal/logging"
+	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/transport"
+)
+
+// memDaemon is node pnn of a cluster whose transport is net, built by New
+// as ctdbd builds it.
+func memDaemon(t *testing.T, net *transport.MemNetwork, pnn uint32, n int) *Daemon {
+	t.Helper()
+	cfg := config.Default(t.TempDir())
+	for i := range n {
+		cfg.Nodes = append(cfg.Nodes, config.Node{PNN: uint32(i), Addr: netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})})
+	}
+	cfg.Cluster.NodeAddress = cfg.Nodes[pnn].Addr.String()
+	lg, err := logging.New(logging.Options{Output: io.Discard, Tag: "ctdbd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(Options{Config: cfg, Logger: lg, Transport: net.Transport(pnn)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// The daemon serves the transport its options give: two daemons over the
+// in-memory network see each other connect, learn each other's state and
+// follow a leader claim, as they would over TCP.
+func TestDaemonUsesTransportFromOptions(t *testing.T) {
+	net := transport.NewMemNetwork()
+	d0, d1 := memDaemon(t, net, 0, 2), memDaemon(t, net, 1, 2)
+	for _, d := range []*Daemon{d0, d1} {
+		if err := d.startTransport(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d1.mu.Lock()
+	d1.st.leader, d1.st.leaderEpoch, d1.st.maxEpoch = 1, 3, 3
+	d1.mu.Unlock()
+	d1.announceLeadership(0)
+
+	flags := func(d *Daemon, pnn uint32) uint32 {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.st.nodes[pnn].Flags
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		d0.mu.Lock()
+		leader, epoch := d0.st.leader, d0.st.maxEpoch
+		d0.mu.Unlock()
+		if leader == 1 && epoch == 3 && flags(d0, 1)&protocol.FlagDisconnected == 0 &&
+			flags(d1, 0)&protocol.FlagDisconnected == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("node 0: leader %d epoch %d, flags of node 1 %#x; node 1: flags of node 0 %#x",
+				leader, epoch, flags(d0, 1), flags(d1, 0))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	net.Kill(1)
+	for deadline = time.Now().Add(5 * time.Second); flags(d0, 1)&protocol.FlagDisconnected == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("node 0 did not see node 1 disconnect")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

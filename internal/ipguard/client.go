@@ -1,0 +1,102 @@
+package ipguard
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Client is ctdbd's side of the guard. A nil *Client is no guard: every
+// method does nothing.
+type Client struct {
+	mu  sync.Mutex
+	w   io.WriteCloser
+	cmd *exec.Cmd
+	// every is how often it needs a ping (PingEvery).
+	every    time.Duration
+	lastPing time.Time
+}
+
+// PingEvery is the ping period for a guard with the given timeout: a fifth
+// of it, at most once a second (each ping wakes the guard; fewer save idle
+// CPU).
+func PingEvery(timeout time.Duration) time.Duration {
+	return min(time.Second, timeout/5)
+}
+
+// Start starts the guard (this executable with Flag); timeout is how long
+// it waits for a ping; it logs to logLocation with the tag ctdbd-ipguard.
+func Start(timeout time.Duration, logLocation, level string) (*Client, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, Flag, timeout.String(), logLocation, level)
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// Own process group: a signal to ctdbd's group does not reach it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go cmd.Wait()
+	return &Client{w: w, cmd: cmd, every: PingEvery(timeout)}, nil
+}
+
+func (c *Client) send(line string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintln(c.w, line)
+}
+
+// Add tells the guard that ctdbd holds prefix on iface.
+func (c *Client) Add(iface, prefix string) { c.send(addLine(iface, prefix)) }
+
+// Del tells the guard that ctdbd released prefix from iface.
+func (c *Client) Del(iface, prefix string) { c.send(delLine(iface, prefix)) }
+
+// Ping pings the guard if its period has passed since the last ping.
+func (c *Client) Ping() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	due := time.Since(c.lastPing) >= c.every
+	if due {
+		c.lastPing = time.Now()
+	}
+	c.mu.Unlock()
+	if due {
+		c.send(pingLine)
+	}
+}
+
+// Close ends the guard without removing anything (clean shutdown: ctdbd
+// released its addresses itself).
+func (c *Client) Close() {
+	if c == nil {
+		return
+	}
+	c.send(exitLine)
+	c.mu.Lock()
+	c.w.Close()
+	c.mu.Unlock()
+}
+
+// Cmd is the guard process (nil: no guard).
+func (c *Client) Cmd() *exec.Cmd {
+	if c == nil {
+		return nil
+	}
+	return c.cmd
+}

@@ -1,0 +1,165 @@
+package recoverd
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/protocol"
+)
+
+// A node elected without a lock runs a recovery over every node, in CTDB's
+// order, then a takeover run that hosts every address exactly once.
+func TestLeaderRunsRecovery(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1", "10.0.0.2", "10.0.0.3")
+	r, clock, _ := newTestRecoverd(t, f)
+	lead(t, r, clock)
+
+	log := f.takeLog()
+	for _, n := range f.nodes {
+		if n.gen != r.lastGen || n.gen <= 1 {
+			t.Errorf("node %d generation %d, leader installed %d", n.pnn, n.gen, r.lastGen)
+		}
+		if !slices.Equal(n.vnnmap, []uint32{0, 1, 2}) {
+			t.Errorf("node %d vnnmap %v", n.pnn, n.vnnmap)
+		}
+		if n.recmode != protocol.RecModeNormal {
+			t.Errorf("node %d recovery mode %d", n.pnn, n.recmode)
+		}
+	}
+	// Each step on every node before the next step starts anywhere.
+	steps := []string{"SET_RECMODE", "START_RECOVERY", "SET_VNNMAP", "SET_RECMODE", "END_RECOVERY"}
+	if len(log) < 3*len(steps) {
+		t.Fatalf("recovery log too short:\n%v", log)
+	}
+	for k, op := range steps {
+		var nodes []string
+		for _, l := range log[3*k : 3*k+3] {
+			if !strings.HasPrefix(l, op+" ") {
+				t.Fatalf("step %d is %s, found %q:\n%v", k, op, l, log)
+			}
+			nodes = append(nodes, l[len(op)+1:])
+		}
+		slices.Sort(nodes)
+		if !slices.Equal(nodes, []string{"node 0", "node 1", "node 2"}) {
+			t.Errorf("step %s ran on %v", op, nodes)
+		}
+	}
+	for _, a := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"} {
+		if h := f.holders(a); len(h) != 1 {
+			t.Errorf("%s held by %v, want exactly one node", a, h)
+		}
+	}
+}
+
+// When a node is banned its address moves: the release on the banned node
+// is done before any take.
+func TestTakeoverReleasesBeforeTaking(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1", "10.0.0.2", "10.0.0.3")
+	r, clock, _ := newTestRecoverd(t, f)
+	lead(t, r, clock)
+	moved := ""
+	for _, a := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"} {
+		if h := f.holders(a); len(h) == 1 && h[0] == 1 {
+			moved = a
+		}
+	}
+	if moved == "" {
+		t.Fatal("node 1 holds no address")
+	}
+	f.takeLog()
+	f.setFlags(1, protocol.FlagBanned)
+	for range 5 {
+		clock.advance(time.Second)
+		r.step(t.Context())
+		if h := f.holders(moved); len(h) == 1 && h[0] != 1 {
+			break
+		}
+	}
+	if h := f.holders(moved); len(h) != 1 || h[0] == 1 {
+		t.Fatalf("%s held by %v after node 1 was banned", moved, h)
+	}
+	log := f.takeLog()
+	rel, take := indexOf(log, "RELEASE_IP node 1 "+moved, false), indexOf(log, "TAKEOVER_IP", false)
+	if rel < 0 || take < 0 || take < indexOf(log, "RELEASE_IP", true) {
+		t.Errorf("want every release before any take:\n%v", log)
+	}
+}
+
+// A node that keeps failing a recovery control collects ban credits, one
+// per failed recovery, and is banned when it reaches 2 * nodes.
+func TestNodeFailingRecoveryIsBanned(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1")
+	f.setFail(2, protocol.OpStartRecovery, protocol.Errorf(protocol.StatusEventFailed, "startrecovery event failed"))
+	r, clock, buf := newTestRecoverd(t, f)
+	failed := func() int { return strings.Count(buf.String(), "Recovery failed") }
+	for i := 0; i < 30 && f.bans[2] == 0; i++ {
+		clock.advance(time.Second)
+		r.step(t.Context())
+		if c := r.culprits.Count(2); f.bans[2] == 0 && c != failed() {
+			t.Fatalf("node 2 has %d credits after %d failed recoveries", c, failed())
+		}
+	}
+	if failed() != 2*3 {
+		t.Errorf("node 2 banned after %d failed recoveries, want 2 * 3 nodes", failed())
+	}
+	if f.bans[2] != 300 {
+		t.Fatalf("node 2 not banned for RecoveryBanPeriod: bans %v", f.bans)
+	}
+	if f.bans[0] != 0 || f.bans[1] != 0 {
+		t.Errorf("healthy nodes banned: %v", f.bans)
+	}
+}
+
+// A node that fails a takeover gets numNodes credits per failed run
+// (CTDB's takeover failure rule: two failures reach the ban threshold); a
+// node that cannot be reached is not charged.
+func TestTakeoverFailureCharges(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1", "10.0.0.2", "10.0.0.3")
+	f.setFail(2, protocol.OpTakeIP, protocol.Errorf(protocol.StatusEventFailed, "takeip event failed"))
+	r, clock, buf := newTestRecoverd(t, f)
+	runs := func() int { return strings.Count(buf.String(), "Takeover run failed") }
+	for i := 0; i < 10 && runs() < 2; i++ {
+		clock.advance(time.Second)
+		r.step(t.Context())
+		if got, want := r.culprits.Count(2), 3*runs(); got != want {
+			t.Fatalf("node 2 has %d credits after %d failed takeover runs, want %d", got, runs(), want)
+		}
+	}
+	if runs() < 2 {
+		t.Fatalf("%d failed takeover runs, want 2", runs())
+	}
+	if r.culprits.Count(0) != 0 || r.culprits.Count(1) != 0 {
+		t.Errorf("healthy nodes charged: %d, %d", r.culprits.Count(0), r.culprits.Count(1))
+	}
+
+	g := newFakeCluster(3, "10.0.0.1")
+	g.setFail(2, protocol.OpStartRecovery, protocol.Errorf(protocol.StatusUnreachable, "node 2 not connected"))
+	r2, clock2, _ := newTestRecoverd(t, g)
+	for range 10 {
+		clock2.advance(time.Second)
+		r2.step(t.Context())
+	}
+	if c := r2.culprits.Count(2); c != 0 || g.bans[2] != 0 {
+		t.Errorf("unreachable node charged %d credits, bans %v", c, g.bans)
+	}
+}
+
+func TestFanOutKeepsOrderAndDeadline(t *testing.T) {
+	items := []int{3, 1, 2}
+	res := fanOut(items, 50*time.Millisecond, func(ctx context.Context, i int) (int, error) {
+		if i == 1 {
+			<-ctx.Done() // a node that never answers
+			return 0, ctx.Err()
+		}
+		return i * 10, nil
+	})
+	if res[0].val != 30 || res[2].val != 20 || res[0].err != nil || res[2].err != nil {
+		t.Errorf("results %+v", res)
+	}
+	if res[1].err == nil {
+		t.Error("the call past its deadline did not fail")
+	}
+}
