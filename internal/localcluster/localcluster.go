@@ -118,6 +118,15 @@ func (c *Cluster) VarDir(i int) string    { return filepath.Join(c.NodeDir(i), "
 // its events/legacy.
 func (c *Cluster) DataDir() string { return filepath.Join(c.Base, "share") }
 
+// lockLine is the "cluster lock" setting, or nothing for no lock (an
+// empty value is an error, as in CTDB).
+func (c *Cluster) lockLine() string {
+	if c.Reclock == "" {
+		return ""
+	}
+	return "\tcluster lock = " + c.Reclock + "\n"
+}
+
 func (c *Cluster) writeNode(i int) error {
 	etc := c.ConfigDir(i)
 	if err := os.MkdirAll(filepath.Join(etc, "events.d"), 0o755); err != nil {
@@ -131,12 +140,11 @@ func (c *Cluster) writeNode(i int) error {
 	location = %s
 	log level = %s
 [cluster]
-	cluster lock = %s
-	node address = %s
+%s	node address = %s
 %s[paths]
 	run directory = %s
 	state directory = %s
-%s`, c.logLocation(i), c.LogLevel, c.Reclock, c.NodeAddr(i), c.portLine(),
+%s`, c.logLocation(i), c.LogLevel, c.lockLine(), c.NodeAddr(i), c.portLine(),
 		filepath.Join(c.NodeDir(i), "run"), c.VarDir(i), c.ExtraConf)
 	var tun strings.Builder
 	names := make([]string, 0, len(c.Tunables))
