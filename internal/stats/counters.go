@@ -40,9 +40,9 @@ const (
 	LocksNumFailed
 	TotalCalls
 	PendingCalls
-	ChildwriteCalls
-	PendingChildwriteCalls
-	MemoryUsed // gauge: heap in use
+	ChildwriteCalls        // transactions this node wrote to a persistent database
+	PendingChildwriteCalls // gauge: transactions prepared, waiting for their commit
+	MemoryUsed             // gauge: heap in use
 	MaxHopCount
 	TotalRoDelegations
 	TotalRoRevokes
@@ -87,7 +87,7 @@ const (
 	LatencyReclockRecd                 // the recovery daemon taking the cluster lock
 	LatencyCall                        // always 0: no database calls yet
 	LatencyLockwait                    // always 0: no record locks yet
-	LatencyChildwrite                  // always 0: no database writes yet
+	LatencyChildwrite                  // this node writing a persistent database's transaction
 	NumLatencies
 )
 
