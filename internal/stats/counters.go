@@ -9,7 +9,7 @@ type Field int
 // `ctdb statistics`.
 const (
 	NumClients Field = iota // gauge: connected clients of the control socket
-	Frozen                  // gauge: databases frozen (always 0: no databases yet)
+	Frozen                  // gauge: databases frozen (always 0: ctdbd freezes none)
 	Recovering              // gauge: recovery mode ACTIVE
 	NumRecoveries
 	ClientPacketsSent
@@ -85,8 +85,8 @@ type Latency int
 const (
 	LatencyReclockCtdbd Latency = iota // ctdbd's check that the cluster lock is held
 	LatencyReclockRecd                 // the recovery daemon taking the cluster lock
-	LatencyCall                        // always 0: no database calls yet
-	LatencyLockwait                    // always 0: no record locks yet
+	LatencyCall                        // always 0: no volatile database calls
+	LatencyLockwait                    // always 0: no record locks
 	LatencyChildwrite                  // this node writing a persistent database's transaction
 	NumLatencies
 )
