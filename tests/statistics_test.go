@@ -1,6 +1,10 @@
 package tests
 
 import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -103,5 +107,76 @@ func TestStatisticsCounted(t *testing.T) {
 	}
 	if n := strings.Count(ctdb(t, c, 0, "stats", "1"), "CTDB version 1\n"); n != 2 {
 		t.Errorf("stats 1 shows %d periods, want 2 (as CTDB 4.17)", n)
+	}
+}
+
+// TestStatisticsCountDatabaseWrites: as in CTDB 4.17, every pstore or
+// ptrans commit is one childwrite call, with its latency, on each node
+// that writes it; `stats` carries them in its periods, statisticsreset
+// clears them, and nothing stays pending.
+func TestStatisticsCountDatabaseWrites(t *testing.T) {
+	t.Parallel()
+	const nodes = 2
+	c := cluster(t, localcluster.Options{Nodes: nodes, Scripts: []string{"00.ctdb"},
+		Tunables: map[string]uint32{"KeepaliveInterval": 1, "MonitorInterval": 5}})
+	startAll(t, c)
+	waitConverged(t, c, seq(nodes), allOK(nodes), 30*time.Second)
+	ctdb(t, c, 0, "attach", "counted.tdb", "persistent")
+	before := make([]map[string]string, nodes)
+	for i := range before {
+		before[i] = xStatistics(t, c, i, "statistics")[0]
+	}
+	const pstores, ptranses = 4, 2
+	for k := 0; k < pstores; k++ {
+		ctdb(t, c, k%nodes, "pstore", "counted.tdb", fmt.Sprintf("key%d", k), fmt.Sprintf("value %d", k))
+	}
+	for k := 0; k < ptranses; k++ {
+		cmd := exec.Command(filepath.Join(c.BinDir, "ctdb"), "ptrans", "counted.tdb")
+		cmd.Env = c.Env(1)
+		cmd.Stdin = strings.NewReader(fmt.Sprintf("\"a%d\" \"1\"\n\"b%d\" \"2\"\n", k, k))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ctdb ptrans: %v\n%s", err, out)
+		}
+	}
+	const commits = pstores + ptranses
+	for i := 0; i < nodes; i++ {
+		s := xStatistics(t, c, i, "statistics")[0]
+		for _, k := range []string{"childwrite_calls", "num_childwrite_latency"} {
+			if d := num(t, s, k) - num(t, before[i], k); d != commits {
+				t.Errorf("node %d: %s went up by %d after %d commits", i, k, d, commits)
+			}
+		}
+		if num(t, s, "pending_childwrite_calls") != 0 {
+			t.Errorf("node %d: pending_childwrite_calls %s after the commits ended", i, s["pending_childwrite_calls"])
+		}
+		lat, _ := strconv.ParseFloat(s["max_childwrite_latency"], 64)
+		if lat <= 0 || lat > 30 {
+			t.Errorf("node %d: max_childwrite_latency %s", i, s["max_childwrite_latency"])
+		}
+		// CTDB counts no locks, calls or read-only delegations for them.
+		for _, k := range []string{"locks.num_calls", "total_calls", "client.req_call", "total_ro_delegations"} {
+			if num(t, s, k) != num(t, before[i], k) {
+				t.Errorf("node %d: %s moved: %s -> %s", i, k, before[i][k], s[k])
+			}
+		}
+	}
+	want := num(t, xStatistics(t, c, 0, "statistics")[0], "childwrite_calls")
+	if human := ctdb(t, c, 0, "statistics"); !regexp.MustCompile(fmt.Sprintf(`(?m)^ childwrite_calls +%d$`, want)).MatchString(human) {
+		t.Errorf("ctdb statistics: want childwrite_calls %d:\n%s", want, human)
+	}
+	// The history periods (one a second) carry the same writes.
+	eventually(t, 10*time.Second, func() string {
+		var sum uint64
+		for _, p := range xStatistics(t, c, 0, "stats") {
+			sum += num(t, p, "childwrite_calls")
+		}
+		if sum < commits {
+			return fmt.Sprintf("ctdb stats: %d childwrite calls, want at least %d", sum, commits)
+		}
+		return ""
+	})
+	ctdb(t, c, 0, "statisticsreset")
+	if r := xStatistics(t, c, 0, "statistics")[0]; num(t, r, "childwrite_calls") != 0 || num(t, r, "num_childwrite_latency") != 0 {
+		t.Errorf("after statisticsreset: childwrite_calls %s, num_childwrite_latency %s", r["childwrite_calls"], r["num_childwrite_latency"])
 	}
 }

@@ -121,8 +121,8 @@ func writeStatistics(w io.Writer, s protocol.Statistics) {
 			printf(w, " %-22s    %10d\n", fi.Name, counter(s, f))
 		}
 	}
-	// Hop counts and record locks belong to databases, which ctdbd does
-	// not keep yet: always zero.
+	// Hop counts belong to record migration in volatile databases, lock
+	// buckets to record locks: ctdbd has neither, always zero.
 	printf(w, " hop_count_buckets:%s\n", strings.Repeat(" 0", 16))
 	printf(w, " lock_buckets:%s\n", strings.Repeat(" 0", 16))
 	for _, l := range []struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/dbfmt"
 	"github.com/ctdb-go/ctdb/internal/dbstore"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/stats"
 )
 
 // dbState is the daemon's part of the databases: the store and the
@@ -38,7 +39,6 @@ var dbControls = map[protocol.Op]handlerFunc{
 	protocol.OpDBTransPrepare: (*Daemon).ctlDBPrepare,
 	protocol.OpDBTransCommit:  (*Daemon).ctlDBCommit,
 	protocol.OpDBTransCancel:  (*Daemon).ctlDBCancel,
-	protocol.OpDBStats:        (*Daemon).ctlDBStats,
 }
 
 func init() {
@@ -71,6 +71,10 @@ func (d *Daemon) openDatabases() error {
 	if err != nil {
 		return err
 	}
+	s.SetWriteHook(func(took time.Duration) {
+		d.obs.reg.Add(stats.ChildwriteCalls, 1)
+		d.obs.reg.ObserveLatency(stats.LatencyChildwrite, took)
+	})
 	d.dbs = &dbState{store: s, locks: map[uint32]*sync.Mutex{}}
 	return nil
 }
@@ -519,13 +523,6 @@ func (d *Daemon) ctlDBCancel(_ context.Context, _ protocol.Header, req any) (any
 		return nil, protocol.Errorf(protocol.StatusError, "%v", err)
 	}
 	return nil, nil
-}
-
-func (d *Daemon) ctlDBStats(context.Context, protocol.Header, any) (any, error) {
-	if d.dbs == nil {
-		return protocol.DBStats{}, nil
-	}
-	return d.dbs.store.Stats(), nil
 }
 
 // syncParallel is how many chunks a recovering node asks for at once.

@@ -74,6 +74,9 @@ func (d *Daemon) statGauges() map[stats.Field]uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	g[stats.MemoryUsed] = ms.HeapAlloc
+	if d.dbs != nil {
+		g[stats.PendingChildwriteCalls] = uint64(d.dbs.store.Pending())
+	}
 	if tcp := d.obs.tcp.Load(); tcp != nil {
 		s := tcp.Stats()
 		g[stats.KeepalivePacketsSent], g[stats.KeepalivePacketsRecv] = s.KeepalivesSent, s.KeepalivesRecv

@@ -46,7 +46,9 @@ type Store struct {
 	mu       sync.Mutex
 	dbs      map[uint32]*DB
 	attached uint64 // attach counter: the map lists newest first
-	stats    protocol.DBStats
+	// written is told of each transaction this node has written (see
+	// SetWriteHook).
+	written func(d time.Duration)
 }
 
 // DB is one attached database.
@@ -70,7 +72,7 @@ type DB struct {
 type pending struct {
 	txid  uint64
 	timer *time.Timer
-	start time.Time
+	took  time.Duration // this node's time to prepare it
 }
 
 // Sentinel errors.
@@ -269,33 +271,37 @@ func (s *Store) List() []protocol.DBInfo {
 	return out
 }
 
-// Stats returns the counters.
-func (s *Store) Stats() protocol.DBStats {
+// SetWriteHook installs f, which is told of every transaction this node
+// writes to a database through Prepare (cluster transactions: pstore,
+// ptrans, deletekey, restoredb...) once it ends, committed or not, with
+// the time this node spent writing it: taking the database, applying and
+// preparing, committing; not the wait for the coordinator's commit.
+// ctdbd counts these as CTDB's childwrite_calls and childwrite_latency.
+// Call it before the store is used.
+func (s *Store) SetWriteHook(f func(d time.Duration)) {
+	s.written = f
+}
+
+func (s *Store) wrote(d time.Duration) {
+	if s.written != nil {
+		s.written(d)
+	}
+}
+
+// Pending returns how many transactions are prepared and wait for their
+// commit or cancel (CTDB's pending_childwrite_calls).
+func (s *Store) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.stats
-	st.NumDBs = len(s.dbs)
+	n := 0
 	for _, db := range s.dbs {
 		db.pmu.Lock()
 		if db.pending != nil {
-			st.PendingTrans++
+			n++
 		}
 		db.pmu.Unlock()
 	}
-	return st
-}
-
-func (s *Store) count(ok bool, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ok {
-		s.stats.Transactions++
-	} else {
-		s.stats.TransactionsFail++
-	}
-	if ms := float64(d) / float64(time.Millisecond); ms > s.stats.MaxTransLatencyMs {
-		s.stats.MaxTransLatencyMs = ms
-	}
+	return n
 }
 
 // Info describes the database.

@@ -218,3 +218,55 @@ func TestCorruptFileRefused(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestWriteHookAndPending: every transaction this node writes reaches the
+// hook once it ends (committed, failed or cancelled), and Pending counts
+// the prepared ones; these are ctdbd's childwrite_calls, its latency and
+// pending_childwrite_calls.
+func TestWriteHookAndPending(t *testing.T) {
+	s, _ := Open(0, dirs(t), nil)
+	defer s.Close()
+	var took []time.Duration
+	s.SetWriteHook(func(d time.Duration) { took = append(took, d) })
+	s.Attach("a.tdb", dbfmt.DBFlagPersistent)
+	s.Attach("b.tdb", dbfmt.DBFlagPersistent)
+	a, _ := s.Find(protocol.DBRef{Name: "a.tdb"})
+	b, _ := s.Find(protocol.DBRef{Name: "b.tdb"})
+	if n := s.Pending(); n != 0 {
+		t.Fatalf("pending %d before any transaction", n)
+	}
+	if err := a.Prepare(trans(1, 1, "k", "v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Prepare(trans(2, 1, "k", "v")); err != nil {
+		t.Fatal(err)
+	}
+	if n, w := s.Pending(), len(took); n != 2 || w != 0 {
+		t.Fatalf("two prepared: pending %d, written %d; want 2, 0", n, w)
+	}
+	if err := a.Commit(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Cancel(2); err != nil {
+		t.Fatal(err)
+	}
+	if n, w := s.Pending(), len(took); n != 0 || w != 2 {
+		t.Fatalf("after commit and cancel: pending %d, written %d; want 0, 2", n, w)
+	}
+	bad := trans(3, 2, "x", "1")
+	bad.Trans.Changes = append(bad.Trans.Changes, protocol.DBChange{Key: dbfmt.SeqnumKey, Value: []byte("z")})
+	if err := a.Prepare(bad); err == nil {
+		t.Fatal("write of the sequence number key accepted")
+	}
+	if err := a.Commit(99); err == nil {
+		t.Fatal("commit of an unknown transaction accepted")
+	}
+	if n, w := s.Pending(), len(took); n != 0 || w != 3 {
+		t.Fatalf("after a failed prepare and a bad commit: pending %d, written %d; want 0, 3", n, w)
+	}
+	for i, d := range took {
+		if d <= 0 || d > time.Minute {
+			t.Fatalf("write %d took %v", i, d)
+		}
+	}
+}

@@ -17,16 +17,16 @@ var errNotFound = tdb.ErrNotFound
 // until Commit or Cancel. Nothing is visible until Commit; on any error
 // nothing is changed.
 func (db *DB) Prepare(p protocol.DBPrepare) error {
-	db.txmu.Lock()
 	start := time.Now()
+	db.txmu.Lock()
 	err := db.prepare(p)
 	if err != nil {
 		db.txmu.Unlock()
-		db.s.count(false, time.Since(start))
+		db.s.wrote(time.Since(start))
 		return err
 	}
 	db.pmu.Lock()
-	db.pending = &pending{txid: p.TxID, start: start}
+	db.pending = &pending{txid: p.TxID, took: time.Since(start)}
 	db.pending.timer = time.AfterFunc(PendingTimeout, func() {
 		if db.Cancel(p.TxID) == nil {
 			db.s.log("Cancelled transaction %d on %s: no commit within %v", p.TxID, db.info.Name, PendingTimeout)
@@ -113,12 +113,10 @@ func (db *DB) Commit(txid uint64) error {
 		return err
 	}
 	defer db.txmu.Unlock()
-	if err := db.t.TransactionCommit(); err != nil {
-		db.s.count(false, time.Since(p.start))
-		return err
-	}
-	db.s.count(true, time.Since(p.start))
-	return nil
+	start := time.Now()
+	err = db.t.TransactionCommit()
+	db.s.wrote(p.took + time.Since(start))
+	return err
 }
 
 // Cancel cancels the pending transaction txid.
@@ -128,8 +126,10 @@ func (db *DB) Cancel(txid uint64) error {
 		return err
 	}
 	defer db.txmu.Unlock()
-	db.s.count(false, time.Since(p.start))
-	return db.t.TransactionCancel()
+	start := time.Now()
+	err = db.t.TransactionCancel()
+	db.s.wrote(p.took + time.Since(start))
+	return err
 }
 
 // CancelPending cancels whatever transaction is pending (a recovery

@@ -43,11 +43,14 @@ var (
 	dKeepalives  = desc("keepalive_packets_total", "Keepalive packets by direction.", "direction")
 	dAlive       = desc("main_loop_alive", "1 while the daemon's main loop answers (/healthz).")
 	dReady       = desc("ready", "1 while this node is OK and RUNNING (/readyz).")
+	dDBWrites    = desc("database_writes_total", "Transactions this node wrote to its persistent databases (childwrite_calls).")
+	dDBPending   = desc("database_writes_pending", "Transactions prepared on this node that wait for their commit (pending_childwrite_calls).")
 )
 
 var allDescs = []*prometheus.Desc{dBuildInfo, dThisNode, dNodeFlag, dNodeOK, dRunstate, dLeader, dRecMode,
 	dGeneration, dLockHeld, dLockLatency, dLockTries, dElections, dElectionDur, dRecoveries, dRecoveryDur,
-	dLeadRecs, dRTT, dScript, dScriptDur, dScriptFail, dIPHolder, dMisplaced, dPackets, dKeepalives, dAlive, dReady}
+	dLeadRecs, dRTT, dScript, dScriptDur, dScriptFail, dIPHolder, dMisplaced, dPackets, dKeepalives, dAlive, dReady,
+	dDBWrites, dDBPending}
 
 // flagNames are the node flags with CTDB's names, in `ctdb status` order.
 var flagNames = []struct {
@@ -143,7 +146,7 @@ func (c Collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(ch, dReady, b2f(v.Ready))
 }
 
-// collectPackets exports the packet counters. They come from the
+// collectPackets exports the packet and database write counters. They come from the
 // statistics period, which `ctdb statisticsreset` restarts: Prometheus
 // treats the drop as a counter reset.
 func (c Collector) collectPackets(ch chan<- prometheus.Metric, s protocol.Statistics) {
@@ -161,4 +164,6 @@ func (c Collector) collectPackets(ch chan<- prometheus.Metric, s protocol.Statis
 	}
 	counter(ch, dKeepalives, float64(s.Counters[stats.KeepalivePacketsSent]), "sent")
 	counter(ch, dKeepalives, float64(s.Counters[stats.KeepalivePacketsRecv]), "received")
+	counter(ch, dDBWrites, float64(s.Counters[stats.ChildwriteCalls]))
+	gauge(ch, dDBPending, float64(s.Counters[stats.PendingChildwriteCalls]))
 }

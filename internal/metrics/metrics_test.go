@@ -29,6 +29,7 @@ func sample() *fixed {
 	st.Counters[stats.ClientPacketsSent], st.Counters[stats.ClientPacketsRecv] = 120, 118
 	st.Counters[stats.NodePacketsSent], st.Counters[stats.NodePacketsRecv] = 300, 290
 	st.Counters[stats.KeepalivePacketsSent], st.Counters[stats.KeepalivePacketsRecv] = 40, 38
+	st.Counters[stats.ChildwriteCalls], st.Counters[stats.PendingChildwriteCalls] = 12, 1
 	return &fixed{
 		Version: "0.1.0", PNN: 1, Leader: 0, Generation: 77, Runstate: "RUNNING",
 		Nodes: []NodeView{

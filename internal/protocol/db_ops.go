@@ -23,9 +23,9 @@ const (
 	OpDBTransPrepare Op = 310 // DBPrepare: apply and prepare a transaction, keep it pending
 	OpDBTransCommit  Op = 311 // DBTxID: commit the pending transaction
 	OpDBTransCancel  Op = 312 // DBTxID: cancel the pending transaction
-	OpDBStats        Op = 313 // -> DBStats: counters for ctdb statistics
 	OpDBStage        Op = 314 // DBStage: hold changes of a transaction too large for one frame
 	OpDBSync         Op = 315 // DBSync: recovery: replace this node's copy by node From's
+	// 313 is free: it was DB_STATS; the database counters are in ctdb statistics.
 )
 
 // StatusInRecovery: refused because a recovery is in progress (or this
@@ -147,15 +147,6 @@ type DBTxID struct {
 	DBID uint32 `json:"dbid"`
 }
 
-// DBStats are the database counters of ctdb statistics.
-type DBStats struct {
-	NumDBs            int     `json:"num_dbs"`
-	Transactions      uint64  `json:"transactions"`
-	TransactionsFail  uint64  `json:"transactions_fail"`
-	PendingTrans      int     `json:"pending"`
-	MaxTransLatencyMs float64 `json:"max_trans_latency_ms"`
-}
-
 func init() {
 	Ops[OpDBAttach] = OpInfo{"DB_ATTACH", newOf[DBAttach](), newOf[DBInfo]()}
 	Ops[OpDBAttachLocal] = OpInfo{"DB_ATTACH_LOCAL", newOf[DBAttach](), newOf[DBInfo]()}
@@ -170,7 +161,6 @@ func init() {
 	Ops[OpDBTransPrepare] = OpInfo{"DB_TRANS_PREPARE", newOf[DBPrepare](), newOf[Empty]()}
 	Ops[OpDBTransCommit] = OpInfo{"DB_TRANS_COMMIT", newOf[DBTxID](), newOf[Empty]()}
 	Ops[OpDBTransCancel] = OpInfo{"DB_TRANS_CANCEL", newOf[DBTxID](), newOf[Empty]()}
-	Ops[OpDBStats] = OpInfo{"DB_STATS", newOf[Empty](), newOf[DBStats]()}
 	Ops[OpDBStage] = OpInfo{"DB_STAGE", newOf[DBStage](), newOf[Empty]()}
 	Ops[OpDBSync] = OpInfo{"DB_SYNC", newOf[DBSync](), newOf[Empty]()}
 }

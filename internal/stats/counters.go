@@ -9,7 +9,7 @@ type Field int
 // `ctdb statistics`.
 const (
 	NumClients Field = iota // gauge: connected clients of the control socket
-	Frozen                  // gauge: databases frozen (always 0: no databases yet)
+	Frozen                  // gauge: databases frozen (always 0: ctdbd freezes none)
 	Recovering              // gauge: recovery mode ACTIVE
 	NumRecoveries
 	ClientPacketsSent
@@ -40,9 +40,9 @@ const (
 	LocksNumFailed
 	TotalCalls
 	PendingCalls
-	ChildwriteCalls
-	PendingChildwriteCalls
-	MemoryUsed // gauge: heap in use
+	ChildwriteCalls        // transactions this node wrote to a persistent database
+	PendingChildwriteCalls // gauge: transactions prepared, waiting for their commit
+	MemoryUsed             // gauge: heap in use
 	MaxHopCount
 	TotalRoDelegations
 	TotalRoRevokes
@@ -85,9 +85,9 @@ type Latency int
 const (
 	LatencyReclockCtdbd Latency = iota // ctdbd's check that the cluster lock is held
 	LatencyReclockRecd                 // the recovery daemon taking the cluster lock
-	LatencyCall                        // always 0: no database calls yet
-	LatencyLockwait                    // always 0: no record locks yet
-	LatencyChildwrite                  // always 0: no database writes yet
+	LatencyCall                        // always 0: no volatile database calls
+	LatencyLockwait                    // always 0: no record locks
+	LatencyChildwrite                  // this node writing a persistent database's transaction
 	NumLatencies
 )
 
