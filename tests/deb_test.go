@@ -168,9 +168,18 @@ func TestDebianPackageInstallsRunsAndRemoves(t *testing.T) {
 		t.Fatalf("build the stand-in ctdb package: %v\n%s", err, out)
 	}
 
+	// ctdb-go depends on libtdb1 (persistent databases), which a minbase
+	// root lacks: fetch Debian's package, as apt would.
+	dl := exec.Command("apt-get", "download", "libtdb1")
+	dl.Dir = filepath.Join(root, "tmp")
+	if out, err := dl.CombinedOutput(); err != nil {
+		t.Fatalf("apt-get download libtdb1: %v\n%s", err, out)
+	}
+
 	t0 := time.Now()
 	out2, err := inRoot(t, root, `
 dpkg -i /tmp/ctdb.deb
+dpkg -i /tmp/libtdb1_*.deb
 dpkg -i /tmp/ctdb-go.deb
 if [ "$(dpkg-query -W -f='${Status}' ctdb)" = "install ok installed" ]; then echo "ctdb still installed"; exit 1; fi
 grep -q "^# Debian's functions" /etc/ctdb/functions && { echo "Debian's functions kept"; exit 1; }
