@@ -41,6 +41,8 @@ func (d *Daemon) scriptEnv() []string {
 		"CTDB_HELPER_BINDIR": d.opts.HelperDir,
 		"CTDB_DATADIR":       c.Paths.DataDir,
 		"PATH":               strings.Join(append(append([]string(nil), d.opts.Path...), os.Getenv("PATH")), ":"),
+		"CTDB":               ctdbTool(d.opts.Path),
+		"CTDB_LOGGING":       scriptLogging(d.opts.LogLocation, c.Logging.Location),
 	}
 	var env []string
 	for _, kv := range os.Environ() {
@@ -53,6 +55,30 @@ func (d *Daemon) scriptEnv() []string {
 		env = append(env, k+"="+v)
 	}
 	return env
+}
+
+// ctdbTool is the ctdb tool the scripts call as $CTDB: the first one in the
+// directories put first on their PATH, else plain "ctdb".
+func ctdbTool(dirs []string) string {
+	for _, dir := range dirs {
+		p := filepath.Join(dir, "ctdb")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return "ctdb"
+}
+
+// scriptLogging is CTDB_LOGGING, where script_log writes: the location
+// ctdbd logs to, "file:" (stderr) when it logs to stderr (--interactive).
+func scriptLogging(running, configured string) string {
+	switch running {
+	case "stderr":
+		return "file:"
+	case "":
+		return configured
+	}
+	return running
 }
 
 // eventTimeout is EventScriptTimeout, the bound of a whole event.

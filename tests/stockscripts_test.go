@@ -1,0 +1,635 @@
+package tests
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/netns"
+)
+
+// CTDB's own scripts and companions, from Debian's ctdb package. They are
+// test input only: linked into the node's configuration, never copied into
+// this repository.
+const (
+	stockScriptDir = "/usr/share/ctdb/events/legacy"
+	stockEtcDir    = "/etc/ctdb"
+)
+
+// stockScripts are the scripts run, as events.d/NAME -> NAME.script.
+var stockScripts = []string{"00.ctdb", "01.reclock", "05.system", "06.nfs", "10.interface", "49.winbind", "50.samba", "60.nfs"}
+
+// pendingCommands are the ctdb commands that other branches add; a failure
+// that names one is reported as pending on that branch.
+var pendingCommands = map[string]string{
+	"checktcpport": "dropin-commands", "tickle": "dropin-commands", "gettickles": "dropin-commands",
+	"addtickle": "dropin-commands", "deltickle": "dropin-commands", "setifacelink": "dropin-commands",
+	"process-exists": "dropin-commands", "attach": "persistent-db", "ptrans": "persistent-db",
+	"catdb": "persistent-db", "ctdb-config": "dropin-layout",
+}
+
+// Stubs for the services only (smbd, winbindd, the NFS server and its RPC
+// services), first on the scripts' PATH. Each records its call in
+// $STUB_LOG; the service manager stubs leave NAME.running in $STUB_STATE
+// while a service is started. killall, pkill and pidof are stubbed so that
+// the scripts can never signal or inspect the host's own daemons.
+var stockStubs = map[string]string{
+	"service": `echo "service $*" >>"$STUB_LOG"
+case "$2" in
+start|restart) : >"$STUB_STATE/$1.running" ;;
+stop) rm -f "$STUB_STATE/$1.running" ;;
+esac
+exit 0
+`,
+	"systemctl": `echo "systemctl $*" >>"$STUB_LOG"
+case "$1" in
+start|restart) : >"$STUB_STATE/$2.running" ;;
+stop) rm -f "$STUB_STATE/$2.running" ;;
+esac
+exit 0
+`,
+	"killall": `echo "killall $*" >>"$STUB_LOG"; exit 1
+`,
+	"pkill": `echo "pkill $*" >>"$STUB_LOG"; exit 1
+`,
+	"pidof": `echo "pidof $*" >>"$STUB_LOG"; exit 1
+`,
+	// winbindd answers unless the test made it fail.
+	"wbinfo": `echo "wbinfo $*" >>"$STUB_LOG"
+if [ -e "$STUB_STATE/winbindd.fail" ]; then echo "could not ping winbindd"; exit 1; fi
+echo "Ping to winbindd succeeded"
+`,
+	// The NFS server's RPC services are registered unless the test made
+	// them fail.
+	"rpcinfo": `echo "rpcinfo $*" >>"$STUB_LOG"
+if [ -e "$STUB_STATE/rpc.fail" ]; then echo "rpcinfo: RPC: Program not registered"; exit 1; fi
+echo "program $4 version ${5:-any} ready and waiting"
+`,
+	"exportfs": `echo "exportfs $*" >>"$STUB_LOG"
+printf '%s\t\t<world>(rw,sync,wdelay,root_squash,no_subtree_check)\n' "$STUB_EXPORT"
+`,
+	"nfsconf": `echo "nfsconf $*" >>"$STUB_LOG"
+case "$*" in
+"--get statd name") echo stocktest ;;
+*) exit 1 ;;
+esac
+`,
+}
+
+// ctdbConfigStandIn answers "ctdb-config get SECTION KEY" from ctdb.conf,
+// only while the build has no ctdb-config of its own (branch dropin-layout
+// adds it); its use is reported as pending.
+const ctdbConfigStandIn = `#!/bin/sh
+[ "$1" = get ] && [ $# -eq 3 ] || { echo "ctdb-config stand-in: only get SECTION KEY" >&2; exit 1; }
+awk -v sec="$2" -v key="$3" '
+/^[ \t]*\[/ { s = $0; gsub(/^[ \t]*\[|\][ \t]*$/, "", s); next }
+{
+	line = $0; sub(/^[ \t]+/, "", line)
+	i = index(line, "="); if (i == 0) next
+	k = substr(line, 1, i - 1); v = substr(line, i + 1)
+	sub(/[ \t]+$/, "", k); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
+	if (s == sec && (k == key || (sec == "cluster" && key == "recovery lock" && k == "cluster lock"))) { print v; found = 1; exit }
+}
+END { exit found ? 0 : 2 }' "$CTDB_BASE/ctdb.conf"
+`
+
+// stockSkip fails under CI, else prints one SKIP line and skips.
+func stockSkip(t *testing.T, reason string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("stock script test cannot run: %s", reason)
+	}
+	fmt.Printf("SKIP: %s\n", reason)
+	t.Skip(reason)
+}
+
+type stockNode struct {
+	t      *testing.T
+	c      *localcluster.Cluster
+	h      *netns.Host
+	stubs  string
+	state  string
+	stubLg string
+	share  string
+	export string
+	vardir string
+	logOff int // log offset of the current step
+	// helperPending lists what the set-up had to stand in for.
+	helperPending []string
+	ln            net.Listener // the "smbd" listening on port 445
+}
+
+func TestStockScripts(t *testing.T) {
+	for _, f := range []string{filepath.Join(stockScriptDir, "00.ctdb.script"), filepath.Join(stockEtcDir, "nfs-linux-kernel-callout")} {
+		if _, err := os.Stat(f); err != nil {
+			stockSkip(t, "Debian's ctdb package is not installed ("+f+" missing; tests/setup/machine.sh installs it)")
+		}
+	}
+	if _, err := exec.LookPath("iptables"); err != nil {
+		stockSkip(t, "iptables is not installed (10.interface's releaseip needs it; tests/setup/machine.sh installs it)")
+	}
+	if err := netns.Check(); err != nil {
+		stockSkip(t, "no network namespaces: "+err.Error())
+	}
+	n := setupStockNode(t)
+	var pending []string
+	pending = append(pending, n.helperPending...)
+
+	// init and setup ran before ctdbd answered (their failure stops it);
+	// the daemon then runs startup (retried until it succeeds).
+	n.waitStub("service smbd start", "startup: samba started by 50.samba's service_start")
+	for _, svc := range []string{"smbd", "winbind", "nfs-kernel-server", "rpc-statd"} {
+		n.waitRunning(svc)
+	}
+
+	// The daemon's own cycle: after startup it takes its public addresses
+	// through 06.nfs, 10.interface and 60.nfs takeip.
+	eventually(t, 30*time.Second, func() string {
+		for _, a := range []struct{ iface, addr string }{{"eth0", "10.97.0.200/24"}, {"eth1", "10.98.0.5/24"}} {
+			if out := n.h.Run(t, "ip", "-o", "addr", "show", "dev", a.iface); !strings.Contains(out, " "+a.addr+" ") {
+				return fmt.Sprintf("%s not taken on %s:\n%s", a.addr, a.iface, out)
+			}
+		}
+		return ""
+	})
+
+	// Every event each script handles, through ctdb event run.
+	n.run("init")
+	n.run("setup")
+	n.run("startup")
+	n.run("startrecovery")
+	n.run("recovered")
+	n.run("monitor")
+
+	// takeip: the address goes on eth0, no firewall rule stays behind, and
+	// 60.nfs asks for a reconfigure at the next ipreallocated.
+	n.run("takeip", "eth0", "10.97.0.210", "24")
+	n.expectAddr("eth0", "10.97.0.210/24", true)
+	n.expectNoDropRule("10.97.0.210")
+	flag := filepath.Join(n.vardir, "scripts", "service", "nfs-kernel-server", "need_reconfigure")
+	if _, err := os.Stat(flag); err != nil {
+		t.Errorf("60.nfs takeip did not set the reconfigure flag: %v", err)
+	}
+	n.run("ipreallocated")
+	n.expectLog(`Reconfiguring service "nfs-kernel-server"...`)
+	if _, err := os.Stat(flag); err == nil {
+		t.Errorf("ipreallocated left the reconfigure flag %s", flag)
+	}
+
+	n.run("updateip", "eth0", "eth1", "10.97.0.210", "24")
+	n.expectAddr("eth0", "10.97.0.210/24", false)
+	n.expectAddr("eth1", "10.97.0.210/24", true)
+	n.run("releaseip", "eth1", "10.97.0.210", "24")
+	n.expectAddr("eth1", "10.97.0.210/24", false)
+	n.expectNoDropRule("10.97.0.210")
+	n.run("ipreallocated")
+
+	// monitor catches what each script checks.
+	n.failMonitor("50.samba", "samba not listening on TCP port 445", func() { n.closeListener() }, func() { n.listen() })
+	n.failMonitor("50.samba", fmt.Sprintf(`ERROR: samba directory "%s" not available`, n.share),
+		func() { mustRename(t, n.share, n.share+".gone") }, func() { mustRename(t, n.share+".gone", n.share) })
+	n.failMonitor("60.nfs", fmt.Sprintf(`ERROR: nfs-kernel-server directory "%s" not available`, n.export),
+		func() { mustRename(t, n.export, n.export+".gone") }, func() { mustRename(t, n.export+".gone", n.export) })
+	n.failMonitor("49.winbind", "ERROR: wbinfo -p returned error", n.stubFlag("winbindd.fail", true), n.stubFlag("winbindd.fail", false))
+	n.failMonitor("60.nfs", "ERROR: portmapper failed RPC check", n.stubFlag("rpc.fail", true), n.stubFlag("rpc.fail", false))
+	n.failMonitor("10.interface", "ERROR: No link on the public network interface eth1",
+		func() { n.h.Run(t, "ip", "link", "set", "dev", "eth1p", "down") }, func() { n.h.Run(t, "ip", "link", "set", "dev", "eth1p", "up") })
+	n.run("monitor")
+
+	// The commands the scripts use that this build may lack.
+	pending = append(pending, n.probeCommands()...)
+
+	// shutdown: the services are stopped, the public addresses dropped.
+	n.logOff = len(n.c.Log(0))
+	if out, errOut, code := n.c.Ctdb(0, "shutdown"); code != 0 {
+		t.Errorf("ctdb shutdown: exit %d: %s%s", code, out, errOut)
+	}
+	eventually(t, 30*time.Second, func() string {
+		if n.c.PID(0) != 0 && processAlive(n.c.PID(0)) {
+			return "ctdbd still running"
+		}
+		return ""
+	})
+	for _, svc := range []string{"smbd", "winbind", "nfs-kernel-server"} {
+		if _, err := os.Stat(filepath.Join(n.state, svc+".running")); err == nil {
+			t.Errorf("shutdown left %s running (stub state)", svc)
+		}
+	}
+	n.expectAddr("eth0", "10.97.0.200/24", false)
+
+	if d := os.Getenv("CTDB_STOCK_LOG_COPY"); d != "" {
+		_ = os.WriteFile(d, []byte(n.c.Log(0)), 0o644)
+	}
+	bad := n.badLogLines()
+	for _, b := range bad {
+		if branch := pendingBranch(b); branch != "" {
+			pending = append(pending, fmt.Sprintf("log (pending on branch %s): %s", branch, b))
+		} else {
+			t.Errorf("log: %s", b)
+		}
+	}
+	sort.Strings(pending)
+	pending = uniq(pending)
+	for _, p := range pending {
+		t.Errorf("PENDING %s", p)
+	}
+}
+
+func processAlive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	if err != nil {
+		return false
+	}
+	st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return !isZombie(string(st))
+}
+
+func uniq(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func mustRename(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pendingBranch names the branch a log line waits for ("" for none).
+func pendingBranch(line string) string {
+	for cmd, branch := range pendingCommands {
+		if strings.Contains(line, "'"+cmd+"'") || strings.Contains(line, cmd+": not found") || strings.Contains(line, "/"+cmd+":") {
+			return branch
+		}
+	}
+	return ""
+}
+
+func setupStockNode(t *testing.T) *stockNode {
+	t.Helper()
+	nw := netns.New(t, 1)
+	h := nw.Host(0)
+	h.Run(t, "ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p")
+	h.Run(t, "ip", "link", "set", "dev", "eth1p", "up")
+	h.Run(t, "ip", "link", "set", "dev", "eth1", "up")
+
+	dir := t.TempDir()
+	n := &stockNode{t: t, h: h,
+		stubs: filepath.Join(dir, "stubs"), state: filepath.Join(dir, "stubstate"), stubLg: filepath.Join(dir, "stub.log"),
+		share: filepath.Join(dir, "share1"), export: filepath.Join(dir, "export1")}
+	for _, d := range []string{n.stubs, n.state, n.share, n.export, filepath.Join(dir, "proc"), filepath.Join(dir, "helpers")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range stockStubs {
+		writeExec(t, filepath.Join(n.stubs, name), "#!/bin/sh\n"+body)
+	}
+	smbConf := filepath.Join(dir, "smb.conf")
+	writeFileT(t, smbConf, fmt.Sprintf("[global]\n\tsmb ports = 445\n[share1]\n\tpath = %s\n[macro]\n\tpath = /no/such/%%U\n", n.share))
+	helpers := n.helperDir(t, filepath.Join(dir, "helpers"))
+
+	env := []string{"/usr/bin/env",
+		"PATH=" + n.stubs + ":" + os.Getenv("PATH"),
+		"CTDB_HELPER_BINDIR=" + helpers,
+		"SMB_CONF_PATH=" + smbConf,
+		"CTDB_NFS_EXPORTS_FILE=" + filepath.Join(dir, "etab-none"),
+		"PROCFS_PATH=" + filepath.Join(dir, "proc"),
+		"CTDB_PROBE_TIMEOUT=5",
+		"STUB_LOG=" + n.stubLg, "STUB_STATE=" + n.state, "STUB_EXPORT=" + n.export,
+	}
+	c := cluster(t, localcluster.Options{Nodes: 1, Addrs: []string{h.Addr.String()},
+		PublicAddresses: "10.97.0.200/24 eth0\n10.98.0.5/24 eth1\n",
+		Tunables:        map[string]uint32{"MonitorInterval": 3600},
+		ExtraConf:       "[database]\n\tvolatile database directory = VAR/volatile\n\tpersistent database directory = VAR/persistent\n\tstate database directory = VAR/state\n",
+		Wrap: func(i int, argv []string) []string {
+			return append(append([]string(nil), env...), h.Command(argv[0], argv[1:]...).Args...)
+		}})
+	n.c = c
+	n.vardir = c.VarDir(0)
+	conf := filepath.Join(c.ConfigDir(0), "ctdb.conf")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFileT(t, conf, strings.ReplaceAll(string(b), "VAR/", n.vardir+"/"))
+
+	// The node's scripts: only CTDB's, unmodified (symlinks).
+	ev := filepath.Join(c.ConfigDir(0), "events.d")
+	ents, _ := os.ReadDir(ev)
+	for _, e := range ents {
+		if err := os.Remove(filepath.Join(ev, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range stockScripts {
+		if err := os.Symlink(filepath.Join(stockScriptDir, s+".script"), filepath.Join(ev, s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 60.nfs's companions. statd-callout is left out on purpose: its
+	// "notify" empties the host's /var/lib/nfs/statd/sm.
+	for _, f := range []string{"nfs-linux-kernel-callout", "nfs-checks.d"} {
+		if err := os.Symlink(filepath.Join(stockEtcDir, f), filepath.Join(c.ConfigDir(0), f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.listen()
+	t.Cleanup(n.closeListener)
+	start(t, c, 0)
+	return n
+}
+
+// helperDir links the built binaries into dir, plus a ctdb-config: the
+// build's own, else one built from tools/ctdb-config, else the stand-in
+// (reported as pending).
+func (n *stockNode) helperDir(t *testing.T, dir string) string {
+	ents, err := os.ReadDir(binDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if err := os.Symlink(filepath.Join(binDir, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cc := filepath.Join(dir, "ctdb-config")
+	if _, err := os.Stat(cc); err == nil {
+		return dir
+	}
+	if _, err := os.Stat(filepath.Join(srcDir, "tools", "ctdb-config")); err == nil {
+		cmd := exec.Command("go", "build", "-o", cc, "./tools/ctdb-config")
+		cmd.Dir = srcDir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building ctdb-config: %v\n%s", err, out)
+		}
+		return dir
+	}
+	writeExec(t, cc, ctdbConfigStandIn)
+	n.helperPending = append(n.helperPending,
+		"ctdb-config (branch dropin-layout): not in this build; 00.ctdb and 01.reclock init ran against a stand-in reading ctdb.conf")
+	return dir
+}
+
+func (n *stockNode) listen() {
+	n.t.Helper()
+	if err := n.h.Do(func() error {
+		l, err := net.Listen("tcp", "0.0.0.0:445")
+		n.ln = l
+		return err
+	}); err != nil {
+		n.t.Fatalf("listen on 445 in the namespace: %v", err)
+	}
+	go func(l net.Listener) {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}(n.ln)
+}
+
+func (n *stockNode) closeListener() {
+	if n.ln != nil {
+		n.ln.Close()
+		n.ln = nil
+	}
+}
+
+func (n *stockNode) stubFlag(name string, on bool) func() {
+	return func() {
+		p := filepath.Join(n.state, name)
+		if on {
+			writeFileT(n.t, p, "")
+		} else if err := os.Remove(p); err != nil {
+			n.t.Fatal(err)
+		}
+	}
+}
+
+// run runs EVENT ARGS with ctdb event run; it must succeed.
+func (n *stockNode) run(event string, args ...string) {
+	n.t.Helper()
+	n.logOff = len(n.c.Log(0))
+	out, code := n.runRetried(event, args...)
+	if code != 0 {
+		st, _, _ := n.c.Ctdb(0, "event", "status", "legacy", event)
+		n.t.Errorf("ctdb event run %s %s: exit %d: %s\nevent status:\n%s\nlog:\n%s", event, strings.Join(args, " "), code, out, st,
+			n.c.Log(0)[n.logOff:])
+	}
+}
+
+// exitCancelled is ctdb event run's exit code for a cancelled event.
+const exitCancelled = 125
+
+// runRetried runs EVENT ARGS with ctdb event run again while it gets
+// cancelled: a takeover run of the daemon's own (after a monitor changed
+// the node's health) cancels a running monitor, as in CTDB.
+func (n *stockNode) runRetried(event string, args ...string) (string, int) {
+	n.t.Helper()
+	argv := append([]string{"event", "run", "60", "legacy", event}, args...)
+	for i := 0; ; i++ {
+		out, errOut, code := n.c.Ctdb(0, argv...)
+		if code != exitCancelled || i == 20 {
+			return out + errOut, code
+		}
+	}
+}
+
+// failMonitor breaks something, expects monitor to fail with want from
+// script, and repairs it.
+func (n *stockNode) failMonitor(script, want string, breakIt, repair func()) {
+	n.t.Helper()
+	breakIt()
+	n.logOff = len(n.c.Log(0))
+	out, code := n.runRetried("monitor")
+	st, _, _ := n.c.Ctdb(0, "event", "status", "legacy", "monitor")
+	repair()
+	if code != 8 {
+		n.t.Errorf("monitor: exit %d (%s), want 8 (failed), as %s should fail with %q\nevent status:\n%s", code, out, script, want, st)
+		return
+	}
+	if !regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(script)+`\s+ERROR`).MatchString(st) || !strings.Contains(st, want) {
+		n.t.Errorf("monitor: want %s ERROR with %q; event status:\n%s", script, want, st)
+	}
+}
+
+func (n *stockNode) waitStub(line, what string) {
+	n.t.Helper()
+	eventually(n.t, 30*time.Second, func() string {
+		b, _ := os.ReadFile(n.stubLg)
+		if strings.Contains(string(b), line+"\n") {
+			return ""
+		}
+		return fmt.Sprintf("%s: no %q in the stub log:\n%s\nctdbd log:\n%s", what, line, b, tail(n.c.Log(0), 40))
+	})
+}
+
+func (n *stockNode) waitRunning(svc string) {
+	n.t.Helper()
+	eventually(n.t, 30*time.Second, func() string {
+		if _, err := os.Stat(filepath.Join(n.state, svc+".running")); err != nil {
+			return svc + " not started by the startup event"
+		}
+		return ""
+	})
+}
+
+func (n *stockNode) expectAddr(iface, addr string, present bool) {
+	n.t.Helper()
+	out := n.h.Run(n.t, "ip", "-o", "addr", "show", "dev", iface)
+	if strings.Contains(out, " "+addr+" ") != present {
+		n.t.Errorf("%s on %s: present=%v, want %v:\n%s", addr, iface, !present, present, out)
+	}
+}
+
+func (n *stockNode) expectNoDropRule(ip string) {
+	n.t.Helper()
+	out := n.h.Run(n.t, "iptables", "-S", "INPUT")
+	if strings.Contains(out, ip) {
+		n.t.Errorf("a firewall rule for %s stayed:\n%s", ip, out)
+	}
+}
+
+// expectLog wants s in the log written since the current step began.
+func (n *stockNode) expectLog(s string) {
+	n.t.Helper()
+	if l := n.c.Log(0); !strings.Contains(l[n.logOff:], s) {
+		n.t.Errorf("log lacks %q; since the step began:\n%s", s, l[n.logOff:])
+	}
+}
+
+// probeCommands runs each ctdb command the stock scripts use, the way they
+// use it, and reports those this build does not know.
+func (n *stockNode) probeCommands() []string {
+	var pending []string
+	for _, argv := range [][]string{
+		{"pnn"}, {"-X", "nodestatus"}, {"-X", "ifaces"}, {"ip"}, {"ip", "all"}, {"ip", "-X"}, {"-X", "ip"},
+		{"gratarp", "10.97.0.1", "eth0"}, {"setifacelink", "eth0", "up"}, {"checktcpport", "445"},
+		{"-X", "gettickles", "10.97.0.200", "2049"}, {"addtickle"}, {"deltickle"}, {"tickle"},
+		{"process-exists", "1"}, {"attach", "ctdb.tdb", "persistent"}, {"ptrans", "ctdb.tdb"}, {"catdb", "ctdb.tdb"},
+	} {
+		out, errOut, code := n.c.Ctdb(0, argv...)
+		all := out + errOut
+		if strings.Contains(all, "Unknown command") || strings.Contains(all, "Usage") || strings.Contains(all, "usage") {
+			first, _, _ := strings.Cut(strings.TrimSpace(all), "\n")
+			branch := pendingCommands[argv[len(argv)-1]]
+			for _, a := range argv {
+				if b := pendingCommands[a]; b != "" {
+					branch = b
+				}
+			}
+			if branch == "" {
+				n.t.Errorf("ctdb %s: exit %d: %s", strings.Join(argv, " "), code, first)
+				continue
+			}
+			pending = append(pending, fmt.Sprintf("ctdb %s (branch %s): exit %d: %s", strings.Join(argv, " "), branch, code, first))
+		}
+	}
+	return pending
+}
+
+// badLogLines are the log lines that show a script calling something
+// missing or misusing a command.
+func (n *stockNode) badLogLines() []string {
+	var bad []string
+	seen := map[string]bool{}
+	re := regexp.MustCompile(`not found|Unknown command|[Uu]sage`)
+	stamp := regexp.MustCompile(`^\S+ \S+ (\S+?)\[\d+\]: `)
+	// The tool's usage text after "Unknown command 'X'" belongs to that
+	// line and is not reported again.
+	afterUnknown := map[string]bool{}
+	for _, l := range strings.Split(n.c.Log(0), "\n") {
+		k := stamp.ReplaceAllString(l, "$1: ")
+		script, msg, _ := strings.Cut(strings.TrimPrefix(k, "ctdb-eventd: "), ": ")
+		if afterUnknown[script] && strings.HasPrefix(msg, "Usage: ctdb ") {
+			afterUnknown[script] = false
+			continue
+		}
+		afterUnknown[script] = strings.HasPrefix(msg, "Unknown command ")
+		if !re.MatchString(l) {
+			continue
+		}
+		if !seen[k] {
+			seen[k] = true
+			bad = append(bad, k)
+		}
+	}
+	return bad
+}
+
+func writeExec(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFileT(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ctdb_check_directories on a frozen cluster filesystem: the share check
+// fails after the probe timeout instead of blocking, and passes again
+// after the thaw.
+func TestCheckDirectoriesHungFilesystem(t *testing.T) {
+	fs, mnt := mountHangfs(t)
+	share := filepath.Join(mnt, "share")
+	if err := os.Mkdir(share, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	vardir := t.TempDir()
+	check := func() (string, error, time.Duration) {
+		cmd := exec.Command("sh", "-c", `. "$CTDB_BASE/functions"; echo "$1" | ctdb_check_directories`, "50.samba", share)
+		cmd.Env = append(os.Environ(), "CTDB_BASE="+srcDir, "CTDB_VARDIR="+vardir, "CTDB_HELPER_BINDIR="+binDir,
+			"CTDB_PROBE_TIMEOUT=1")
+		began := time.Now()
+		out, err := cmd.CombinedOutput()
+		return string(out), err, time.Since(began)
+	}
+	if out, err, _ := check(); err != nil {
+		t.Fatalf("before the freeze: %v: %s", err, out)
+	}
+	fs.Freeze()
+	t.Cleanup(fs.Thaw)
+	for i := 0; i < 3; i++ {
+		out, err, took := check()
+		if err == nil || !strings.Contains(out, `ERROR: samba directory "`+share+`" not available`) {
+			t.Fatalf("frozen, check %d: %v: %q", i, err, out)
+		}
+		if took > 4*time.Second {
+			t.Fatalf("frozen, check %d took %v (probe timeout 1 s)", i, took)
+		}
+	}
+	// One worker is stuck in the kernel on the frozen mount; later checks
+	// did not start another.
+	if n := probeWorkers(share); n != 1 {
+		t.Fatalf("%d probe workers stuck on %s, want exactly 1", n, share)
+	}
+	fs.Thaw()
+	eventually(t, 10*time.Second, func() string {
+		if out, err, _ := check(); err != nil {
+			return fmt.Sprintf("after the thaw: %v: %s", err, out)
+		}
+		return ""
+	})
+}
