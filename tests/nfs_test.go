@@ -542,3 +542,71 @@ func (x *xdrReader) opaque() []byte {
 	x.b = x.b[p:]
 	return v
 }
+
+// TestWinbindScript: 49.winbind with a stubbed wbinfo and service(8) (the
+// winbind package is not on this machine): startup restarts winbind
+// through the service manager, monitor fails when wbinfo -p fails and,
+// within CTDB_WINBIND_PING_TIMEOUT, when it hangs; shutdown stops it.
+func TestWinbindScript(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "etc")
+	stubs := filepath.Join(dir, "stubs")
+	for _, d := range []string{base, stubs} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(srcDir, "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFileT(t, filepath.Join(base, "functions"), string(b))
+	writeFileT(t, filepath.Join(base, "script.options"), "CTDB_WINBIND_PING_TIMEOUT=1\n")
+	writeExec(t, filepath.Join(stubs, "service"), "#!/bin/sh\necho \"service $*\" >>\"$STATE/calls\"\n")
+	writeExec(t, filepath.Join(stubs, "wbinfo"), `#!/bin/sh
+echo "wbinfo $*" >>"$STATE/calls"
+[ -e "$STATE/hang" ] && exec sleep 60
+[ -e "$STATE/fail" ] && { echo "could not ping winbindd!"; exit 1; }
+echo "Ping to winbindd succeeded"
+`)
+	run := func(event string) (string, int, time.Duration) {
+		cmd := exec.Command("sh", filepath.Join(srcDir, "events.d", "49.winbind"), event)
+		cmd.Env = append(os.Environ(), "CTDB_BASE="+base, "CTDB_VARDIR="+filepath.Join(dir, "var"),
+			"CTDB_SCRIPT_VARDIR="+filepath.Join(dir, "var", "scripts"), "PATH="+stubs+":"+os.Getenv("PATH"), "STATE="+dir)
+		t0 := time.Now()
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(out), code, time.Since(t0)
+	}
+	calls := func() string { b, _ := os.ReadFile(filepath.Join(dir, "calls")); return string(b) }
+
+	if out, code, _ := run("startup"); code != 0 || calls() != "service winbind stop\nservice winbind start\n" {
+		t.Fatalf("startup: exit %d: %s; calls:\n%s", code, out, calls())
+	}
+	if out, code, _ := run("monitor"); code != 0 {
+		t.Fatalf("monitor: exit %d: %s", code, out)
+	}
+	writeFileT(t, filepath.Join(dir, "fail"), "")
+	if out, code, _ := run("monitor"); code != 1 || !strings.Contains(out, "ERROR: \"wbinfo -p\" failed:\ncould not ping winbindd!") {
+		t.Fatalf("monitor, wbinfo failing: exit %d: %q", code, out)
+	}
+	os.Remove(filepath.Join(dir, "fail"))
+	writeFileT(t, filepath.Join(dir, "hang"), "")
+	out, code, took := run("monitor")
+	if code != 1 || !strings.Contains(out, `winbindd did not answer "wbinfo -p" within 1s`) || took > 3*time.Second {
+		t.Fatalf("monitor, wbinfo hanging: exit %d after %v: %q", code, took, out)
+	}
+	os.Remove(filepath.Join(dir, "hang"))
+	if out, code, _ := run("shutdown"); code != 0 || !strings.HasSuffix(calls(), "service winbind stop\n") {
+		t.Fatalf("shutdown: exit %d: %s; calls:\n%s", code, out, calls())
+	}
+	writeFileT(t, filepath.Join(base, "script.options"), "CTDB_WINBIND_PING_TIMEOUT=soon\n")
+	if out, code, _ := run("monitor"); code == 0 || !strings.Contains(out, `CTDB_WINBIND_PING_TIMEOUT="soon" is not a positive integer`) {
+		t.Fatalf("bad option: exit %d: %q", code, out)
+	}
+}
