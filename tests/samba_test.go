@@ -274,10 +274,31 @@ func (s *sambaCluster) stopSmbd(i int) {
 func (s *sambaCluster) startSmbd(i int) {
 	s.t.Helper()
 	args := append(append([]string{"/usr/bin/env"}, s.nodeEnv(i)...), s.hosts[i].Command("service", "smbd", "start").Args...)
-	cmd := exec.Command(args[0], args[1:]...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		s.t.Fatalf("service smbd start on node %d: %v\n%s", i, err, out)
+	// smbd -D returns before the daemon checks its pid file: a new smbd
+	// exits at once while the helpers of a killed one (smbd-notifyd,
+	// cleanupd) still hold it. Start again until one stays.
+	for try := 0; try < 10; try++ {
+		cmd := exec.Command(args[0], args[1:]...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			s.t.Fatalf("service smbd start on node %d: %v\n%s", i, err, out)
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) {
+			if pid := s.smbdPid(i); pid != 0 && s.listening(i) {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		b, _ := os.ReadFile(filepath.Join(s.nodeDir(i), "log.smbd"))
+		s.t.Logf("smbd on node %d did not come up; its log ends:\n%s", i, tail(string(b), 10))
 	}
+	s.t.Fatalf("smbd on node %d does not start", i)
+}
+
+// listening reports whether something listens on port 445 in node i.
+func (s *sambaCluster) listening(i int) bool {
+	out, err := s.hosts[i].Command("ss", "-tlnH", "sport = :445").CombinedOutput()
+	return err == nil && strings.TrimSpace(string(out)) != ""
 }
 
 // read fetches the file through address a with a fresh smbclient.
@@ -466,7 +487,8 @@ func TestSambaCluster(t *testing.T) {
 			s.startSmbd(victim)
 			eventually(t, 4*interval*time.Second, func() string {
 				if f := nodeFlags(s.Cluster, victim); f != "OK" {
-					return "flags " + f
+					st, _, _ := s.Ctdb(victim, "event", "status", "legacy", "monitor")
+					return "flags " + f + "; monitor:\n" + st
 				}
 				return ""
 			})
