@@ -627,6 +627,10 @@ func TestSambaRestartStorm(t *testing.T) {
 			if err := sess.get(0); err != nil {
 				t.Fatal(err)
 			}
+			conn := s.clientConns(s.public[0])
+			if len(conn) != 1 {
+				t.Fatalf("client connections to %s:445: %q, want one", s.public[0], conn)
+			}
 
 			var mu sync.Mutex
 			var changes []string
@@ -672,7 +676,7 @@ func TestSambaRestartStorm(t *testing.T) {
 			waitConverged(t, s.Cluster, seq(3), allOK(3), 30*time.Second)
 			close(stop)
 			wg.Wait()
-			t.Logf("%s: 10 restarts of ctdbd on node %d in %.1f s; placement %s", tc.name, standby, storm.Seconds(), s.placement())
+			t.Logf("%s: 10 restarts of ctdbd on node %d in %.1f s; placement %s; smbd %d on node %d; session %s", tc.name, standby, storm.Seconds(), s.placement(), pid, active, conn[0])
 
 			if len(changes) > 0 {
 				t.Errorf("addresses moved during the storm (before: %s):\n%s", before, strings.Join(changes, "\n"))
@@ -691,11 +695,27 @@ func TestSambaRestartStorm(t *testing.T) {
 					t.Errorf("open session after the storm: %v", err)
 				}
 			}
+			if after := s.clientConns(s.public[0]); len(after) != 1 || after[0] != conn[0] {
+				t.Errorf("the session's TCP connection was %q, now %q", conn, after)
+			}
 			if err := s.readAll(); err != "" {
 				t.Error(err)
 			}
 		})
 	}
+}
+
+// clientConns lists the client's established TCP connections to a:445 as
+// "LOCAL PEER".
+func (s *sambaCluster) clientConns(a netip.Addr) []string {
+	out, _ := s.client.Command("ss", "-tnH", "state", "established", "dst", a.String()+":445").CombinedOutput()
+	var conns []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if f := strings.Fields(l); len(f) >= 4 {
+			conns = append(conns, f[len(f)-2]+" "+f[len(f)-1])
+		}
+	}
+	return conns
 }
 
 // TestSambaHungShare: the share is on a freezable FUSE filesystem. Frozen,
