@@ -176,7 +176,6 @@ EXPORT {
 CTDB_NFS_CHECKS_DIR="$CTDB_BASE/nfs-checks-ganesha.d"
 CTDB_NFS_GANESHA_CONF=%s/ganesha.conf
 CTDB_NFS_GANESHA_PIDFILE=%s
-CTDB_PROBE_TIMEOUT=1
 `, d, n.pidFile(i)))
 	}
 	t.Cleanup(func() {

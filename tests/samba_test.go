@@ -81,8 +81,13 @@ type sambaOptions struct {
 	share   string
 	// shareExtra is added to the share's section.
 	shareExtra string
-	interval   uint32 // MonitorInterval
-	tunables   map[string]uint32
+	// options is every node's script.options. The default probe timeout
+	// (5 s) stays unless a test needs a fast one: on this shared machine a
+	// 1 s probe of a healthy share has timed out under load and made a
+	// node UNHEALTHY.
+	options  string
+	interval uint32 // MonitorInterval
+	tunables map[string]uint32
 }
 
 type sambaCluster struct {
@@ -179,7 +184,7 @@ func newSambaCluster(t *testing.T, o sambaOptions) *sambaCluster {
 	}
 	for i := 0; i < o.nodes; i++ {
 		s.writeSmbConf(i)
-		writeFileT(t, filepath.Join(c.ConfigDir(i), "script.options"), "CTDB_PROBE_TIMEOUT=1\n")
+		writeFileT(t, filepath.Join(c.ConfigDir(i), "script.options"), o.options)
 		if o.stock {
 			ours := filepath.Join(c.ConfigDir(i), "events.d", "50.samba")
 			if err := os.Remove(ours); err != nil {
@@ -736,7 +741,8 @@ func TestSambaHungShare(t *testing.T) {
 	}
 	const interval = 2
 	// The FUSE mount is the test's (root's) alone: the guest works as root.
-	s := newSambaCluster(t, sambaOptions{nodes: 1, public: 1, share: share, interval: interval, shareExtra: "\tforce user = root\n"})
+	s := newSambaCluster(t, sambaOptions{nodes: 1, public: 1, share: share, interval: interval,
+		shareExtra: "\tforce user = root\n", options: "CTDB_PROBE_TIMEOUT=1\n"})
 	t.Cleanup(fs.Thaw) // before the cluster stops
 	s.waitHealthy(seq(1), 40*time.Second)
 
