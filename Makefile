@@ -15,6 +15,9 @@ CMDS      += ctdb-config:./tools/ctdb-config ctdb-path:./tools/ctdb-path
 # The packaged eventscripts: DATADIR/events/legacy/NN.name.script. With
 # PREFIX=/usr this is CTDB's /usr/share/ctdb, so existing symlinks keep working.
 DATADIR   ?= $(PREFIX)/share/ctdb
+# The scripts a first install enables (as CTDB does); the service scripts
+# (49.winbind, 50.samba, 60.nfs, 06.nfs) are installed but not enabled.
+ENABLED_SCRIPTS ?= 00.ctdb 01.reclock 05.system 10.interface
 LDFLAGS   := -X github.com/ctdb-go/ctdb/internal/config.DefaultDataDir=$(DATADIR)
 
 .PHONY: all build test unit fuzz vet install demo clean man deb deps cdeps
@@ -67,8 +70,6 @@ deb:
 # Debian's ctdb are not overwritten without a warning.
 INSTALL_BIN     := ctdb ctdb_local onnode ctdb_diagnostics
 INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper ctdb_etcd_lock ctdb-config ctdb-path
-# The scripts a first install enables, as CTDB's package does.
-DEFAULT_SCRIPTS := 00.ctdb 01.reclock 05.system 10.interface
 
 install: build
 	@sh tools/packaging/owned-files.sh "$(DESTDIR)" $(PREFIX)/sbin/ctdbd \
@@ -91,7 +92,7 @@ install: build
 	@legacy=$(DESTDIR)$(SYSCONFDIR)/ctdb/events/legacy; \
 	if [ ! -d $$legacy ]; then \
 		install -d $$legacy; \
-		for f in $(DEFAULT_SCRIPTS); do \
+		for f in $(ENABLED_SCRIPTS); do \
 			n=$$f.script; \
 			ln -s $$(realpath -m --relative-to=$(SYSCONFDIR)/ctdb/events/legacy $(DATADIR)/events/legacy/$$n) $$legacy/$$n; \
 		done; \
@@ -105,6 +106,14 @@ install: build
 		s=$${f##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 		install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done
+	@# NFS checks and the NFS-Ganesha callout (see 60.nfs).
+	@for d in nfs-checks.d nfs-checks-ganesha.d; do \
+		install -d $(DESTDIR)$(SYSCONFDIR)/ctdb/$$d; \
+		for f in etc/$$d/*.check; do \
+			[ -e $(DESTDIR)$(SYSCONFDIR)/ctdb/$$d/$$(basename $$f) ] || install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/ctdb/$$d/; \
+		done; \
+	done
+	@chmod 0755 $(DESTDIR)$(SYSCONFDIR)/ctdb/nfs-ganesha-callout $(DESTDIR)$(SYSCONFDIR)/ctdb/nfs-ganesha-callout.sample
 	@echo "installed under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)/ctdb"
 
 # The main job on a built-in default: a local node with the shipped

@@ -41,7 +41,8 @@ type Options struct {
 	Reclock string
 	// Tunables are written to every node's ctdb.tunables.
 	Tunables map[string]uint32
-	// Scripts enables only these shipped scripts ("" = all shipped ones).
+	// Scripts enables only these shipped scripts (none given: the ones
+	// make install enables, DefaultScripts).
 	Scripts []string
 	// ExtraConf is appended to every node's ctdb.conf.
 	ExtraConf string
@@ -205,11 +206,17 @@ func (c *Cluster) copyScripts(dst string) error {
 	return nil
 }
 
+// DefaultScripts are the shipped scripts enabled on a fresh install (as
+// CTDB enables); the service scripts (49.winbind, 50.samba, 60.nfs ...)
+// start and stop system services and are enabled only by the operator.
+var DefaultScripts = []string{"00.ctdb", "01.reclock", "05.system", "10.interface"}
+
 func (c *Cluster) enabled(name string) bool {
-	if len(c.Scripts) == 0 {
-		return true
+	scripts := c.Scripts
+	if len(scripts) == 0 {
+		scripts = DefaultScripts
 	}
-	for _, s := range c.Scripts {
+	for _, s := range scripts {
 		if s == name {
 			return true
 		}

@@ -43,6 +43,12 @@ for f in ctdb.conf script.options ctdb.tunables; do
 	inst 0644 "$src/etc/$f" "/etc/ctdb/$f"
 done
 inst 0755 "$src/etc/notify.sh" /etc/ctdb/notify.sh
+inst 0755 "$src/etc/nfs-ganesha-callout" /etc/ctdb/nfs-ganesha-callout
+for d in nfs-checks.d nfs-checks-ganesha.d; do
+	for f in "$src/etc/$d"/*.check; do
+		inst 0644 "$f" "/etc/ctdb/$d/$(basename "$f")"
+	done
+done
 inst 0644 "$here/ctdb.logrotate" /etc/logrotate.d/ctdb
 inst 0644 "$src/etc/systemd/ctdb.service" /lib/systemd/system/ctdb.service
 
