@@ -68,7 +68,8 @@ func TestMakeInstallLayoutRuns(t *testing.T) {
 		}
 		return ""
 	})
-	if out := tool("event", "script", "list", "legacy"); out != "* 00.ctdb\n* 01.reclock\n* 05.system\n* 10.interface\n" {
+	// The service scripts are installed but not enabled, as in CTDB.
+	if out := tool("event", "script", "list", "legacy"); out != "* 00.ctdb\n* 01.reclock\n* 05.system\n  06.nfs\n* 10.interface\n  49.winbind\n  50.samba\n  60.nfs\n" {
 		t.Errorf("event script list:\n%s", out)
 	}
 }
