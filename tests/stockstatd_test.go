@@ -150,7 +150,6 @@ func (n *stockNode) ctdbOut(args ...string) string {
 // the persistent ctdb.tdb, what it notifies and what it deletes.
 func (n *stockNode) statdCallout() {
 	t := n.t
-	t.Helper()
 	// The daemon's own ipreallocated runs notify in the background.
 	n.waitStatdCallouts()
 	// The scripts' NFS state directory is the private tmpfs, which the
