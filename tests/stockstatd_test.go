@@ -201,9 +201,13 @@ func (n *stockNode) statdCallout() {
 		}
 	}
 
-	// del-client and update: the record is emptied (deleted).
+	// del-client, and the update from 60.nfs's monitor in the daemon's
+	// event cycle: the record is emptied (deleted).
 	n.statd("del-client", "10.97.0.51", "stocktest")
-	n.statd("update")
+	n.run("monitor")
+	if left, _ := filepath.Glob(filepath.Join(state, "statd-state@*")); len(left) != 0 {
+		t.Errorf("60.nfs monitor did not run statd-callout update: pending %v", left)
+	}
 	for _, sip := range hosted {
 		if v := strings.TrimSpace(n.ctdbOut("pfetch", "ctdb.tdb", key(sip, "10.97.0.51"))); v != "" {
 			t.Errorf("pfetch ctdb.tdb %s after del-client: %q, want empty", key(sip, "10.97.0.51"), v)
@@ -256,5 +260,26 @@ func (n *stockNode) statdCallout() {
 	}
 	if out, _ := n.inDaemonNS(nil, "ls", "-A", "/var/lib/nfs/statd/sm", "/var/lib/nfs/statd/sm.bak"); strings.Contains(out, "10.97.0.50") {
 		t.Errorf("notify left statd's monitor list in the private directory:\n%s", out)
+	}
+
+	// The same through the daemon: 60.nfs's ipreallocated, asked to
+	// reconfigure (as after takeip), runs notify in the background.
+	n.statd("add-client", "10.97.0.52", "stocktest")
+	n.statd("update")
+	if v := strings.TrimSpace(n.ctdbOut("pfetch", "ctdb.tdb", key(hosted[0], "10.97.0.52"))); v == "" {
+		t.Errorf("pfetch ctdb.tdb %s: empty after update", key(hosted[0], "10.97.0.52"))
+	}
+	writeFileT(t, filepath.Join(n.vardir, "scripts", "service", "nfs-kernel-server", "need_reconfigure"), "")
+	n.run("ipreallocated")
+	n.expectLog(`Reconfiguring service "nfs-kernel-server"...`)
+	eventually(t, 15*time.Second, func() string {
+		if cat := n.ctdbOut("catdb", "ctdb.tdb"); strings.Contains(cat, "statd-state@") {
+			return "60.nfs's notify left records in ctdb.tdb:\n" + cat
+		}
+		return ""
+	})
+	n.waitStatdCallouts()
+	if b, _ := os.ReadFile(n.stubLg); !strings.Contains(string(b), "smnotify --client=10.97.0.52 --ip="+hosted[0]+" --server=stocktest --stateval=") {
+		t.Errorf("60.nfs's notify sent no SM_NOTIFY to 10.97.0.52; stub log:\n%s", b)
 	}
 }
