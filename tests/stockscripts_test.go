@@ -104,7 +104,7 @@ type stockNode struct {
 }
 
 func TestStockScripts(t *testing.T) {
-	for _, f := range []string{filepath.Join(stockScriptDir, "00.ctdb.script"), filepath.Join(stockEtcDir, "nfs-linux-kernel-callout")} {
+	for _, f := range []string{filepath.Join(stockScriptDir, "00.ctdb.script"), filepath.Join(stockEtcDir, "nfs-linux-kernel-callout"), filepath.Join(stockEtcDir, "statd-callout")} {
 		if _, err := os.Stat(f); err != nil {
 			stockSkip(t, "Debian's ctdb package is not installed ("+f+" missing; tests/setup/machine.sh installs it)")
 		}
