@@ -67,6 +67,9 @@ echo "program $4 version ${5:-any} ready and waiting"
 	"exportfs": `echo "exportfs $*" >>"$STUB_LOG"
 printf '%s\t\t<world>(rw,sync,wdelay,root_squash,no_subtree_check)\n' "$STUB_EXPORT"
 `,
+	// smnotify (in CTDB_HELPER_BINDIR) would send SM_NOTIFY to the client.
+	"smnotify": `echo "smnotify $*" >>"$STUB_LOG"
+`,
 	"nfsconf": `echo "nfsconf $*" >>"$STUB_LOG"
 case "$*" in
 "--get statd name") echo stocktest ;;
@@ -95,12 +98,13 @@ type stockNode struct {
 	share  string
 	export string
 	vardir string
+	helper string       // CTDB_HELPER_BINDIR: the built binaries and the smnotify stub
 	logOff int          // log offset of the current step
 	ln     net.Listener // the "smbd" listening on port 445
 }
 
 func TestStockScripts(t *testing.T) {
-	for _, f := range []string{filepath.Join(stockScriptDir, "00.ctdb.script"), filepath.Join(stockEtcDir, "nfs-linux-kernel-callout")} {
+	for _, f := range []string{filepath.Join(stockScriptDir, "00.ctdb.script"), filepath.Join(stockEtcDir, "nfs-linux-kernel-callout"), filepath.Join(stockEtcDir, "statd-callout")} {
 		if _, err := os.Stat(f); err != nil {
 			stockSkip(t, "Debian's ctdb package is not installed ("+f+" missing; tests/setup/machine.sh installs it)")
 		}
@@ -111,6 +115,7 @@ func TestStockScripts(t *testing.T) {
 	if err := netns.Check(); err != nil {
 		stockSkip(t, "no network namespaces: "+err.Error())
 	}
+	hostNFS := snapshotTree(t, hostNFSDir)
 	n := setupStockNode(t)
 
 	// init and setup ran before ctdbd answered (their failure stops it);
@@ -162,6 +167,10 @@ func TestStockScripts(t *testing.T) {
 	n.expectNoDropRule("10.97.0.210")
 	n.run("ipreallocated")
 
+	// statd-callout, as rpc.statd and 60.nfs call it, storing through
+	// ctdb ptrans into the persistent ctdb.tdb.
+	n.statdCallout()
+
 	// monitor catches what each script checks.
 	n.failMonitor("50.samba", "samba not listening on TCP port 445", func() { n.closeListener() }, func() { n.listen() })
 	n.failMonitor("50.samba", fmt.Sprintf(`ERROR: samba directory "%s" not available`, n.share),
@@ -200,6 +209,10 @@ func TestStockScripts(t *testing.T) {
 	}
 	for _, b := range n.badLogLines() {
 		t.Errorf("log: %s", b)
+	}
+	n.waitStatdCallouts()
+	if after := snapshotTree(t, hostNFSDir); after != hostNFS {
+		t.Errorf("the host's %s changed:\nbefore:\n%s\nafter:\n%s", hostNFSDir, hostNFS, after)
 	}
 }
 
@@ -242,6 +255,9 @@ func setupStockNode(t *testing.T) *stockNode {
 	smbConf := filepath.Join(dir, "smb.conf")
 	writeFileT(t, smbConf, fmt.Sprintf("[global]\n\tsmb ports = 445\n[share1]\n\tpath = %s\n[macro]\n\tpath = /no/such/%%U\n", n.share))
 	helpers := n.helperDir(t, filepath.Join(dir, "helpers"))
+	n.helper = helpers
+	_ = os.Remove(filepath.Join(helpers, "smnotify"))
+	writeExec(t, filepath.Join(helpers, "smnotify"), "#!/bin/sh\n"+stockStubs["smnotify"])
 
 	env := []string{"/usr/bin/env",
 		"PATH=" + n.stubs + ":" + os.Getenv("PATH"),
@@ -252,12 +268,16 @@ func setupStockNode(t *testing.T) *stockNode {
 		"CTDB_PROBE_TIMEOUT=5",
 		"STUB_LOG=" + n.stubLg, "STUB_STATE=" + n.state, "STUB_EXPORT=" + n.export,
 	}
+	// ctdbd, its event daemon and every script run in a private mount
+	// namespace with a tmpfs over the host's NFS state directory, which
+	// statd-callout's notify empties.
+	private := privateNFSWrap()
 	c := cluster(t, localcluster.Options{Nodes: 1, Addrs: []string{h.Addr.String()},
 		PublicAddresses: "10.97.0.200/24 eth0\n10.98.0.5/24 eth1\n",
 		Tunables:        map[string]uint32{"MonitorInterval": 3600},
 		ExtraConf:       "[database]\n\tvolatile database directory = VAR/volatile\n\tpersistent database directory = VAR/persistent\n\tstate database directory = VAR/state\n",
 		Wrap: func(i int, argv []string) []string {
-			return append(append([]string(nil), env...), h.Command(argv[0], argv[1:]...).Args...)
+			return append(append([]string(nil), env...), h.Command(private[0], append(private[1:], argv...)...).Args...)
 		}})
 	n.c = c
 	n.vardir = c.VarDir(0)
@@ -291,9 +311,9 @@ func setupStockNode(t *testing.T) *stockNode {
 			t.Fatal(err)
 		}
 	}
-	// 60.nfs's companions. statd-callout is left out on purpose: its
-	// "notify" empties the host's /var/lib/nfs/statd/sm.
-	for _, f := range []string{"nfs-linux-kernel-callout", "nfs-checks.d"} {
+	// 60.nfs's companions, where it looks for them. statd-callout's
+	// "notify" empties /var/lib/nfs/statd/sm: the daemon's private tmpfs.
+	for _, f := range []string{"nfs-linux-kernel-callout", "nfs-checks.d", "statd-callout"} {
 		if err := os.Symlink(filepath.Join(stockEtcDir, f), filepath.Join(c.ConfigDir(0), f)); err != nil {
 			t.Fatal(err)
 		}
@@ -301,6 +321,7 @@ func setupStockNode(t *testing.T) *stockNode {
 	n.listen()
 	t.Cleanup(n.closeListener)
 	start(t, c, 0)
+	t.Cleanup(n.waitStatdCallouts)
 	return n
 }
 
