@@ -162,7 +162,22 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 		return protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.pnn)
 	}
 	if have {
-		return nil
+		// Our books say we hold it; believe the interfaces, not the books.
+		// The address may have gone from under us (deleting a primary
+		// address takes its secondaries with it when promote_secondaries
+		// is off, an operator's `ip addr del`): then configure it again.
+		on := d.ifaceHolding(a)
+		if on != "" {
+			return nil
+		}
+		d.ip.mu.Lock()
+		was := d.ip.held[a]
+		delete(d.ip.held, a)
+		d.ip.mu.Unlock()
+		d.log.Warningf("Public address %s is held but no longer on %s: taking it again", a, was)
+		if iface == "" {
+			iface = was
+		}
 	}
 	if iface == "" {
 		iface = pa.Ifaces[0]
