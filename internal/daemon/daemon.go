@@ -67,6 +67,7 @@ type Daemon struct {
 	mu     sync.Mutex
 	st     nodeState
 	health *health.Tracker
+	starve health.Starvation // monitoring is never starved (see monitor.go)
 	cl     clusterState
 	ip     ipState
 	obs    observer
@@ -76,8 +77,8 @@ type Daemon struct {
 	// sent; only the monitor loop uses these.
 	healthNotified, healthNotifiedAs bool
 	unmonitoredWarned                time.Time // last "monitor ran no script" warning
-	tk     tickleState
-	sc     scriptCmdState
+	tk                               tickleState
+	sc                               scriptCmdState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
