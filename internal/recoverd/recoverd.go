@@ -70,7 +70,23 @@ type Recoverd struct {
 	// forceRec: `ctdb recover` asked for a recovery; the leader runs one
 	// even though nothing else calls for it.
 	forceRec bool
+	// contended is when this node last lost a lock race to contention
+	// with no leader known (zero: not since the last leader was known).
+	// For fastRaceWindow after it, the race is retried every fastRaceEvery
+	// rather than once a RecoverInterval: a killed leader's recovery
+	// daemon lets go of the lock within tens of milliseconds, and a
+	// survivor that raced first must not wait a whole pass for it.
+	contended time.Time
 }
+
+// fastRaceEvery and fastRaceWindow pace lock retries after a lost race
+// (see Recoverd.contended). The window is bounded so that a node that
+// cannot see a living leader does not start lock helpers ten times a
+// second for long.
+const (
+	fastRaceEvery  = 100 * time.Millisecond
+	fastRaceWindow = 3 * time.Second
+)
 
 // callTimeout bounds one control.
 const callTimeout = 3 * time.Second
@@ -122,9 +138,18 @@ func (r *Recoverd) Run(ctx context.Context) error {
 			r.ls.OnLockLost(time.Now())
 		case f := <-r.c.Messages():
 			r.onMessage(f)
-		case <-time.After(r.interval()):
+		case <-time.After(r.wait()):
 		}
 	}
+}
+
+// wait is how long the main loop sleeps when nothing happens: a
+// RecoverInterval, or fastRaceEvery while a lost race is retried.
+func (r *Recoverd) wait() time.Duration {
+	if !r.contended.IsZero() && time.Since(r.contended) < fastRaceWindow && r.leaderless() {
+		return min(fastRaceEvery, r.interval())
+	}
+	return r.interval()
 }
 
 // pingLoop keeps the lock helper alive while this node holds the lock and
@@ -278,6 +303,9 @@ func (r *Recoverd) step(parent context.Context) {
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
 	act, why := r.ls.Tick(time.Now())
 	r.act(act, why)
+	if r.ls.Leader() != protocol.PNNUnknown {
+		r.contended = time.Time{}
+	}
 	r.leading.Store(r.ls.HoldsLock())
 	if act == cluster.ActionNone && r.leaderless() {
 		// Quiet retry: while no leader is known, try the lock every pass
@@ -359,7 +387,10 @@ func (r *Recoverd) race() {
 	case res == clusterlock.ResultLocked:
 		r.ls.OnLockTaken(time.Now())
 		r.newTerm = true
+		r.contended = time.Time{}
+		r.leading.Store(true)
 		r.log.Infof("Took cluster lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
+		r.confirmLock()
 		r.broadcast(r.self)
 	case err != nil:
 		r.log.Warningf("Cluster lock not taken: %v", err)
@@ -367,6 +398,23 @@ func (r *Recoverd) race() {
 	default:
 		r.log.Infof("Cluster lock not taken: %s", res)
 		r.ls.OnLockFailed(time.Now())
+		if res == clusterlock.ResultContended && r.ls.Leader() == protocol.PNNUnknown && r.contended.IsZero() {
+			r.contended = time.Now()
+		}
+	}
+}
+
+// confirmLock tells ctdbd at once that this node has just taken the lock.
+// Its public addresses are kept only while such confirmations come (see
+// the daemon's hold bound); until now it counted from the last frame of
+// the old leader, and waiting for pingLoop's next tick could let that
+// bound pass (1.5 s with KeepaliveInterval 1, KeepaliveLimit 3), so a new
+// leader released every address it had just taken.
+func (r *Recoverd) confirmLock() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil); err != nil {
+		r.log.Warningf("Cannot confirm the cluster lock to ctdbd: %v", err)
 	}
 }
 
