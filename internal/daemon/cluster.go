@@ -94,7 +94,8 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
 		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
 		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
-		Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...),
+		Nodes:          append([]protocol.NodeInfo(nil), d.st.nodes...),
+		TunableChanges: d.tun.Changes(),
 	}
 }
 

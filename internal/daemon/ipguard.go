@@ -96,6 +96,17 @@ func (g *ipGuard) ping() {
 
 // close ends the guard without removing anything (clean shutdown: ctdbd
 // released its addresses itself).
+// nextPing is how long until the next ping is due (a second without a
+// guard).
+func (g *ipGuard) nextPing() time.Duration {
+	if g == nil {
+		return time.Second
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return max(0, g.every-time.Since(g.lastPing))
+}
+
 func (g *ipGuard) close() {
 	if g == nil {
 		return

@@ -111,24 +111,37 @@ func (d *Daemon) noteLeaderContact(pnn uint32) {
 // others). On the leader, the clock is its recovery daemon's confirmations
 // that it holds the lock: a leader that may be losing the lock lets its
 // addresses go before another node can take over.
+//
+// It wakes only when something is due: the guard's next ping, or the
+// moment the hold bound runs out if no contact comes before (a wake-up
+// then finds the newer contact and sleeps again).
 func (d *Daemon) leaderContactLoop(ctx context.Context) {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
 		d.ip.guard.ping()
+		bound := d.holdBound()
 		d.ip.mu.Lock()
 		silent := time.Since(d.ip.lastLeader)
 		n := len(d.ip.held)
 		d.ip.mu.Unlock()
-		if n > 0 && silent > d.holdBound() {
+		if n > 0 && silent > bound {
 			d.log.Errorf("No contact with the leader for %.1f s: releasing all %d public addresses", silent.Seconds(), n)
 			d.releaseAll(ctx)
 		}
+		// Just past the bound, or the guard's next ping, whichever is
+		// first; never longer than a second, so that a changed tunable
+		// applies soon.
+		next := min(time.Second, d.ip.guard.nextPing())
+		if left := bound - silent; left >= 0 {
+			next = min(next, left+time.Millisecond)
+		}
+		timer.Reset(max(next, 10*time.Millisecond))
 	}
 }
 

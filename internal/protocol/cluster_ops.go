@@ -86,6 +86,10 @@ type NodeSelf struct {
 	// NoLMaster: the LMASTER role is off (ctdb setlmasterrole off); the
 	// node stays out of the vnnmap.
 	NoLMaster bool `json:"no_lmaster,omitempty"`
+
+	// TunableChanges counts the node's tunable changes: its recovery
+	// daemon fetches the tunables again only when this moves.
+	TunableChanges uint64 `json:"tunable_changes,omitempty"`
 }
 
 // PeerEvent reports a peer's connection state change.

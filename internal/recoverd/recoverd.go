@@ -77,6 +77,10 @@ type Recoverd struct {
 	// daemon lets go of the lock within tens of milliseconds, and a
 	// survivor that raced first must not wait a whole pass for it.
 	contended time.Time
+	// tunChanges is ctdbd's TunableChanges when the tunables were last
+	// fetched (at tunFetched).
+	tunChanges uint64
+	tunFetched time.Time
 }
 
 // fastRaceEvery and fastRaceWindow pace lock retries after a lost race
@@ -294,7 +298,9 @@ func (r *Recoverd) step(parent context.Context) {
 		r.log.Warningf("Local ctdbd does not answer: %v", err)
 		return
 	}
-	r.refreshTunables()
+	if r.tun == nil || r.info.TunableChanges != r.tunChanges || time.Since(r.tunFetched) >= tunablesRefetch {
+		r.refreshTunables()
+	}
 	if r.info.Capable != r.cfg.Capable {
 		r.log.Infof("Leader capability changed to %v", r.info.Capable)
 		r.cfg.Capable = r.info.Capable
@@ -327,13 +333,20 @@ func nodeFlags(nodes []protocol.NodeInfo) []cluster.NodeFlags {
 	return out
 }
 
+// tunablesRefetch is how often the tunables are fetched even when
+// NodeSelf.TunableChanges says nothing changed.
+const tunablesRefetch = 30 * time.Second
+
+// refreshTunables fetches every tunable from ctdbd.
 func (r *Recoverd) refreshTunables() {
 	ctx, cancel := callCtx()
 	defer cancel()
 	var l protocol.TunableList
+	changes := r.info.TunableChanges
 	if r.c.Call(ctx, protocol.PNNCurrent, protocol.OpListTunables, nil, &l) != nil {
 		return
 	}
+	r.tunChanges, r.tunFetched = changes, time.Now()
 	m := make(map[string]uint32, len(l.Vars))
 	for _, v := range l.Vars {
 		m[v.Name] = v.Value
