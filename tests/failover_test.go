@@ -368,3 +368,52 @@ func TestStrayAddressesAreReleased(t *testing.T) {
 		t.Errorf("node 2 did not release %s at startup:\n%s", b, tail(ic.Log(2), 30))
 	}
 }
+
+// An address that vanishes from its node's interface (an operator's `ip
+// addr del`, or a deleted primary taking its secondaries with it) is put
+// back by that node at the leader's next check, and the leader's takeover
+// runs for it stop: the node checks its interface, not only its books.
+func TestVanishedAddressIsTakenAgain(t *testing.T) {
+	ic := newIPCluster(t, 2, nil)
+	startAll(t, ic.Cluster)
+	waitConverged(t, ic.Cluster, seq(2), allOK(2), 30*time.Second)
+	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(2)) })
+	ic.waitBalanced(t)
+
+	leader := leaderOf(t, ic.Cluster, 0)
+	victim := 1 - leader
+	a := ic.addrsOf(victim)[0]
+	fixing := func() int {
+		return strings.Count(ic.Log(leader), "Public address "+a.String()+" is assigned to node")
+	}
+	before := fixing()
+	ic.hosts[victim].Run(t, "ip", "addr", "del", a.String()+"/24", "dev", "eth0")
+	t0 := time.Now()
+	eventually(t, 10*time.Second, func() string {
+		if h := ic.holders()[a]; len(h) != 1 || h[0] != victim {
+			return fmt.Sprintf("%s on %v, want it back on node %d", a, h, victim)
+		}
+		return ""
+	})
+	back := time.Since(t0)
+	if !strings.Contains(ic.Log(victim), "Public address "+a.String()+" is held but no longer on eth0: taking it again") {
+		t.Errorf("node %d did not say it took %s again:\n%s", victim, a, tail(ic.Log(victim), 30))
+	}
+	if _, err := ic.reach(a, 2*time.Second); err != nil {
+		t.Errorf("client cannot reach %s after it was put back: %v", a, err)
+	}
+	// The leader checks every few seconds: over three of its checks, it
+	// must find nothing more to fix for a.
+	after := fixing()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if n := fixing(); n != after {
+			t.Fatalf("leader still fixing %s after it was back (%d more runs):\n%s", a, n-after, tail(ic.Log(leader), 30))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if after == before {
+		t.Errorf("leader never noticed %s was gone: the test did not exercise the fix", a)
+	}
+	t.Logf("%s back on node %d %.2f s after it was deleted; leader fixed it in %d run(s)", a, victim, back.Seconds(), after-before)
+}

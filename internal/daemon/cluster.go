@@ -25,6 +25,11 @@ type clusterState struct {
 	recdMu  sync.Mutex
 	recd    ctrlsock.Pusher
 	updates chan struct{}
+	// gone[pnn] is closed when the connection to pnn drops, so that
+	// controls forwarded to it fail at once instead of waiting out
+	// forwardTimeout (their replies can no longer come); a new channel
+	// replaces it.
+	gone map[uint32]chan struct{}
 }
 
 func (d *Daemon) keepaliveParams() (time.Duration, int) {
@@ -67,6 +72,7 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 // startClusterLoops starts serving the transport d.cl.tr.
 func (d *Daemon) startClusterLoops(ctx context.Context) {
 	d.cl.fwd = map[uint32]chan protocol.Frame{}
+	d.cl.gone = map[uint32]chan struct{}{}
 	d.cl.updates = make(chan struct{}, 1)
 	go d.recvLoop(ctx)
 	go d.peerEvents(ctx)
@@ -101,8 +107,9 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
 		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
 		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
-		Nodes:    append([]protocol.NodeInfo(nil), d.st.nodes...),
-		NoQuorum: d.quorumOn() && !d.hasQuorum(),
+		Nodes:          append([]protocol.NodeInfo(nil), d.st.nodes...),
+		NoQuorum:       d.quorumOn() && !d.hasQuorum(),
+		TunableChanges: d.tun.Changes(),
 	}
 }
 
@@ -166,6 +173,9 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 			}
 		}
 		d.mu.Unlock()
+		if !ev.Connected {
+			d.peerGone(ev.PNN)
+		}
 		if ev.Connected {
 			d.broadcastSelf()
 			d.announceLeadership(ev.PNN)
@@ -281,6 +291,13 @@ func (d *Daemon) noteLeader(m protocol.LeaderMsg) {
 	case m.Leader == m.From && m.Epoch >= d.st.maxEpoch:
 		d.st.leader, d.st.leaderEpoch, d.st.maxEpoch = m.From, m.Epoch, m.Epoch
 		d.st.leaderToken = m.Token
+		if m.From != d.st.pnn {
+			// The claim is a frame from the new leader's node: contact.
+			// (recvLoop counted it before the leader was known.)
+			d.ip.mu.Lock()
+			d.ip.lastLeader = time.Now()
+			d.ip.mu.Unlock()
+		}
 	}
 	if d.st.leader == protocol.PNNUnknown {
 		d.obs.reg.Election()
@@ -311,6 +328,28 @@ func (d *Daemon) callLocal(ctx context.Context, f protocol.Frame) protocol.Reply
 	return ctrlsock.ReplyOf(d.handle(ctx, h, req))
 }
 
+// goneCh returns the channel closed when the connection to pnn drops.
+func (d *Daemon) goneCh(pnn uint32) <-chan struct{} {
+	d.cl.fwdMu.Lock()
+	defer d.cl.fwdMu.Unlock()
+	ch, ok := d.cl.gone[pnn]
+	if !ok {
+		ch = make(chan struct{})
+		d.cl.gone[pnn] = ch
+	}
+	return ch
+}
+
+// peerGone fails the controls in flight to pnn: its connection dropped.
+func (d *Daemon) peerGone(pnn uint32) {
+	d.cl.fwdMu.Lock()
+	defer d.cl.fwdMu.Unlock()
+	if ch, ok := d.cl.gone[pnn]; ok {
+		close(ch)
+		delete(d.cl.gone, pnn)
+	}
+}
+
 // forwardTimeout bounds a control forwarded to another node.
 const forwardTimeout = 5 * time.Second
 
@@ -320,6 +359,7 @@ func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, 
 	if d.cl.tr == nil || int(dst) >= len(d.st.nodes) {
 		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d does not exist", dst)
 	}
+	gone := d.goneCh(dst) // before the check: a drop after it closes gone
 	if !d.cl.tr.Connected(dst) {
 		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d is DISCONNECTED", dst)
 	}
@@ -354,6 +394,8 @@ func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, 
 			return nil, &protocol.Error{Status: r.Status, Msg: r.Error}
 		}
 		return json.RawMessage(nonEmpty(r.Data)), nil
+	case <-gone:
+		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d disconnected before answering %s", dst, h.Op)
 	case <-timer.C:
 		d.obs.reg.Add(stats.TimeoutsControl, 1)
 		return nil, protocol.Errorf(protocol.StatusTimeout, "node %d did not answer %s within %v", dst, h.Op, forwardTimeoutOf(h.Op))

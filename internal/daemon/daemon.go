@@ -71,6 +71,7 @@ type Daemon struct {
 	mu     sync.Mutex
 	st     nodeState
 	health *health.Tracker
+	starve health.Starvation // monitoring is never starved (see monitor.go)
 	cl     clusterState
 	ip     ipState
 	obs    observer

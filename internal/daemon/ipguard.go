@@ -44,3 +44,7 @@ func (g *ipGuard) add(iface, prefix string) { g.client().Add(iface, prefix) }
 func (g *ipGuard) del(iface, prefix string) { g.client().Del(iface, prefix) }
 func (g *ipGuard) ping()                    { g.client().Ping() }
 func (g *ipGuard) close()                   { g.client().Close() }
+
+// nextPing is how long until the next ping is due (a second without a
+// guard).
+func (g *ipGuard) nextPing() time.Duration { return g.client().NextPing() }

@@ -13,7 +13,10 @@ import (
 // monitorLoop runs the monitor event every MonitorInterval, measured from
 // the start of one run to the start of the next (a slow or failing monitor
 // does not stretch the interval). The tunable is re-read every cycle, so
-// `ctdb setvar MonitorInterval` takes effect at the next run.
+// `ctdb setvar MonitorInterval` takes effect at the next run. A monitor
+// cancelled by another event is tried again a second later, and a node
+// whose monitor has not completed for MonitorInterval + EventScriptTimeout
+// is marked UNHEALTHY (see health.Starvation).
 func (d *Daemon) monitorLoop(ctx context.Context) {
 	next := time.Now()
 	for {
@@ -23,7 +26,9 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 		case <-time.After(time.Until(next)):
 		}
 		start := time.Now()
-		if !d.canMonitor() {
+		can, watched := d.monitorState()
+		d.watchStarvation(start, watched)
+		if !can {
 			// In recovery or inactive: look again soon rather than a
 			// whole interval later.
 			next = start.Add(min(time.Second, d.monitorInterval()))
@@ -35,7 +40,11 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 		}
 		d.observeMonitor(res, err)
 		d.warnUnmonitored(res, start)
-		next = start.Add(d.monitorInterval())
+		if monitorResult(res, err) == health.Cancelled {
+			next = start.Add(min(time.Second, d.monitorInterval()))
+		} else {
+			next = start.Add(d.monitorInterval())
+		}
 		if now := time.Now(); next.Before(now) {
 			next = now
 		}
@@ -50,14 +59,57 @@ func (d *Daemon) monitorInterval() time.Duration {
 	return time.Duration(v) * time.Second
 }
 
-// canMonitor: as CTDB, no monitoring during recovery, while the node is
-// inactive (stopped, banned), or before the node is RUNNING.
-func (d *Daemon) canMonitor() bool {
+// monitorState: as CTDB, no monitoring (can) during recovery, while the
+// node is inactive (stopped, banned), or before the node is RUNNING.
+// watched is whether the starvation bound applies: a RUNNING, active node,
+// in recovery or not (a storm of recoveries starves monitoring too).
+func (d *Daemon) monitorState() (can, watched bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.st.runstate == RunstateRunning &&
-		d.st.recmode == protocol.RecModeNormal &&
-		d.st.self().Flags&protocol.FlagInactive == 0
+	watched = d.st.runstate == RunstateRunning && d.st.self().Flags&protocol.FlagInactive == 0
+	return watched && d.st.recmode == protocol.RecModeNormal, watched
+}
+
+// watchStarvation applies the starvation bound at now.
+func (d *Daemon) watchStarvation(now time.Time, watched bool) {
+	interval, timeout := d.monitorInterval(), d.eventTimeout()
+	d.mu.Lock()
+	switch {
+	case !watched:
+		d.starve = health.Starvation{}
+	case d.starve.Since.IsZero():
+		d.starve.Reset(now)
+	}
+	began := d.starve.Check(now, interval, timeout)
+	reason := d.starve.Reason(now)
+	changed, healthy := d.applyHealthLocked()
+	d.mu.Unlock()
+	if began {
+		d.log.Errorf("Monitoring starved (%s) - node marked UNHEALTHY", reason)
+	}
+	if changed {
+		d.stateChanged()
+		d.notifyHealth(healthy, false)
+		if healthy {
+			d.log.Info("Node became HEALTHY")
+		} else {
+			d.log.Info("Node became UNHEALTHY")
+		}
+	}
+}
+
+// applyHealthLocked sets the UNHEALTHY flag from the monitor results and
+// the starvation rule; it returns whether the flag changed, and the health.
+func (d *Daemon) applyHealthLocked() (changed, healthy bool) {
+	healthy = d.health.Healthy && !d.starve.Starved
+	self := d.st.self()
+	was := self.Flags&protocol.FlagUnhealthy == 0
+	if healthy {
+		self.Flags &^= protocol.FlagUnhealthy
+	} else {
+		self.Flags |= protocol.FlagUnhealthy
+	}
+	return was != healthy, healthy
 }
 
 func monitorResult(res *eventd.EventResult, err error) health.Result {
@@ -85,30 +137,26 @@ func (d *Daemon) observeMonitor(res *eventd.EventResult, err error) {
 	}
 	limit, _ := d.tun.Get("MonitorTimeoutCount")
 	d.mu.Lock()
-	changed := d.health.Observe(r, int(limit))
-	healthy := d.health.Healthy
+	trackerChanged := d.health.Observe(r, int(limit))
+	ended := d.starve.Ran(r, time.Now())
 	timeouts := d.health.Timeouts
-	if changed {
-		if healthy {
-			d.st.self().Flags &^= protocol.FlagUnhealthy
-		} else {
-			d.st.self().Flags |= protocol.FlagUnhealthy
-		}
-	}
+	changed, healthy := d.applyHealthLocked()
 	d.mu.Unlock()
 	if changed {
 		d.stateChanged()
 	}
-	d.notifyHealth(healthy, r == health.TimedOut && !changed)
+	d.notifyHealth(healthy, r == health.TimedOut && !trackerChanged)
 	switch {
-	case r == health.TimedOut && !changed:
+	case r == health.TimedOut && !trackerChanged:
 		d.log.Warningf("Monitor event timed out (%d of %d before the node counts as unhealthy)", timeouts, limit)
 	case changed && healthy:
 		d.log.Info("Monitor event OK - node re-enabled")
 		d.log.Info("Node became HEALTHY")
-	case changed:
+	case changed || (ended && !healthy):
 		d.log.Errorf("Monitor event failed (%s) - node marked UNHEALTHY", describeResult(res, err))
-		d.log.Info("Node became UNHEALTHY")
+		if changed {
+			d.log.Info("Node became UNHEALTHY")
+		}
 	}
 }
 

@@ -113,11 +113,12 @@ func (d *Daemon) countNodeFrame(f protocol.Frame) {
 // running, keeps systemd's STATUS= line up to date.
 func (d *Daemon) statsLoop(ctx context.Context) {
 	last := time.Now()
+	wait := time.Second
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(wait):
 		}
 		if tcp := d.obs.tcp.Load(); tcp != nil {
 			for pnn, rtt := range tcp.RTTs() {
@@ -128,13 +129,13 @@ func (d *Daemon) statsLoop(ctx context.Context) {
 			d.sdStatus(d.runningStatus())
 		}
 		iv, _ := d.tun.Get("StatHistoryInterval")
-		if iv == 0 {
-			iv = 1
-		}
-		if time.Since(last) >= time.Duration(iv)*time.Second {
+		every := time.Duration(max(iv, 1)) * time.Second
+		if time.Since(last) >= every {
 			last = time.Now()
 			d.obs.reg.Tick()
 		}
+		// Once a second, or when the history interval ends if sooner.
+		wait = max(10*time.Millisecond, min(time.Second, time.Until(last.Add(every))))
 	}
 }
 

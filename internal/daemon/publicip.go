@@ -136,24 +136,37 @@ func (d *Daemon) noteLeaderContact(pnn uint32) {
 // others). On the leader, the clock is its recovery daemon's confirmations
 // that it holds the lock: a leader that may be losing the lock lets its
 // addresses go before another node can take over.
+//
+// It wakes only when something is due: the guard's next ping, or the
+// moment the hold bound runs out if no contact comes before (a wake-up
+// then finds the newer contact and sleeps again).
 func (d *Daemon) leaderContactLoop(ctx context.Context) {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
 		d.ip.guard.ping()
+		bound := d.holdBound()
 		d.ip.mu.Lock()
 		silent := time.Since(d.ip.lastLeader)
 		n := len(d.ip.held)
 		d.ip.mu.Unlock()
-		if n > 0 && silent > d.holdBound() {
+		if n > 0 && silent > bound {
 			d.log.Errorf("No contact with the leader for %.1f s: releasing all %d public addresses", silent.Seconds(), n)
 			d.releaseAll(ctx)
 		}
+		// Just past the bound, or the guard's next ping, whichever is
+		// first; never longer than a second, so that a changed tunable
+		// applies soon.
+		next := min(time.Second, d.ip.guard.nextPing())
+		if left := bound - silent; left >= 0 {
+			next = min(next, left+time.Millisecond)
+		}
+		timer.Reset(max(next, 10*time.Millisecond))
 	}
 }
 
@@ -187,7 +200,22 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 		return protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.pnn)
 	}
 	if have {
-		return nil
+		// Our books say we hold it; believe the interfaces, not the books.
+		// The address may have gone from under us (deleting a primary
+		// address takes its secondaries with it when promote_secondaries
+		// is off, an operator's `ip addr del`): then configure it again.
+		on := d.ifaceHolding(a)
+		if on != "" {
+			return nil
+		}
+		d.ip.mu.Lock()
+		was := d.ip.held[a]
+		delete(d.ip.held, a)
+		d.ip.mu.Unlock()
+		d.log.Warningf("Public address %s is held but no longer on %s: taking it again", a, was)
+		if iface == "" {
+			iface = was
+		}
 	}
 	if !d.hasQuorum() {
 		return protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum: it takes no public address", d.st.pnn)

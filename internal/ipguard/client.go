@@ -81,6 +81,17 @@ func (c *Client) Ping() {
 	}
 }
 
+// NextPing is how long until the next ping is due (a second without a
+// guard).
+func (c *Client) NextPing() time.Duration {
+	if c == nil {
+		return time.Second
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return max(0, c.every-time.Since(c.lastPing))
+}
+
 // Close ends the guard without removing anything (clean shutdown: ctdbd
 // released its addresses itself).
 func (c *Client) Close() {

@@ -92,6 +92,10 @@ type NodeSelf struct {
 	// NoQuorum: "[cluster] quorum = majority" is on and this node does
 	// not have quorum, so it must not lead.
 	NoQuorum bool `json:"noquorum,omitempty"`
+
+	// TunableChanges counts the node's tunable changes: its recovery
+	// daemon fetches the tunables again only when this moves.
+	TunableChanges uint64 `json:"tunable_changes,omitempty"`
 }
 
 // PeerEvent reports a peer's connection state change.

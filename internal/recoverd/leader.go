@@ -18,6 +18,19 @@ func (r *Recoverd) lead() {
 		return
 	}
 	views := r.gatherViews()
+	if r.missingPeer(views) {
+		// A peer that did not answer may have just dropped off: our node
+		// map is from before it did. Read it again, so that the decision
+		// (and a recovery) leaves a disconnected node out at once, rather
+		// than failing on it and waiting a RecoverInterval to retry.
+		ctx, cancel := callCtx()
+		var info protocol.NodeSelf
+		if r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info) == nil {
+			r.info = info
+			views[r.self] = toView(info)
+		}
+		cancel()
+	}
 	active := cluster.ActiveNodes(r.self, views)
 	d := cluster.NeedRecovery(r.self, views, active)
 	if !d.Need && r.newTerm && len(active) > 0 {
@@ -55,6 +68,19 @@ func (r *Recoverd) lead() {
 	r.culprits.Forgive()
 	r.to.need = true
 	r.takeover()
+}
+
+// missingPeer: a connected peer in our node map gave no view.
+func (r *Recoverd) missingPeer(views map[uint32]cluster.NodeView) bool {
+	for _, n := range r.info.Nodes {
+		if n.PNN == r.self || n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) != 0 {
+			continue
+		}
+		if _, ok := views[n.PNN]; !ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Recoverd) seconds(name string) time.Duration {

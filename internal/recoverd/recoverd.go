@@ -81,7 +81,27 @@ type Recoverd struct {
 	token int64
 	// noQuorumLogged: "no quorum" was logged and not yet "quorum back".
 	noQuorumLogged bool
+	// contended is when this node last lost a lock race to contention
+	// with no leader known (zero: not since the last leader was known).
+	// For fastRaceWindow after it, the race is retried every fastRaceEvery
+	// rather than once a RecoverInterval: a killed leader's recovery
+	// daemon lets go of the lock within tens of milliseconds, and a
+	// survivor that raced first must not wait a whole pass for it.
+	contended time.Time
+	// tunChanges is ctdbd's TunableChanges when the tunables were last
+	// fetched (at tunFetched).
+	tunChanges uint64
+	tunFetched time.Time
 }
+
+// fastRaceEvery and fastRaceWindow pace lock retries after a lost race
+// (see Recoverd.contended). The window is bounded so that a node that
+// cannot see a living leader does not start lock helpers ten times a
+// second for long.
+const (
+	fastRaceEvery  = 100 * time.Millisecond
+	fastRaceWindow = 3 * time.Second
+)
 
 // callTimeout bounds one control.
 const callTimeout = 3 * time.Second
@@ -136,9 +156,18 @@ func (r *Recoverd) Run(ctx context.Context) error {
 			r.ls.OnLockLost(r.now())
 		case f := <-r.c.Messages():
 			r.onMessage(f)
-		case <-time.After(r.interval()):
+		case <-time.After(r.wait()):
 		}
 	}
+}
+
+// wait is how long the main loop sleeps when nothing happens: a
+// RecoverInterval, or fastRaceEvery while a lost race is retried.
+func (r *Recoverd) wait() time.Duration {
+	if !r.contended.IsZero() && time.Since(r.contended) < fastRaceWindow && r.leaderless() {
+		return min(fastRaceEvery, r.interval())
+	}
+	return r.interval()
 }
 
 // pingLoop keeps the lock helper alive while this node holds the lock and
@@ -328,7 +357,9 @@ func (r *Recoverd) step(parent context.Context) {
 		r.log.Warningf("Local ctdbd does not answer: %v", err)
 		return
 	}
-	r.refreshTunables()
+	if r.tun == nil || r.info.TunableChanges != r.tunChanges || time.Since(r.tunFetched) >= tunablesRefetch {
+		r.refreshTunables()
+	}
 	if r.info.Capable != r.cfg.Capable {
 		r.log.Infof("Leader capability changed to %v", r.info.Capable)
 		r.cfg.Capable = r.info.Capable
@@ -339,6 +370,9 @@ func (r *Recoverd) step(parent context.Context) {
 	r.checkQuorum(r.now())
 	act, why := r.ls.Tick(r.now())
 	r.act(act, why)
+	if r.ls.Leader() != protocol.PNNUnknown {
+		r.contended = time.Time{}
+	}
 	r.leading.Store(r.ls.HoldsLock())
 	if act == cluster.ActionNone && r.leaderless() {
 		// Quiet retry: while no leader is known, try the lock every pass
@@ -360,13 +394,20 @@ func nodeFlags(nodes []protocol.NodeInfo) []cluster.NodeFlags {
 	return out
 }
 
+// tunablesRefetch is how often the tunables are fetched even when
+// NodeSelf.TunableChanges says nothing changed.
+const tunablesRefetch = 30 * time.Second
+
+// refreshTunables fetches every tunable from ctdbd.
 func (r *Recoverd) refreshTunables() {
 	ctx, cancel := callCtx()
 	defer cancel()
 	var l protocol.TunableList
+	changes := r.info.TunableChanges
 	if r.c.Call(ctx, protocol.PNNCurrent, protocol.OpListTunables, nil, &l) != nil {
 		return
 	}
+	r.tunChanges, r.tunFetched = changes, time.Now()
 	m := make(map[string]uint32, len(l.Vars))
 	for _, v := range l.Vars {
 		m[v.Name] = v.Value
@@ -429,18 +470,33 @@ func (r *Recoverd) race() {
 			return
 		}
 		r.newTerm = true
+		r.contended = time.Time{}
+		r.leading.Store(true)
+		r.confirmLock()
 		r.broadcast(r.self)
-		// The address hold clock starts now, not at the next ping: the
-		// takeover run may come first.
-		ctx, cancel := callCtx()
-		_ = r.c.Call(ctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
-		cancel()
 	case err != nil:
 		r.log.Warningf("Cluster lock not taken: %v", err)
 		r.ls.OnLockFailed(r.now())
 	default:
 		r.log.Infof("Cluster lock not taken: %s", res)
 		r.ls.OnLockFailed(r.now())
+		if res == clusterlock.ResultContended && r.ls.Leader() == protocol.PNNUnknown && r.contended.IsZero() {
+			r.contended = r.now()
+		}
+	}
+}
+
+// confirmLock tells ctdbd at once that this node has just taken the lock.
+// Its public addresses are kept only while such confirmations come (see
+// the daemon's hold bound); until now it counted from the last frame of
+// the old leader, and waiting for pingLoop's next tick could let that
+// bound pass (1.5 s with KeepaliveInterval 1, KeepaliveLimit 3), so a new
+// leader released every address it had just taken.
+func (r *Recoverd) confirmLock() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil); err != nil {
+		r.log.Warningf("Cannot confirm the cluster lock to ctdbd: %v", err)
 	}
 }
 

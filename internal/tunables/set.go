@@ -27,6 +27,9 @@ type Value struct {
 type Set struct {
 	mu     sync.Mutex
 	values []uint32 // indexed like allDefs
+	// changes counts calls of Set, so a reader can tell whether anything
+	// changed since it last looked without fetching every value.
+	changes uint64
 }
 
 // Defaults returns a new Set holding every tunable at its CTDB default.
@@ -60,11 +63,19 @@ func (s *Set) Set(name string, v uint32) error {
 	}
 	s.mu.Lock()
 	s.values[i] = v
+	s.changes++
 	s.mu.Unlock()
 	if isObsolete(i) {
 		return fmt.Errorf("%s: %w", allDefs[i].Name, ErrObsolete)
 	}
 	return nil
+}
+
+// Changes is how many times Set was called.
+func (s *Set) Changes() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changes
 }
 
 // Canonical returns CTDB's spelling of a tunable name given in any case.

@@ -238,3 +238,19 @@ func TestSet_Concurrent(t *testing.T) {
 		t.Errorf("final MonitorInterval = %d, want some writer's last value", v)
 	}
 }
+
+func TestChangesCountsSets(t *testing.T) {
+	s := Defaults()
+	if s.Changes() != 0 {
+		t.Fatalf("fresh set: %d changes", s.Changes())
+	}
+	if err := s.Set("RecoverInterval", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set("NoSuchTunable", 2); err == nil {
+		t.Fatal("unknown tunable accepted")
+	}
+	if got := s.Changes(); got != 1 {
+		t.Fatalf("after one Set and one refused: %d changes, want 1", got)
+	}
+}
