@@ -10,6 +10,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/logging"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/transport"
+	"github.com/ctdb-go/ctdb/internal/tunables"
 )
 
 // memDaemon is node pnn of a cluster whose transport is net, built by New
@@ -17,6 +18,7 @@ import (
 func memDaemon(t *testing.T, net *transport.MemNetwork, pnn uint32, n int) *Daemon {
 	t.Helper()
 	cfg := config.Default(t.TempDir())
+	cfg.Tunables = tunables.Defaults()
 	for i := range n {
 		cfg.Nodes = append(cfg.Nodes, config.Node{PNN: uint32(i), Addr: netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})})
 	}
