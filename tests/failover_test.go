@@ -44,6 +44,13 @@ type ipCluster struct {
 
 func newIPCluster(t *testing.T, n int, tunables map[string]uint32) *ipCluster {
 	t.Helper()
+	return newIPClusterEnv(t, n, tunables, nil)
+}
+
+// newIPClusterEnv is newIPCluster with extra environment ("NAME=value") for
+// every ctdbd, and so for its eventscripts.
+func newIPClusterEnv(t *testing.T, n int, tunables map[string]uint32, env []string) *ipCluster {
+	t.Helper()
 	nw := netns.New(t, n)
 	hosts := nw.Hosts()
 	client := nw.AddHost("client")
@@ -66,7 +73,12 @@ func newIPCluster(t *testing.T, n int, tunables map[string]uint32) *ipCluster {
 	}
 	c := cluster(t, localcluster.Options{Nodes: n, Addrs: addrs, Scripts: []string{"00.ctdb", "10.interface"},
 		Tunables: tunables, PublicAddresses: pub.String(),
-		Wrap: func(i int, argv []string) []string { return hosts[i].Command(argv[0], argv[1:]...).Args }})
+		Wrap: func(i int, argv []string) []string {
+			if len(env) > 0 {
+				argv = append(append([]string{"env"}, env...), argv...)
+			}
+			return hosts[i].Command(argv[0], argv[1:]...).Args
+		}})
 	ic := &ipCluster{Cluster: c, net: nw, hosts: hosts, client: client, flag: filepath.Join(c.Base, "fail")}
 	for i := 0; i < n; i++ {
 		addScript(t, c, i, "50.service", fmt.Sprintf("[ \"$1\" = monitor ] && [ -e %s.%d ] && { echo \"ERROR: service down\"; exit 1; }; exit 0\n", ic.flag, i), 0o755)
