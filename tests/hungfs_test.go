@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -76,6 +77,7 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 		Tunables: map[string]uint32{"MonitorInterval": interval},
 	})
 	t.Cleanup(fs.Thaw) // runs before the cluster is stopped
+	runs := stampMonitorRuns(t, c)
 	start(t, c, 0)
 	waitRunning(t, c, 0)
 	eventually(t, 20*time.Second, func() string {
@@ -129,12 +131,28 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 		return ""
 	})
 	took := time.Since(frozenAt)
-	t.Logf("UNHEALTHY %.2f s after the freeze (MonitorInterval %d s)", took.Seconds(), interval)
-	if took > 3*interval*time.Second+500*time.Millisecond {
-		t.Errorf("UNHEALTHY after %v, more than 3 monitor intervals", took)
+	// The third failure makes the node UNHEALTHY. The first run after the
+	// freeze starts up to one interval later (the freeze's phase), so the
+	// bound is three intervals plus the third run's own length.
+	after := runs.since(frozenAt)
+	if len(after) > 3 {
+		t.Errorf("UNHEALTHY only after monitor run %d since the freeze, want the 3rd (runs at %v)", len(after), after)
 	}
-	// Stay frozen for several more intervals: nothing may pile up.
-	time.Sleep(4 * interval * time.Second)
+	var third time.Duration
+	if len(after) == 3 {
+		third = time.Since(after[2])
+	}
+	t.Logf("UNHEALTHY %.2f s after the freeze (MonitorInterval %d s; monitor runs at +%v)", took.Seconds(), interval, offsets(frozenAt, after))
+	if took > 3*interval*time.Second+third+500*time.Millisecond {
+		t.Errorf("UNHEALTHY after %v, more than 3 monitor intervals and the third run (%v)", took, third)
+	}
+	// Stay frozen for four more monitor runs: nothing may pile up.
+	eventually(t, 5*interval*time.Second, func() string {
+		if n := len(runs.since(frozenAt)); n < len(after)+4 {
+			return fmt.Sprintf("%d monitor runs since the freeze", n)
+		}
+		return ""
+	})
 	if st, _, _ := c.Ctdb(0, "event", "status", "monitor"); !strings.Contains(st, "01.reclock           ERROR") {
 		t.Errorf("monitor status while frozen:\n%s", st)
 	}
@@ -269,4 +287,41 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 	if slowest > time.Second {
 		t.Errorf("ctdb leader took %v while the filesystem was frozen", slowest)
 	}
+}
+
+// monitorRuns is a record of when a node's monitor runs started, kept by
+// an eventscript that sorts first.
+type monitorRuns string
+
+func stampMonitorRuns(t *testing.T, c *localcluster.Cluster) monitorRuns {
+	t.Helper()
+	f := filepath.Join(c.Base, "monitor-runs")
+	addScript(t, c, 0, "00.0stamp", fmt.Sprintf("[ \"$1\" = monitor ] && date +%%s.%%N >>%s\nexit 0\n", f), 0o755)
+	return monitorRuns(f)
+}
+
+// since lists the starts of the runs at or after t0.
+func (r monitorRuns) since(t0 time.Time) []time.Time {
+	b, _ := os.ReadFile(string(r))
+	var out []time.Time
+	for _, l := range strings.Fields(string(b)) {
+		sec, frac, _ := strings.Cut(l, ".")
+		s, err1 := strconv.ParseInt(sec, 10, 64)
+		ns, err2 := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if ts := time.Unix(s, ns); !ts.Before(t0) {
+			out = append(out, ts)
+		}
+	}
+	return out
+}
+
+func offsets(t0 time.Time, ts []time.Time) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, fmt.Sprintf("%.2f", t.Sub(t0).Seconds()))
+	}
+	return out
 }
