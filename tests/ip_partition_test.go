@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -85,14 +86,14 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 	if testing.Short() {
 		rounds, hold = ippShortRounds, ippShortHold
 	}
-	rounds = ippEnvInt(t, "CTDB_IP_PARTITION_ROUNDS", rounds)
-	hold = ippEnvHold(t, "CTDB_IP_PARTITION_HOLD", hold)
-	seed := uint64(ippEnvInt(t, "CTDB_IP_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
+	rounds = envInt(t, "CTDB_IP_PARTITION_ROUNDS", rounds)
+	hold = envHold(t, "CTDB_IP_PARTITION_HOLD", hold)
+	seed := uint64(envInt(t, "CTDB_IP_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
 	t.Logf("%d rounds, hold %v-%v, sampling every %v, seed %d (CTDB_IP_PARTITION_SEED=%d replays it)",
 		rounds, hold[0], hold[1], ippPartSample, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 
-	ic := newIPCluster(t, ippNodes, ippEnvTunables(t, "CTDB_IP_PARTITION_TUNABLES"))
+	ic := newIPCluster(t, ippNodes, envTunables(t, "CTDB_IP_PARTITION_TUNABLES"))
 	ippKeepLogs(t, ic.Cluster)
 	startAll(t, ic.Cluster)
 	ippWaitSettled(t, ic, "start", 60*time.Second)
@@ -156,7 +157,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 	}
 	w.halt()
 	w.reportDoubles(t)
-	t.Logf("all rounds: each address once again after heal: %s; balanced: %s", ippSummary(rehost), ippSummary(balance))
+	t.Logf("all rounds: each address once again after heal: %s; balanced: %s", harness.Summary(rehost), harness.Summary(balance))
 	w.final(t)
 }
 
@@ -213,7 +214,7 @@ func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
 
 		restartPhase := fmt.Sprintf("step %d restart", step+1)
 		w.setPhase(restartPhase)
-		if !ippGone(pid, 10*time.Second) {
+		if len(harness.WaitGone([]int{pid}, 10*time.Second)) > 0 {
 			t.Fatalf("%s: node %d's ctdbd (pid %d) still alive 10 s after SIGKILL", name, victim, pid)
 		}
 		restarted := time.Now()
@@ -326,17 +327,9 @@ func ippWaitSettled(t *testing.T, ic *ipCluster, when string, timeout time.Durat
 // ippPoll calls cond every 50 ms until it returns "" (true) or timeout
 // passes (false, with cond's last answer).
 func ippPoll(timeout time.Duration, cond func() string) (string, bool) {
-	deadline := time.Now().Add(timeout)
-	for {
-		why := cond()
-		if why == "" {
-			return "", true
-		}
-		if time.Now().After(deadline) {
-			return why, false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var last string
+	err := harness.Until(timeout, 50*time.Millisecond, func() string { last = cond(); return last })
+	return last, err == nil
 }
 
 // ippLeader returns the leader every node names in `ctdb leader`.
@@ -376,85 +369,6 @@ func ippHoldings(ic *ipCluster) string {
 	}
 	fmt.Fprintf(&b, "none:%d", none)
 	return b.String()
-}
-
-// ippGone waits until pid is gone (or a zombie).
-func ippGone(pid int, timeout time.Duration) bool {
-	_, ok := ippPoll(timeout, func() string {
-		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil || isZombie(string(st)) {
-			return ""
-		}
-		return "alive"
-	})
-	return ok
-}
-
-func ippEnvInt(t *testing.T, name string, def int) int {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		t.Fatalf("%s=%q: want a non-negative integer", name, v)
-	}
-	return n
-}
-
-// ippEnvHold reads a hold range in seconds: "MIN-MAX" or "N".
-func ippEnvHold(t *testing.T, name string, def [2]time.Duration) [2]time.Duration {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	lo, hi, found := strings.Cut(v, "-")
-	if !found {
-		hi = lo
-	}
-	a, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
-	b, err2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
-	if err1 != nil || err2 != nil || a <= 0 || b < a {
-		t.Fatalf("%s=%q: want seconds as MIN-MAX (0 < MIN <= MAX) or N", name, v)
-	}
-	return [2]time.Duration{time.Duration(a * float64(time.Second)), time.Duration(b * float64(time.Second))}
-}
-
-// ippEnvTunables reads extra tunables for a local investigation,
-// "Name=V,Name=V" (nil, the defaults of newIPCluster, when unset).
-func ippEnvTunables(t *testing.T, name string) map[string]uint32 {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return nil
-	}
-	out := map[string]uint32{}
-	for _, kv := range strings.Split(v, ",") {
-		k, val, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		n, err := strconv.ParseUint(val, 10, 32)
-		if k == "" || err != nil {
-			t.Fatalf("%s=%q: %q is not Name=unsigned", name, v, kv)
-		}
-		out[k] = uint32(n)
-	}
-	t.Logf("%s: tunables %v", name, out)
-	return out
-}
-
-func ippSummary(ds []time.Duration) string {
-	if len(ds) == 0 {
-		return "none"
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	var sum time.Duration
-	for _, d := range s {
-		sum += d
-	}
-	return fmt.Sprintf("n=%d min %.2f s median %.2f s mean %.2f s max %.2f s", len(s), s[0].Seconds(),
-		s[len(s)/2].Seconds(), (sum / time.Duration(len(s))).Seconds(), s[len(s)-1].Seconds())
 }
 
 // ippWatch samples, on its own goroutine, which nodes have each public
