@@ -26,9 +26,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
-	}
+	labelsrv.ServeIfAsked()
 	// The FUSE tests must mount in a private mount namespace (a mount made
 	// in the host namespace leaks into namespaces created later).
 	hangfs.ReexecInPrivateMountNS(m)
@@ -229,13 +227,6 @@ func isDaemonPart(pid int) bool {
 	}
 	return false
 }
-
-// A test binary started with listenEnv set is a tiny TCP server (run inside
-// a node's network namespace): it answers every connection with its label.
-const (
-	listenEnv = "CTDB_TEST_LISTEN"
-	labelEnv  = "CTDB_TEST_LABEL"
-)
 
 // envInt reads a non-negative integer knob (def when unset); a bad value
 // fails the test.
