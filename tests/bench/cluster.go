@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"regexp"
 	"strconv"
@@ -33,7 +33,7 @@ func newClu(e *Env, sys system.System, label string, o system.ClusterOptions) (*
 	}
 	o.Base = base
 	if o.Port == 0 {
-		if o.Port, err = freePort(); err != nil {
+		if o.Port, err = harness.FreePort(); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -50,17 +50,6 @@ func newClu(e *Env, sys system.System, label string, o system.ClusterOptions) (*
 		os.RemoveAll(base)
 	}
 	return cl, stop, nil
-}
-
-// freePort is a TCP port free on 127.0.0.1 now; every node listens on it
-// on its own address.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // errToolTimeout: the system's tool did not answer in time.

@@ -21,9 +21,7 @@ import (
 )
 
 func main() {
-	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
-	}
+	labelsrv.ServeIfAsked()
 	// The hung-fs scenario mounts FUSE: do it in a private mount namespace
 	// so the mount never leaks into the host's or the network namespaces'
 	// view. This re-runs the binary there and exits with its status.

@@ -1,120 +1,78 @@
 package main
 
 import (
-	"bufio"
+	"errors"
 	"fmt"
-	"net"
 	"net/netip"
-	"os"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
-// The failover scenarios' network: 3 nodes in network namespaces on one
-// bridge (10.97.0.1-3), 6 public addresses, a client host at .200 of the
-// public subnet, and on every node a label server on servicePort.
+// The failover scenarios' network: harness.IPNet with 3 nodes in network
+// namespaces on one bridge (10.97.0.1-3), 6 public addresses, a client host
+// at .200 of the public subnet, and on every node a label server.
 const (
-	publicPrefix = "10.97.1."
-	servicePort  = 8445
+	publicPrefix = harness.PublicPrefix
 	netNodes     = 3
 )
 
-var publicIPs = func() []netip.Addr {
-	var out []netip.Addr
-	for i := 101; i <= 106; i++ {
-		out = append(out, netip.MustParseAddr(fmt.Sprintf("%s%d", publicPrefix, i)))
-	}
-	return out
-}()
+var publicIPs = harness.PublicIPs
 
 // netClu is a cluster in network namespaces with public addresses.
 type netClu struct {
 	*clu
-	hosts  []*netns.Host
-	client *netns.Host
+	*harness.IPNet
 }
 
-// newNetClu builds the network and the cluster (not started). Everything
-// is removed by t's cleanups: the cluster is stopped before the
-// namespaces go.
-func newNetClu(t *tb, e *Env, sys system.System, label string, tunables map[string]uint32) (*netClu, error) {
-	if err := netns.Check(); err != nil {
-		return nil, skipf("%v", err)
+// newNetClu builds the network and the cluster (not started). The returned
+// function stops the cluster, then removes the namespaces; call it even
+// when a later step fails.
+func newNetClu(e *Env, sys system.System, label string, tunables map[string]uint32) (*netClu, func(), error) {
+	ipn, closeNet, err := harness.NewIPNet(netNodes, netns.WithPrefix(nsPrefix))
+	if errors.Is(err, netns.ErrUnavailable) {
+		return nil, nil, skipf("%v", err)
 	}
-	nw := netns.New(t, netNodes, netns.WithPrefix(nsPrefix))
-	hosts := nw.Hosts()
-	client := nw.AddHost("client")
-	client.Run(t, "ip", "addr", "add", publicPrefix+"200/24", "dev", client.Iface)
-	var addrs []string
-	for _, h := range hosts {
-		addrs = append(addrs, h.Addr.String())
+	if err != nil {
+		return nil, nil, err
 	}
-	var pub strings.Builder
-	for _, a := range publicIPs {
-		fmt.Fprintf(&pub, "%s/24 eth0\n", a)
+	cleanup := func() {
+		if err := closeNet(); err != nil {
+			e.Logf("%s: %v", label, err)
+		}
 	}
+	ipn.Net.SetLogf(e.Logf)
 	// Every node has its own namespace: the default port cannot clash.
-	c, stop, err := newClu(e, sys, label, system.ClusterOptions{Nodes: netNodes, Addrs: addrs, Port: 4379,
-		Tunables: tunables, PublicAddresses: pub.String(),
-		Wrap: func(i int, argv []string) []string { return hosts[i].Command(argv[0], argv[1:]...).Args }})
+	c, stop, err := newClu(e, sys, label, system.ClusterOptions{Nodes: netNodes, Addrs: ipn.NodeAddrs(), Port: 4379,
+		Tunables: tunables, PublicAddresses: ipn.PublicAddresses(), Wrap: ipn.Wrap(nil)})
 	if err != nil {
-		return nil, err
+		cleanup()
+		return nil, nil, err
 	}
-	t.Cleanup(stop)
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	for i, h := range hosts {
-		cmd := h.Command(exe)
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=0.0.0.0:%d", listenEnv, servicePort), fmt.Sprintf("%s=node%d", labelEnv, i))
-		h.Start(t, cmd)
-	}
-	return &netClu{clu: c, hosts: hosts, client: client}, nil
-}
-
-// holders samples which nodes have each public address on eth0.
-func (nc *netClu) holders() map[netip.Addr][]int {
-	out := map[netip.Addr][]int{}
-	for i, h := range nc.hosts {
-		ps, _ := h.Addrs("eth0")
-		for _, p := range ps {
-			if strings.HasPrefix(p.Addr().String(), publicPrefix) {
-				out[p.Addr()] = append(out[p.Addr()], i)
-			}
+	cleanup = func() {
+		stop()
+		if err := closeNet(); err != nil {
+			e.Logf("%s: %v", label, err)
 		}
 	}
-	return out
-}
-
-// onlyOn lists the addresses node i holds and no other node does.
-func (nc *netClu) onlyOn(i int) []netip.Addr {
-	var out []netip.Addr
-	for a, ns := range nc.holders() {
-		if len(ns) == 1 && ns[0] == i {
-			out = append(out, a)
-		}
+	if err := ipn.StartLabelServers(); err != nil {
+		cleanup()
+		return nil, nil, err
 	}
-	sort.Slice(out, func(x, y int) bool { return out[x].Less(out[y]) })
-	return out
+	return &netClu{clu: c, IPNet: ipn}, cleanup, nil
 }
 
 // placement says why the addresses are not each on exactly one node with
 // every node of mustHost holding one ("" if they are).
 func (nc *netClu) placement(mustHost []int) string {
-	h := nc.holders()
-	for _, a := range publicIPs {
-		if len(h[a]) != 1 {
-			return fmt.Sprintf("%s on nodes %v", a, h[a])
-		}
+	if why := nc.HostedOnceBy(seq(netNodes)); why != "" {
+		return why
 	}
 	for _, i := range mustHost {
-		if len(nc.onlyOn(i)) == 0 {
+		if len(nc.OnlyOn(i)) == 0 {
 			return fmt.Sprintf("node %d hosts no address", i)
 		}
 	}
@@ -124,43 +82,19 @@ func (nc *netClu) placement(mustHost []int) string {
 // waitPlaced waits until every address is on exactly one node, each node
 // of mustHost has one, and the client reaches every address.
 func (nc *netClu) waitPlaced(mustHost []int, timeout time.Duration) error {
-	t0 := time.Now()
-	why := ""
-	for time.Since(t0) < timeout {
-		if why = nc.placement(mustHost); why == "" {
-			if why = nc.reachAll(); why == "" {
-				return nil
-			}
+	err := harness.Until(timeout, 100*time.Millisecond, func() string {
+		if why := nc.placement(mustHost); why != "" {
+			return why
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("addresses not placed after %v: %s", timeout, why)
-}
-
-func (nc *netClu) reachAll() string {
-	for _, a := range publicIPs {
-		if _, err := nc.reach(a, time.Second); err != nil {
-			return fmt.Sprintf("client cannot reach %s: %v", a, err)
+		if _, err := nc.ReachAll(time.Second); err != nil {
+			return err.Error()
 		}
-	}
-	return ""
-}
-
-// reach connects from the client to a and returns the serving node's label.
-func (nc *netClu) reach(a netip.Addr, timeout time.Duration) (string, error) {
-	var label string
-	err := nc.client.Do(func() error {
-		c, err := net.DialTimeout("tcp", netip.AddrPortFrom(a, servicePort).String(), timeout)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		c.SetReadDeadline(time.Now().Add(timeout))
-		label, err = bufio.NewReader(c).ReadString('\n')
-		label = strings.TrimSpace(label)
-		return err
+		return ""
 	})
-	return label, err
+	if err != nil {
+		return fmt.Errorf("addresses not placed: %w", err)
+	}
+	return nil
 }
 
 // Reaching an address is tried every attemptEvery, each attempt with
@@ -181,7 +115,7 @@ func (nc *netClu) servedElsewhere(a netip.Addr, victim int, t0 time.Time, limit 
 	victimLabel := fmt.Sprintf("node%d", victim)
 	for time.Since(t0) < limit {
 		go func() {
-			if l, err := nc.reach(a, attemptTimeout); err == nil && l != victimLabel {
+			if l, err := nc.Reach(a, attemptTimeout); err == nil && l != victimLabel {
 				select {
 				case won <- time.Since(t0):
 				default:
@@ -206,18 +140,18 @@ func (nc *netClu) victimFor(leader bool) (int, []netip.Addr, error) {
 		return -1, nil, err
 	}
 	if leader {
-		as := nc.onlyOn(l)
+		as := nc.OnlyOn(l)
 		if len(as) == 0 {
 			return -1, nil, fmt.Errorf("leader %d hosts no address", l)
 		}
 		return l, as, nil
 	}
 	for i := 0; i < netNodes; i++ {
-		if as := nc.onlyOn(i); i != l && len(as) > 0 {
+		if as := nc.OnlyOn(i); i != l && len(as) > 0 {
 			return i, as, nil
 		}
 	}
-	return -1, nil, fmt.Errorf("no node but the leader %d hosts an address: %v", l, nc.holders())
+	return -1, nil, fmt.Errorf("no node but the leader %d hosts an address: %v", l, nc.Holders())
 }
 
 // restore brings victim back after a repetition: start it if needed
@@ -225,7 +159,7 @@ func (nc *netClu) victimFor(leader bool) (int, []netip.Addr, error) {
 // until all nodes are OK and it hosts addresses again.
 func (nc *netClu) restore(victim int, start bool, old []int) error {
 	if start {
-		if left := waitGone(old, 30*time.Second); len(left) > 0 {
+		if left := harness.WaitGone(old, 30*time.Second); len(left) > 0 {
 			return fmt.Errorf("processes of the killed node still live after 30 s: %s", procfs.Describe(left))
 		}
 		if err := nc.startRetry(victim, 30*time.Second); err != nil {
@@ -238,34 +172,17 @@ func (nc *netClu) restore(victim int, start bool, old []int) error {
 	return nc.waitPlaced(seq(netNodes), 120*time.Second)
 }
 
-// startRetry starts node i, trying again for up to limit: a killed
-// daemon's helpers may take a few seconds to notice and exit, and a
-// system may refuse to start the node while they live.
+// startRetry starts node i, trying again every 500 ms for up to limit: a
+// killed daemon's helpers may take a few seconds to notice and exit, and
+// a system may refuse to start the node while they live.
 func (c *clu) startRetry(i int, limit time.Duration) error {
-	t0 := time.Now()
-	for {
-		err := c.Start(i)
-		if err == nil || time.Since(t0) > limit {
-			return err
+	var err error
+	harness.Until(limit, 500*time.Millisecond, func() string {
+		if err = c.Start(i); err != nil {
+			c.logf("start of node %d failed, retrying: %v", i, err)
+			return err.Error()
 		}
-		c.logf("start of node %d failed, retrying: %v", i, err)
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
-// waitGone waits until none of pids is alive and returns those still alive
-// after limit.
-func waitGone(pids []int, limit time.Duration) []int {
-	var left []int
-	for deadline := time.Now().Add(limit); ; time.Sleep(50 * time.Millisecond) {
-		left = left[:0]
-		for _, p := range pids {
-			if procfs.Alive(p) {
-				left = append(left, p)
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			return left
-		}
-	}
+		return ""
+	})
+	return err
 }

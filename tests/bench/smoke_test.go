@@ -13,9 +13,7 @@ import (
 // TestMain lets the test binary serve as the label server too, like the
 // suite binary (the failover scenarios re-execute themselves for it).
 func TestMain(m *testing.M) {
-	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
-	}
+	labelsrv.ServeIfAsked()
 	os.Exit(m.Run())
 }
 

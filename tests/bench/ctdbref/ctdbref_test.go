@@ -2,7 +2,7 @@ package ctdbref
 
 import (
 	"fmt"
-	"net"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,17 +132,6 @@ func newCluster(t *testing.T, sys system.System, o system.ClusterOptions) system
 	return c
 }
 
-// freePort is a TCP port nothing listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func startAll(t *testing.T, c system.Cluster, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
@@ -154,7 +143,7 @@ func startAll(t *testing.T, c system.Cluster, n int) {
 
 func TestClusterComesUpRecoversAndStops(t *testing.T) {
 	t.Parallel()
-	port := freePort(t)
+	port := harness.MustFreePort(t)
 	c := newCluster(t, New(), system.ClusterOptions{Nodes: 3, Port: port, TrivialScripts: 2,
 		Tunables: map[string]uint32{"MonitorInterval": 5}})
 	t0 := time.Now()
@@ -261,7 +250,7 @@ func checkPIDs(t *testing.T, c system.Cluster, node int, leader bool) {
 func TestTestModeCluster(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, NewWith(Options{TestMode: true}), system.ClusterOptions{Nodes: 3,
-		Port: freePort(t), TrivialScripts: 1, Tunables: map[string]uint32{"MonitorInterval": 5}})
+		Port: harness.MustFreePort(t), TrivialScripts: 1, Tunables: map[string]uint32{"MonitorInterval": 5}})
 	t0 := time.Now()
 	startAll(t, c, 3)
 	st := waitStatus(t, c, 2, healthyTimeout, "healthy cluster", allOK(3))

@@ -18,10 +18,10 @@
 package ours
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -327,18 +327,7 @@ func (c *Cluster) Ctdb(i int, args ...string) (string, string, int) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.lc.BinDir, "ctdb"), args...)
 	cmd.Env = c.lc.Env(i)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return o.String(), e.String(), 0
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return o.String(), e.String(), ee.ExitCode()
-	default:
-		return o.String(), e.String() + err.Error(), -1
-	}
+	return harness.RunTool(cmd)
 }
 
 // DaemonPID is node i's ctdbd, 0 when it is not running.
