@@ -1,6 +1,7 @@
 package procfs
 
 import (
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,8 +56,15 @@ func TestBlockedInFS(t *testing.T) {
 	if err := fs.WaitBlocked(1, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if !BlockedInFS(stat.Process.Pid) {
-		t.Errorf("stat pid %d parked in the frozen mount: not reported blocked", stat.Process.Pid)
+	// The filesystem holds the request before the caller's thread has gone
+	// to sleep on it: wait for that (bounded).
+	if err := harness.Until(5*time.Second, 10*time.Millisecond, func() string {
+		if !BlockedInFS(stat.Process.Pid) {
+			return "not reported blocked"
+		}
+		return ""
+	}); err != nil {
+		t.Errorf("stat pid %d parked in the frozen mount: %v", stat.Process.Pid, err)
 	}
 	for _, p := range []int{sleeper.Process.Pid, os.Getpid(), 2} {
 		if BlockedInFS(p) {
