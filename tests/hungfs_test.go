@@ -2,6 +2,8 @@ package tests
 
 import (
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,7 +21,7 @@ import (
 func mountHangfs(t *testing.T) (*hangfs.FS, string) {
 	t.Helper()
 	if ok, why := hangfs.Available(); !ok {
-		t.Skipf("no FUSE here, hung-filesystem test skipped: %s", why)
+		harness.SkipSuite(t, suite.FUSE, why)
 	}
 	dir := t.TempDir()
 	back, mnt := filepath.Join(dir, "back"), filepath.Join(dir, "mnt")

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -80,7 +81,7 @@ func ippPlan(rng *rand.Rand, kind ippCut, leader, n int) []int {
 // While a cut holds, addresses may be on no node: that is allowed.
 func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping: needs root and network namespaces: %v", err)
+		harness.SkipSuite(t, suite.Netns, err.Error())
 	}
 	rounds, hold := ippDefaultRounds, ippDefaultHold
 	if testing.Short() {
@@ -168,7 +169,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 // address was on no node.
 func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping: needs root and network namespaces: %v", err)
+		harness.SkipSuite(t, suite.Netns, err.Error())
 	}
 	ic := newIPCluster(t, ippNodes, nil)
 	ippKeepLogs(t, ic.Cluster)

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"io"
 	"math/rand"
 	"os"
@@ -71,7 +72,7 @@ func (k partitionKind) String() string {
 // the cluster agrees again on one leader and one generation.
 func TestPartitionsNeverTwoLeaders(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping: network namespaces unavailable: %v", err)
+		harness.SkipSuite(t, suite.Netns, err.Error())
 	}
 	defRounds := defaultPartitionRounds
 	if testing.Short() {

@@ -24,7 +24,7 @@ import (
 func TestReleaseResetsWhileAnotherReleaseRuns(t *testing.T) {
 	realIP, err := exec.LookPath("ip")
 	if err != nil {
-		t.Skipf("SKIP: no ip command: %v", err)
+		t.Skipf("no ip command: %v", err)
 	}
 	dir := t.TempDir()
 	gate, window := filepath.Join(dir, "gate"), filepath.Join(dir, "window")

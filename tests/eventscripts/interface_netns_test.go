@@ -3,6 +3,7 @@ package eventscripts_test
 import (
 	"bytes"
 	"errors"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,7 @@ func expectNsAddr(t *testing.T, h *netns.Host, what, addr string, present bool) 
 // monitor against an interface really set down and up.
 func TestInterfaceInNetns(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping the network namespace test: %v", err)
+		suite.Skip(t, suite.Netns, err.Error())
 	}
 	nw := netns.New(t, 1)
 	h := nw.Host(0)

@@ -3,6 +3,7 @@ package hangfs_test
 import (
 	"errors"
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os"
 	"strings"
 	"testing"
@@ -292,7 +293,7 @@ func TestControlSocket(t *testing.T) {
 
 func TestMountErrors(t *testing.T) {
 	if ok, why := hangfs.Available(); !ok {
-		t.Skip(why)
+		suite.Skip(t, suite.FUSE, why)
 	}
 	if _, err := hangfs.Mount(hangfs.Options{Mountpoint: t.TempDir()}); err == nil {
 		t.Fatal("Mount without Backing succeeded")

@@ -3,6 +3,7 @@ package hangfs_test
 import (
 	"bufio"
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"io"
 	"os"
 	"os/exec"
@@ -153,7 +154,7 @@ type mounted struct {
 func mount(t *testing.T, o hangfs.Options) *mounted {
 	t.Helper()
 	if ok, why := hangfs.Available(); !ok {
-		t.Skip(why)
+		suite.Skip(t, suite.FUSE, why)
 	}
 	m := &mounted{backing: t.TempDir(), mnt: t.TempDir()}
 	if err := os.WriteFile(filepath.Join(m.backing, "file"), []byte("hello"), 0o644); err != nil {

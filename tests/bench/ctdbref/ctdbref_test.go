@@ -3,6 +3,7 @@ package ctdbref
 import (
 	"fmt"
 	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"strconv"
 	"strings"
 	"syscall"
@@ -101,7 +102,7 @@ func skipUnlessAvailable(t *testing.T) {
 		t.Skip("starts real CTDB daemons (-short)")
 	}
 	if ok, why := New().Available(); !ok {
-		t.Skipf("CTDB is not available: %s", why)
+		suite.Skip(t, suite.CTDB, why)
 	}
 }
 

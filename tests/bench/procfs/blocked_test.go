@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,7 @@ func TestMain(m *testing.M) {
 // reported once the mount thaws and it exits.
 func TestBlockedInFS(t *testing.T) {
 	if ok, why := hangfs.Available(); !ok {
-		t.Skipf("no FUSE here: %s", why)
+		suite.Skip(t, suite.FUSE, why)
 	}
 	dir := t.TempDir()
 	back, mnt := filepath.Join(dir, "back"), filepath.Join(dir, "mnt")
