@@ -250,6 +250,10 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 
 	fs.Freeze()
 	frozenAt := time.Now()
+	logAt := make([]int, 3) // how much of each log predates the freeze
+	for i := range logAt {
+		logAt[i] = len(c.Log(i))
+	}
 	eventually(t, 10*time.Second, func() string {
 		if !strings.Contains(c.Log(leader), "Cluster lock lost") {
 			return "leader has not noticed"
@@ -272,7 +276,17 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 		return n
 	}
 	before := tookLock()
-	time.Sleep(5 * time.Second) // elections keep failing while frozen
+	// Elections keep failing while frozen: once every node has come to the
+	// lock since the freeze and given up on it ("not tried" while its
+	// probe is stuck, "not taken" when the attempt fails), none took it.
+	eventually(t, 15*time.Second, func() string {
+		for i := range logAt {
+			if !strings.Contains(c.Log(i)[logAt[i]:], "Cluster lock not t") {
+				return fmt.Sprintf("node %d has not come to the lock since the freeze", i)
+			}
+		}
+		return ""
+	})
 	if after := tookLock(); after != before {
 		t.Errorf("a node took the lock while its filesystem was frozen (%d -> %d)", before, after)
 	}
