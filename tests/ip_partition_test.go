@@ -40,7 +40,7 @@ const (
 	// every node hosts an address again within this.
 	ippBalanceLimit = 30 * time.Second
 	// ippSettle is how long sampling goes on once a round looks balanced,
-	// to catch a late move.
+	// to catch a late move, counted in the watcher's samples.
 	ippSettle = 2 * time.Second
 )
 
@@ -146,7 +146,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d after the heal: %v", r, err)
 		}
-		time.Sleep(ippSettle)
+		w.waitSamples(t, int(ippSettle/w.every))
 		rehost, balance = append(rehost, onceAfter), append(balance, balancedAfter)
 
 		cs, hs := w.phaseStats(cutPhase), w.phaseStats(healPhase)
@@ -209,8 +209,8 @@ func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
 		}
 		moveTook := time.Since(killed)
 		// The unhosted intervals end when a sample sees the address again;
-		// one more sample makes sure the watcher has recorded them.
-		time.Sleep(2 * ippKillSample)
+		// one more whole sample makes sure the watcher has recorded them.
+		w.waitSamples(t, 2)
 		gaps := w.gapsIn(killPhase)
 
 		restartPhase := fmt.Sprintf("step %d restart", step+1)
@@ -224,7 +224,7 @@ func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
 			t.Fatalf("%s: not settled %v after restarting node %d: %s", name, ippBalanceLimit+30*time.Second, victim, why)
 		}
 		settled := time.Since(restarted)
-		time.Sleep(ippSettle)
+		w.waitSamples(t, int(ippSettle/w.every))
 
 		ks, rs := w.phaseStats(killPhase), w.phaseStats(restartPhase)
 		t.Logf("%s: node %d (leader %d) held %v; all on %v after %.2f s; %d+%d samples, max holders %d; settled %.2f s after restart",
@@ -396,6 +396,7 @@ type ippWatch struct {
 	readErr  []string
 	seen     map[netip.Addr]*ippSeen
 	gaps     []ippGap
+	total    int // samples finished, read errors included
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -466,6 +467,23 @@ func (w *ippWatch) run() {
 	}
 }
 
+// waitSamples waits until the watcher has finished n more samples (each
+// sample runs to its end under w.mu, so what it saw is recorded).
+func (w *ippWatch) waitSamples(t *testing.T, n int) {
+	t.Helper()
+	w.mu.Lock()
+	until := w.total + n
+	w.mu.Unlock()
+	eventually(t, time.Duration(n)*w.every+30*time.Second, func() string {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.total < until {
+			return fmt.Sprintf("watcher at sample %d, waiting for %d", w.total, until)
+		}
+		return ""
+	})
+}
+
 func (w *ippWatch) halt() {
 	w.stopOnce.Do(func() { close(w.stop) })
 	<-w.done
@@ -501,6 +519,7 @@ func (w *ippWatch) sample() {
 	if err != nil {
 		w.mu.Lock()
 		w.readErr = append(w.readErr, fmt.Sprintf("%s: %v", w.phase, err))
+		w.total++
 		w.mu.Unlock()
 		return
 	}
@@ -529,6 +548,7 @@ func (w *ippWatch) sample() {
 		w.phases[w.phase] = ph
 	}
 	ph.samples++
+	w.total++
 	for _, a := range publicIPs {
 		ph.maxHolders = max(ph.maxHolders, len(fwd[a]))
 		w.track(a, fwd[a], t0)
