@@ -505,8 +505,9 @@ func (p *partitionProbe) watch(t *testing.T, until time.Time, wantCut [][]int) p
 	t.Helper()
 	o := newPartObserver(time.Now())
 	o.res.seen = -1
-	for next := time.Now(); time.Now().Before(until); next = next.Add(partitionSampleEvery) {
-		time.Sleep(time.Until(next))
+	tick := time.NewTicker(partitionSampleEvery)
+	defer tick.Stop()
+	for ; time.Now().Before(until); <-tick.C {
 		s := p.sample(false)
 		o.add(s)
 		if wantCut != nil && o.res.seen < 0 && s.sees(wantCut) {
@@ -552,8 +553,9 @@ func (p *partitionProbe) waitConverged(t *testing.T, since time.Time, timeout ti
 	o := newPartObserver(since)
 	deadline := since.Add(timeout)
 	why := ""
-	for next := time.Now(); time.Now().Before(deadline); next = next.Add(partitionSampleEvery) {
-		time.Sleep(time.Until(next))
+	tick := time.NewTicker(partitionSampleEvery)
+	defer tick.Stop()
+	for ; time.Now().Before(deadline); <-tick.C {
 		s := p.sample(true)
 		o.add(s)
 		if why = s.converged(); why == "" {
