@@ -2,6 +2,7 @@ package clusterlock
 
 import (
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,14 +77,12 @@ func runMiddle(args []string) int {
 		fmt.Fprintln(os.Stderr, "middle:", err)
 		return 3
 	}
-	time.Sleep(time.Hour)
-	return 0
+	select {} // lives until the test kills it
 }
 
 func waitWhileExists(path string, max time.Duration) {
-	for end := time.Now().Add(max); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(path); err != nil {
-			return
-		}
-	}
+	poll.True(max, 5*time.Millisecond, func() bool {
+		_, err := os.Stat(path)
+		return err != nil
+	})
 }

@@ -37,6 +37,7 @@ type ipGuard struct {
 	// once a second (each ping wakes the guard; fewer save idle CPU).
 	every    time.Duration
 	lastPing time.Time
+	now      func() time.Time // the clock; nil means time.Now (tests set a fake)
 }
 
 // guardPingEvery is the ping period for a guard with the given timeout.
@@ -84,9 +85,14 @@ func (g *ipGuard) ping() {
 		return
 	}
 	g.mu.Lock()
-	due := time.Since(g.lastPing) >= g.every
+	now := time.Now
+	if g.now != nil {
+		now = g.now
+	}
+	t := now()
+	due := t.Sub(g.lastPing) >= g.every
 	if due {
-		g.lastPing = time.Now()
+		g.lastPing = t
 	}
 	g.mu.Unlock()
 	if due {

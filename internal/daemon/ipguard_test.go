@@ -27,14 +27,14 @@ func TestGuardPingEvery(t *testing.T) {
 // guard only once per period.
 func TestGuardPingIsPaced(t *testing.T) {
 	w := &nopCloser{}
-	g := &ipGuard{w: w, every: 100 * time.Millisecond}
-	start := time.Now()
-	for time.Since(start) < 350*time.Millisecond {
+	clock := time.Unix(1e6, 0)
+	g := &ipGuard{w: w, every: 100 * time.Millisecond, now: func() time.Time { return clock }}
+	for range 36 { // ticks at 0, 10, ... 350 ms of a fake clock
 		g.ping()
-		time.Sleep(10 * time.Millisecond)
+		clock = clock.Add(10 * time.Millisecond)
 	}
-	if n := strings.Count(w.String(), "ping\n"); n < 3 || n > 4 {
-		t.Errorf("%d pings in 350 ms at one per 100 ms, want 3 or 4", n)
+	if n := strings.Count(w.String(), "ping\n"); n != 4 {
+		t.Errorf("%d pings in 350 ms at one per 100 ms, want 4 (at 0, 100, 200, 300 ms)", n)
 	}
 	var none *ipGuard
 	none.ping() // no guard: no panic

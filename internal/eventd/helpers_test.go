@@ -3,6 +3,7 @@ package eventd
 import (
 	"context"
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -227,12 +228,8 @@ func waitGroupGone(t *testing.T, pgid int, d time.Duration) {
 // waitFor polls cond every 10 ms until it holds, failing the test after d.
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.True(d, 10*time.Millisecond, cond) {
+		t.Fatalf("timed out after %v waiting for %s", d, what)
 	}
 }
 

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"testing"
 	"time"
@@ -30,9 +31,8 @@ func waitForGate(gate string) {
 	if gate == "" {
 		return
 	}
-	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(gate); err == nil {
-			return
-		}
-	}
+	poll.True(time.Minute, 5*time.Millisecond, func() bool {
+		_, err := os.Stat(gate)
+		return err == nil
+	})
 }

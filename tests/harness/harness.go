@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
@@ -23,25 +24,10 @@ func SkipSuite(t testing.TB, name, reason string) {
 }
 
 // Until calls cond every interval until it returns "" and then returns
-// nil, or returns an error with cond's last answer once timeout has passed.
-// cond runs at once, and once more at the deadline.
+// nil, or returns an error with cond's last answer once timeout has passed
+// (package poll).
 func Until(timeout, interval time.Duration, cond func() string) error {
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		last := cond()
-		if last == "" {
-			return nil
-		}
-		if !time.Now().Before(deadline) {
-			return fmt.Errorf("condition not met after %v: %s", timeout, last)
-		}
-		select {
-		case <-tick.C:
-		case <-time.After(time.Until(deadline)):
-		}
-	}
+	return poll.Until(timeout, interval, cond)
 }
 
 // Eventually is Until every 50 ms that fails t on timeout.
