@@ -3,6 +3,8 @@ package eventscripts_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os/exec"
 	"path/filepath"
@@ -134,15 +136,13 @@ func TestInterfaceInNetns(t *testing.T) {
 // link, normally at once), for at most 10 s.
 func waitMonitorOK(t *testing.T, n *node, h *netns.Host) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := n.nsScript(h, ifaceScript, "monitor")
-		if got.rc == 0 && got.out == "" {
-			return
+	err := poll.Until(10*time.Second, 50*time.Millisecond, func() string {
+		if got := n.nsScript(h, ifaceScript, "monitor"); got.rc != 0 || got.out != "" {
+			return fmt.Sprintf("rc %d\n%s", got.rc, got.out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("monitor still failing 10 s after the link came up: rc %d\n%s", got.rc, got.out)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return ""
+	})
+	if err != nil {
+		t.Fatalf("monitor still failing after the link came up: %v", err)
 	}
 }

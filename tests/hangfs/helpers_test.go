@@ -3,6 +3,7 @@ package hangfs_test
 import (
 	"bufio"
 	"fmt"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"io"
 	"os"
@@ -337,15 +338,11 @@ func procState(t *testing.T, pid int) string {
 // waitWchan polls until pid sleeps in the kernel function fn.
 func waitWchan(t *testing.T, pid int, fn string) {
 	t.Helper()
-	deadline := time.Now().Add(eventually)
-	for {
-		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
-		if string(data) == fn {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pid %d: wchan %q after %v, want %q", pid, data, eventually, fn)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var data []byte
+	if !poll.True(eventually, 5*time.Millisecond, func() bool {
+		data, _ = os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
+		return string(data) == fn
+	}) {
+		t.Fatalf("pid %d: wchan %q after %v, want %q", pid, data, eventually, fn)
 	}
 }

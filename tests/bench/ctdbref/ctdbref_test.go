@@ -3,6 +3,7 @@ package ctdbref
 import (
 	"fmt"
 	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"strconv"
 	"strings"
@@ -60,14 +61,14 @@ func TestParseStatus(t *testing.T) {
 func waitStatus(t *testing.T, c system.Cluster, via int, d time.Duration, what string, ok func(status) bool) status {
 	t.Helper()
 	var last string
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+	var st status
+	if poll.True(d, 250*time.Millisecond, func() bool {
 		out, errOut, code := c.Ctdb(via, "status")
 		last = fmt.Sprintf("exit %d\n%s%s", code, out, errOut)
-		if st := parseStatus(out); code == 0 && ok(st) {
-			return st
-		}
-		time.Sleep(250 * time.Millisecond)
+		st = parseStatus(out)
+		return code == 0 && ok(st)
+	}) {
+		return st
 	}
 	t.Fatalf("no %s within %v; last `ctdb status` on node %d: %s\nlog of node %d:\n%s",
 		what, d, via, last, via, lastLines(c.Log(via), 40))
