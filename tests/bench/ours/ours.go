@@ -303,10 +303,13 @@ func (c *Cluster) StopAll() error {
 func (c *Cluster) leftovers() []int {
 	prefix := "CTDB_BASE=" + c.lc.Base + string(filepath.Separator)
 	var pids []int
-	for deadline := time.Now().Add(leftoverGrace); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if pids = procfs.WithEnv(prefix); len(pids) == 0 {
-			return nil
+	if harness.Until(leftoverGrace, 50*time.Millisecond, func() string {
+		if pids = procfs.WithEnv(prefix); len(pids) > 0 {
+			return "left"
 		}
+		return ""
+	}) == nil {
+		return nil
 	}
 	return pids
 }

@@ -200,14 +200,10 @@ func (s Status) problem(want map[int]func(string) bool) string {
 // returns how long it took.
 func (c *clu) waitConverged(running []int, want map[int]func(string) bool, timeout time.Duration) (time.Duration, error) {
 	t0 := time.Now()
-	why := ""
-	for time.Since(t0) < timeout {
-		if why = c.converged(running, want); why == "" {
-			return time.Since(t0), nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := harness.Until(timeout, 50*time.Millisecond, func() string { return c.converged(running, want) }); err != nil {
+		return 0, fmt.Errorf("not converged: %w", err)
 	}
-	return 0, fmt.Errorf("not converged after %v: %s", timeout, why)
+	return time.Since(t0), nil
 }
 
 // isOK, isDisconnected and hasFlag are flag predicates for converged.
