@@ -61,12 +61,17 @@ func allOK(n int) map[int]string {
 	return m
 }
 
-func seq(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = i
-	}
-	return s
+func seq(n int) []int { return harness.Seq(n) }
+
+// waitFlags waits until node i shows its own flags as want.
+func waitFlags(t *testing.T, c *localcluster.Cluster, i int, want string, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, func() string {
+		if f := nodeFlags(c, i); f != want {
+			return fmt.Sprintf("node %d flags %s, want %s", i, f, want)
+		}
+		return ""
+	})
 }
 
 // waitConverged waits for convergence and returns how long it took.

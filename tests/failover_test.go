@@ -68,6 +68,16 @@ func newIPClusterEnv(t *testing.T, n int, tunables map[string]uint32, env []stri
 	return ic
 }
 
+// startSettled starts every node and waits until all are OK, every
+// address is on exactly one node and every node hosts one.
+func (ic *ipCluster) startSettled(t *testing.T) {
+	t.Helper()
+	startAll(t, ic.Cluster)
+	waitConverged(t, ic.Cluster, seq(ic.Nodes), allOK(ic.Nodes), 30*time.Second)
+	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(ic.Nodes)) })
+	ic.waitBalanced(t)
+}
+
 // holders samples which nodes have each public address on an interface.
 func (ic *ipCluster) holders() map[netip.Addr][]int { return ic.ipn.Holders() }
 
@@ -132,10 +142,7 @@ func (ic *ipCluster) cutOff(t *testing.T, a netip.Addr, victim int, limit time.D
 // the client saw a gratuitous ARP for the moved ones.
 func TestPublicIPFailover(t *testing.T) {
 	ic := newIPCluster(t, 3, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 	ic.reachAll(t)
 	if out := ctdb(t, ic.Cluster, 0, "ip"); strings.Count(out, publicPrefix) != 6 || strings.Contains(out, " -1\n") {
 		t.Fatalf("ctdb ip:\n%s", out)
@@ -271,10 +278,7 @@ func (s *sniff) stop() map[netip.Addr]bool {
 // interface releases it at startup.
 func TestStrayAddressesAreReleased(t *testing.T) {
 	ic := newIPCluster(t, 3, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 
 	a := ic.addrsOf(0)[0]
 	ic.hosts[1].Run(t, "ip", "addr", "add", a.String()+"/24", "dev", "eth0")

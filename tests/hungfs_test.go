@@ -82,12 +82,7 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 	runs := stampMonitorRuns(t, c)
 	start(t, c, 0)
 	waitRunning(t, c, 0)
-	eventually(t, 20*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 20*time.Second)
 
 	var (
 		mu         sync.Mutex
@@ -126,12 +121,7 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 
 	fs.Freeze()
 	frozenAt := time.Now()
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "UNHEALTHY" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "UNHEALTHY", 4*interval*time.Second)
 	took := time.Since(frozenAt)
 	// The third failure makes the node UNHEALTHY. The first run after the
 	// freeze starts up to one interval later (the freeze's phase), so the
@@ -160,12 +150,7 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 	}
 	fs.Thaw()
 	thawedAt := time.Now()
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 4*interval*time.Second)
 	t.Logf("OK again %.2f s after the thaw", time.Since(thawedAt).Seconds())
 	close(stop)
 	wg.Wait()

@@ -146,3 +146,12 @@ func Summary(ds []time.Duration) string {
 	return fmt.Sprintf("n=%d min %v median %v mean %v max %v", len(s), r(s[0]), r(s[len(s)/2]),
 		r(sum/time.Duration(len(s))), r(s[len(s)-1]))
 }
+
+// Seq is 0, 1, ... n-1: the nodes of an n-node cluster.
+func Seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}

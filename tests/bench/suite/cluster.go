@@ -227,13 +227,7 @@ func allOK(nodes []int) map[int]func(string) bool {
 	return m
 }
 
-func seq(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = i
-	}
-	return s
-}
+func seq(n int) []int { return harness.Seq(n) }
 
 func without(s []int, xs ...int) []int {
 	var out []int

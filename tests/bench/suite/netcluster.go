@@ -65,6 +65,24 @@ func newNetClu(e *Env, sys system.System, label string, tunables map[string]uint
 	return &netClu{clu: c, IPNet: ipn}, cleanup, nil
 }
 
+// startedNetClu is newNetClu with every node started and settled: all OK,
+// every address on one node, every node hosting one.
+func startedNetClu(e *Env, sys system.System, label string, tunables map[string]uint32) (*netClu, func(), error) {
+	nc, cleanup, err := newNetClu(e, sys, label, tunables)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := nc.startAll(seq(netNodes)); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if err := nc.restore(0, false, nil); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return nc, cleanup, nil
+}
+
 // placement says why the addresses are not each on exactly one node with
 // every node of mustHost holding one ("" if they are).
 func (nc *netClu) placement(mustHost []int) string {

@@ -68,17 +68,11 @@ func failoverScenario(name string, leader bool) Scenario {
 }
 
 func runFailoverSet(e *Env, sys system.System, r *Rec, set tunableSet, leader bool) error {
-	nc, cleanup, err := newNetClu(e, sys, "failover", set.tunables())
+	nc, cleanup, err := startedNetClu(e, sys, "failover", set.tunables())
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if err := nc.startAll(seq(netNodes)); err != nil {
-		return err
-	}
-	if err := nc.restore(0, false, nil); err != nil {
-		return err
-	}
 	limit := set.detection() + 60*time.Second
 	for rep := 0; rep < e.Reps; rep++ {
 		victim, addrs, err := nc.victimFor(leader)
@@ -129,17 +123,11 @@ func gracefulDisable() Scenario {
 }
 
 func runDisable(e *Env, sys system.System, r *Rec) error {
-	nc, cleanup, err := newNetClu(e, sys, "disable", nil)
+	nc, cleanup, err := startedNetClu(e, sys, "disable", nil)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	if err := nc.startAll(seq(netNodes)); err != nil {
-		return err
-	}
-	if err := nc.restore(0, false, nil); err != nil {
-		return err
-	}
 	const limit = 60 * time.Second
 	for rep := 0; rep < e.Reps; rep++ {
 		victim, addrs, err := nc.victimFor(false)
