@@ -2,8 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +12,8 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 // mountHangfs mounts a freezable FUSE filesystem for the test. Unmounting
@@ -90,34 +90,23 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 		maxWorkers int
 		statusErrs []string
 	)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // sample every 200 ms while frozen
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-			t0 := time.Now()
-			out, errOut, code := c.Ctdb(0, "status")
-			d := time.Since(t0)
-			w := probeWorkers(filepath.Join(mnt, ".ctdb"))
-			mu.Lock()
-			if d > maxStatus {
-				maxStatus = d
-			}
-			if w > maxWorkers {
-				maxWorkers = w
-			}
-			if code != 0 {
-				statusErrs = append(statusErrs, fmt.Sprintf("exit %d: %s %s", code, out, errOut))
-			}
-			mu.Unlock()
+	stop := harness.Every(200*time.Millisecond, func() { // sample while frozen
+		t0 := time.Now()
+		out, errOut, code := c.Ctdb(0, "status")
+		d := time.Since(t0)
+		w := probeWorkers(filepath.Join(mnt, ".ctdb"))
+		mu.Lock()
+		if d > maxStatus {
+			maxStatus = d
 		}
-	}()
+		if w > maxWorkers {
+			maxWorkers = w
+		}
+		if code != 0 {
+			statusErrs = append(statusErrs, fmt.Sprintf("exit %d: %s %s", code, out, errOut))
+		}
+		mu.Unlock()
+	})
 
 	fs.Freeze()
 	frozenAt := time.Now()
@@ -152,8 +141,7 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 	thawedAt := time.Now()
 	waitFlags(t, c, 0, "OK", 4*interval*time.Second)
 	t.Logf("OK again %.2f s after the thaw", time.Since(thawedAt).Seconds())
-	close(stop)
-	wg.Wait()
+	stop()
 
 	t.Logf("slowest ctdb status while frozen: %v; most probe workers alive at once: %d", maxStatus, maxWorkers)
 	if len(statusErrs) > 0 {
@@ -202,36 +190,25 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 	var mu sync.Mutex
 	maxLeaders, samples := 0, 0
 	var slowest time.Duration
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Millisecond):
+	stop := harness.Every(200*time.Millisecond, func() {
+		n := 0
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			out, _, _ := c.Ctdb(i, "leader")
+			if d := time.Since(t0); d > slowest {
+				mu.Lock()
+				slowest = d
+				mu.Unlock()
 			}
-			n := 0
-			for i := 0; i < 3; i++ {
-				t0 := time.Now()
-				out, _, _ := c.Ctdb(i, "leader")
-				if d := time.Since(t0); d > slowest {
-					mu.Lock()
-					slowest = d
-					mu.Unlock()
-				}
-				if strings.TrimSpace(out) == fmt.Sprint(i) {
-					n++
-				}
+			if strings.TrimSpace(out) == fmt.Sprint(i) {
+				n++
 			}
-			mu.Lock()
-			samples++
-			maxLeaders = max(maxLeaders, n)
-			mu.Unlock()
 		}
-	}()
+		mu.Lock()
+		samples++
+		maxLeaders = max(maxLeaders, n)
+		mu.Unlock()
+	})
 
 	fs.Freeze()
 	frozenAt := time.Now()
@@ -279,8 +256,7 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 	thawedAt := time.Now()
 	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
 	t.Logf("one leader again %.2f s after the thaw", time.Since(thawedAt).Seconds())
-	close(stop)
-	wg.Wait()
+	stop()
 	t.Logf("%d samples; most nodes claiming leadership at once: %d; slowest ctdb leader: %v", samples, maxLeaders, slowest)
 	if maxLeaders > 1 {
 		t.Errorf("%d nodes claimed leadership at the same time", maxLeaders)

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"io"
 	"math/rand"
 	"os"
@@ -13,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Parameters of TestPartitionsNeverTwoLeaders. The issue asks for 20 rounds;

@@ -3,7 +3,6 @@ package clusterlock
 import (
 	"bytes"
 	"errors"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"io"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/logging/logtest"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/sirupsen/logrus"
 )
 

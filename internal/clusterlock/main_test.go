@@ -2,13 +2,14 @@ package clusterlock
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // Environment variables that turn the test binary into the processes under

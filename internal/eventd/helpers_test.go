@@ -3,7 +3,6 @@ package eventd
 import (
 	"context"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
 	"golang.org/x/sys/unix"

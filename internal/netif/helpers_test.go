@@ -2,12 +2,12 @@ package netif
 
 import (
 	"encoding/json"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 

@@ -2,7 +2,6 @@ package probe
 
 import (
 	"bytes"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // harness runs real worker processes (the test binary) behind a gate file.

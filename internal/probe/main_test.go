@@ -1,10 +1,11 @@
 package probe
 
 import (
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // Environment variables that turn the test binary into a probe process.

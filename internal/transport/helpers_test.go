@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"net"
 	"net/netip"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/logging/logtest"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/sirupsen/logrus"
 )
 

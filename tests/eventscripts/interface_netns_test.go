@@ -4,14 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 

@@ -2,7 +2,6 @@ package eventscripts_test
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 func TestReclockSuccessResetsFailcount(t *testing.T) {

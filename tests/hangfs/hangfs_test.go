@@ -3,13 +3,13 @@ package hangfs_test
 import (
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 func TestMain(m *testing.M) {

@@ -3,8 +3,6 @@ package hangfs_test
 import (
 	"bufio"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"golang.org/x/sys/unix"
 )
 

@@ -16,7 +16,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 // Server is a running rsyslogd.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"os/exec"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Bounds, not sleeps: every wait ends as soon as its condition holds.

@@ -2,9 +2,6 @@ package ctdbref
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
-	"github.com/ctdb-go/ctdb/tests/harness/poll"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +10,9 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 

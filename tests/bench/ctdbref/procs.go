@@ -2,7 +2,6 @@ package ctdbref
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // longLived are the command names (comm) of a node's lasting processes

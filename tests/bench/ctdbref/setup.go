@@ -2,9 +2,10 @@ package ctdbref
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"path/filepath"
+
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // hostServices is the file copied (less its ctdb entries) for a

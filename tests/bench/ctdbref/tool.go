@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Ctdb runs /usr/bin/ctdb as node i, bounded by toolTimeout. code is the

@@ -21,7 +21,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +33,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Name is the system's name in the suite's tables.

@@ -1,7 +1,6 @@
 package ours
 
 import (
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 func newSystem(t *testing.T) *System {

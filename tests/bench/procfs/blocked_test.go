@@ -1,8 +1,6 @@
 package procfs
 
 import (
-	"github.com/ctdb-go/ctdb/tests/harness"
-	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 func TestMain(m *testing.M) {

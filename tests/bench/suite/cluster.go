@@ -3,7 +3,6 @@ package suite
 import (
 	"errors"
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"regexp"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // clu is a cluster of either system, driven only through the

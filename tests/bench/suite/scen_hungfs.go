@@ -2,7 +2,6 @@ package suite
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 const (

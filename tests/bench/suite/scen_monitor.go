@@ -2,7 +2,6 @@ package suite
 
 import (
 	"fmt"
-	"github.com/ctdb-go/ctdb/tests/harness"
 	"math"
 	"sort"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 const (

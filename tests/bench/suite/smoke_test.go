@@ -3,11 +3,12 @@ package suite
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/ctdb-go/ctdb/tests/labelsrv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ctdb-go/ctdb/tests/labelsrv"
 )
 
 // TestMain lets the test binary serve as the label server too, like the
