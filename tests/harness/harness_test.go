@@ -67,3 +67,22 @@ func TestEnvAndSummary(t *testing.T) {
 		t.Errorf("Summary: %s", s)
 	}
 }
+
+// The node lines of `ctdb -X nodestatus` as CTDB 4.17 prints them
+// (shared/reference/ctdb-tool-output.md) become the flags of `ctdb status`.
+func TestParseMachineNodes(t *testing.T) {
+	out := "|Node|IP|Disconnected|Unknown|Banned|Disabled|Unhealthy|Stopped|Inactive|PartiallyOnline|ThisNode|\n" +
+		"|0|10.97.0.1|0|0|0|0|0|0|0|0|Y|\n" +
+		"|1|10.97.0.2|0|0|0|1|1|0|0|0|N|\n" +
+		"|2|10.97.0.3|1|0|1|0|0|0|1|0|N|\n"
+	got := ParseMachineNodes(out)
+	want := map[int]string{0: "OK", 1: "DISABLED|UNHEALTHY", 2: "DISCONNECTED|BANNED|INACTIVE"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for pnn, f := range want {
+		if got[pnn] != f {
+			t.Errorf("node %d: %q, want %q", pnn, got[pnn], f)
+		}
+	}
+}

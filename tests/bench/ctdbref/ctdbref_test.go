@@ -26,23 +26,11 @@ type status struct {
 	leader int            // -1 when unknown
 }
 
-// parseStatus reads the node lines and the Leader line of `ctdb status`.
+// parseStatus reads the node lines and the Leader line of `ctdb status`
+// (CTDB's -X output has no leader).
 func parseStatus(out string) status {
-	st := status{flags: map[int]string{}, leader: -1}
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		switch {
-		case len(f) >= 3 && strings.HasPrefix(f[0], "pnn:"):
-			if pnn, err := strconv.Atoi(strings.TrimPrefix(f[0], "pnn:")); err == nil {
-				st.flags[pnn] = f[2]
-			}
-		case strings.HasPrefix(line, "Leader:"):
-			if l, err := strconv.Atoi(strings.TrimPrefix(line, "Leader:")); err == nil {
-				st.leader = l
-			}
-		}
-	}
-	return st
+	ts, _ := harness.ParseToolStatus(out)
+	return status{flags: ts.Flags, leader: ts.LeaderPNN()}
 }
 
 func TestParseStatus(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,56 +77,13 @@ func (c *clu) ctdb(i int, timeout time.Duration, args ...string) (string, int, e
 	}
 }
 
-// Status is `ctdb status` as one node sees it (the same layout for both
-// systems: ours copies CTDB's).
-type Status struct {
-	Flags      map[int]string // pnn -> "OK", "DISCONNECTED|INACTIVE"...
-	This       int            // the answering node's pnn, -1 if not shown
-	Generation string
-	RecMode    string // "NORMAL (0)", "RECOVERY (1)"
-	Leader     string // a pnn, or "UNKNOWN"
-}
+// Status is `ctdb status` as one node sees it. The benchmark reads it
+// from each system's own tool, so both are measured the same way (see
+// harness.ToolStatus).
+type Status = harness.ToolStatus
 
-var statusNode = regexp.MustCompile(`^pnn:(\d+)\s+\S+\s+(\S+)(\s+\(THIS NODE\))?`)
-
-// ParseStatus parses `ctdb status`; ok is false when the output lacks the
-// generation or leader lines.
-func ParseStatus(out string) (Status, bool) {
-	st := Status{Flags: map[int]string{}, This: -1}
-	for _, l := range strings.Split(out, "\n") {
-		l = strings.TrimRight(l, "\r")
-		switch {
-		case statusNode.MatchString(l):
-			m := statusNode.FindStringSubmatch(l)
-			pnn, _ := strconv.Atoi(m[1])
-			st.Flags[pnn] = m[2]
-			if m[3] != "" {
-				st.This = pnn
-			}
-		case strings.HasPrefix(l, "Generation:"):
-			st.Generation = strings.TrimPrefix(l, "Generation:")
-		case strings.HasPrefix(l, "Recovery mode:"):
-			st.RecMode = strings.TrimPrefix(l, "Recovery mode:")
-		case strings.HasPrefix(l, "Leader:"):
-			st.Leader = strings.TrimPrefix(l, "Leader:")
-		case strings.HasPrefix(l, "Recovery master:"): // older CTDB
-			st.Leader = strings.TrimPrefix(l, "Recovery master:")
-		}
-	}
-	return st, st.Generation != "" && st.Leader != ""
-}
-
-// Normal reports recovery mode NORMAL.
-func (s Status) Normal() bool { return strings.HasPrefix(s.RecMode, "NORMAL") }
-
-// LeaderPNN is the leader, or -1 when unknown.
-func (s Status) LeaderPNN() int {
-	n, err := strconv.Atoi(strings.TrimSpace(s.Leader))
-	if err != nil {
-		return -1
-	}
-	return n
-}
+// ParseStatus parses `ctdb status` (harness.ParseToolStatus).
+func ParseStatus(out string) (Status, bool) { return harness.ParseToolStatus(out) }
 
 // statusTimeout bounds one `ctdb status` in waits and polls.
 const statusTimeout = 10 * time.Second
@@ -171,26 +126,13 @@ func (c *clu) converged(running []int, want map[int]func(string) bool) string {
 		if r.err != nil {
 			return r.err.Error()
 		}
-		if why := r.st.problem(want); why != "" {
+		if why := r.st.Problem(want); why != "" {
 			return fmt.Sprintf("node %d: %s", i, why)
 		}
 		if first == nil {
 			first = &r.st
 		} else if r.st.Leader != first.Leader || r.st.Generation != first.Generation {
 			return fmt.Sprintf("nodes disagree: leader %s/%s generation %s/%s", first.Leader, r.st.Leader, first.Generation, r.st.Generation)
-		}
-	}
-	return ""
-}
-
-// problem says why s is not a settled view with the wanted flags.
-func (s Status) problem(want map[int]func(string) bool) string {
-	if !s.Normal() || s.LeaderPNN() < 0 || s.Generation == "INVALID" {
-		return fmt.Sprintf("recovery mode %s, leader %s, generation %s", s.RecMode, s.Leader, s.Generation)
-	}
-	for pnn, ok := range want {
-		if !ok(s.Flags[pnn]) {
-			return fmt.Sprintf("node %d is %q", pnn, s.Flags[pnn])
 		}
 	}
 	return ""

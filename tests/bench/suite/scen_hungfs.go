@@ -161,16 +161,11 @@ func hungOnce(e *Env, c *clu, fs *hangfs.FS, mnt string, r *Rec) error {
 
 // ownFlags is node i's flags as it reports them itself ("" on no answer).
 func (c *clu) ownFlags(i int) string {
-	out, _, err := c.ctdb(i, 2*time.Second, "nodestatus")
+	out, _, err := c.ctdb(i, 2*time.Second, "-X", "nodestatus")
 	if err != nil && out == "" {
 		return ""
 	}
-	for _, l := range strings.Split(out, "\n") {
-		if m := statusNode.FindStringSubmatch(l); m != nil && m[1] == fmt.Sprint(i) {
-			return m[2]
-		}
-	}
-	return ""
+	return harness.ParseMachineNodes(out)[i]
 }
 
 // claimsLead says whether node i reports itself as leader: "yes", "no", or
