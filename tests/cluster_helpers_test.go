@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,19 @@ type clusterStatus struct {
 	Size       int
 	RecMode    string
 	Leader     string
+}
+
+// parseStatusText reads the human output of `ctdb status`. Kept for tests
+// written against it; read the status with statusOf (client library).
+func parseStatusText(out string) (clusterStatus, bool) {
+	ts, ok := harness.ParseToolStatus(out)
+	size := 0
+	for _, l := range strings.Split(out, "\n") {
+		if v, found := strings.CutPrefix(l, "Size:"); found {
+			size, _ = strconv.Atoi(v)
+		}
+	}
+	return clusterStatus{Flags: ts.Flags, Generation: ts.Generation, Size: size, RecMode: ts.RecMode, Leader: ts.Leader}, ok
 }
 
 // statusOf reads node i's status through the client library.

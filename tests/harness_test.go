@@ -228,6 +228,14 @@ func isDaemonPart(pid int) bool {
 	return false
 }
 
+// A test binary started with listenEnv set is a label server (run inside a
+// node's network namespace): it answers every connection with its label
+// (labelsrv.ServeIfAsked in TestMain).
+const (
+	listenEnv = labelsrv.ListenEnv
+	labelEnv  = labelsrv.LabelEnv
+)
+
 // envInt reads a non-negative integer knob (def when unset); a bad value
 // fails the test.
 func envInt(t *testing.T, name string, def int) int {

@@ -388,3 +388,8 @@ func Load(base, binDir string) (*Cluster, error) {
 	abs, _ := filepath.Abs(base)
 	return &Cluster{Options: Options{Base: abs, Nodes: n, BinDir: binDir}}, nil
 }
+
+// Unexported names kept for code written against them.
+func copyFile(src, dst string, mode os.FileMode) error { return CopyFile(src, dst, mode) }
+func waitGone(pid int, timeout time.Duration) bool     { return WaitGone(pid, timeout) }
+func alive(pid int) bool                               { return Alive(pid) }
