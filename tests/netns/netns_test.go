@@ -326,7 +326,7 @@ func TestAddrs(t *testing.T) {
 func TestCleanup(t *testing.T) {
 	var names []string
 	var started, stray *exec.Cmd
-	t.Run("inner", func(t *testing.T) {
+	inner := t.Run("inner", func(t *testing.T) {
 		nw := New(t, 2)
 		names = append(names, nw.Switch)
 		for _, h := range nw.Hosts() {
@@ -348,6 +348,9 @@ func TestCleanup(t *testing.T) {
 			}
 		}
 	})
+	if !inner {
+		t.FailNow()
+	}
 	live, err := listNamespaces()
 	if err != nil {
 		t.Fatal(err)
