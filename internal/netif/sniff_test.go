@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -22,18 +23,11 @@ func TestSniff(t *testing.T) {
 	var onA *Sniffer
 	do(t, a, func() (err error) { onA, err = NewSniffer("eth0"); return err })
 	defer onA.Close()
-	type result struct {
-		got []Announcement
-		err error
-	}
-	res := make(chan result, 1)
-	go func() {
-		var r result
-		r.err = b.Do(func() error { r.got, r.err = Sniff("eth0", time.Second); return r.err })
-		res <- r
-	}()
-	// Ordinary ARP (B resolving A to send a SYN, refused), then the
-	// announcement, inside the window.
+	// B records from before the ordinary ARP (B resolving A to send a
+	// SYN, refused) until it has seen the announcement: only that counts.
+	var onB *Sniffer
+	do(t, b, func() (err error) { onB, err = NewSniffer("eth0"); return err })
+	defer onB.Close()
 	waitFor(t, 2*time.Second, "B resolved A by ARP", func() (bool, error) {
 		_ = b.Do(func() error {
 			c, err := net.DialTimeout("tcp4", a.Addr.String()+":9", 200*time.Millisecond)
@@ -45,13 +39,20 @@ func TestSniff(t *testing.T) {
 		return neighMAC(t, b, a.Addr) != "", nil
 	})
 	do(t, a, func() error { return Announce("eth0", pub) })
-	r := <-res
-	if r.err != nil {
-		t.Fatal(r.err)
+	poll.True(5*time.Second, 10*time.Millisecond, func() bool { return len(onB.Announcements()) >= 2 })
+	if err := onB.Close(); err != nil {
+		t.Fatal(err)
 	}
-	if len(r.got) != 2 || r.got[0].Kind != GratuitousARPRequest || r.got[1].Kind != GratuitousARPReply ||
-		r.got[0].Addr != pub || r.got[1].Addr != pub {
-		t.Fatalf("Sniff on B = %+v, want exactly A's request and reply for %s", r.got, pub)
+	got := onB.Announcements()
+	if len(got) != 2 || got[0].Kind != GratuitousARPRequest || got[1].Kind != GratuitousARPReply ||
+		got[0].Addr != pub || got[1].Addr != pub {
+		t.Fatalf("sniffer on B = %+v, want exactly A's request and reply for %s", got, pub)
+	}
+	// Sniff is the same for a fixed window.
+	var quiet []Announcement
+	do(t, b, func() (err error) { quiet, err = Sniff("eth0", 50*time.Millisecond); return err })
+	if len(quiet) != 0 {
+		t.Errorf("Sniff of a quiet 50 ms = %+v", quiet)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
