@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +30,7 @@ func TestMakeInstallLayoutRuns(t *testing.T) {
 	etc := filepath.Join(dest, "etc", "ctdb")
 	run := filepath.Join(dest, "run")
 	os.WriteFile(filepath.Join(etc, "nodes"), []byte("127.0.0.1\n"), 0o644)
-	os.WriteFile(filepath.Join(etc, "ctdb.conf"), []byte("[cluster]\n\tnode address = 127.0.0.1\n[paths]\n\trun directory = "+run+"\n\tstate directory = "+filepath.Join(dest, "var")+"\n"), 0o644)
+	os.WriteFile(filepath.Join(etc, "ctdb.conf"), []byte("[cluster]\n\tnode address = 127.0.0.1\n\ttransport port = "+fmt.Sprint(freePort(t))+"\n[paths]\n\trun directory = "+run+"\n\tstate directory = "+filepath.Join(dest, "var")+"\n"), 0o644)
 	env := append(os.Environ(), "CTDB_BASE="+etc, "CTDB_SOCKET="+filepath.Join(run, "ctdbd.socket"))
 	d := exec.Command(filepath.Join(dest, "usr/sbin/ctdbd"), "--interactive")
 	d.Env = env
