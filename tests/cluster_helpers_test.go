@@ -2,13 +2,13 @@ package tests
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // clusterStatus is `ctdb status` as one node sees it.
@@ -20,65 +20,51 @@ type clusterStatus struct {
 	Leader     string
 }
 
-var nodeLine = regexp.MustCompile(`^pnn:(\d+) \S+\s+(\S+)`)
-
+// parseStatusText reads the human output of `ctdb status`. Kept for tests
+// written against it; read the status with statusOf (client library).
 func parseStatusText(out string) (clusterStatus, bool) {
-	st := clusterStatus{Flags: map[int]string{}}
+	ts, ok := harness.ParseToolStatus(out)
+	size := 0
 	for _, l := range strings.Split(out, "\n") {
-		switch {
-		case nodeLine.MatchString(l):
-			m := nodeLine.FindStringSubmatch(l)
-			pnn, _ := strconv.Atoi(m[1])
-			st.Flags[pnn] = m[2]
-		case strings.HasPrefix(l, "Generation:"):
-			st.Generation = strings.TrimPrefix(l, "Generation:")
-		case strings.HasPrefix(l, "Size:"):
-			st.Size, _ = strconv.Atoi(strings.TrimPrefix(l, "Size:"))
-		case strings.HasPrefix(l, "Recovery mode:"):
-			st.RecMode = strings.TrimPrefix(l, "Recovery mode:")
-		case strings.HasPrefix(l, "Leader:"):
-			st.Leader = strings.TrimPrefix(l, "Leader:")
+		if v, found := strings.CutPrefix(l, "Size:"); found {
+			size, _ = strconv.Atoi(v)
 		}
 	}
-	return st, st.Generation != "" && st.Leader != ""
+	return clusterStatus{Flags: ts.Flags, Generation: ts.Generation, Size: size, RecMode: ts.RecMode, Leader: ts.Leader}, ok
 }
 
+// statusOf reads node i's status through the client library.
 func statusOf(c *localcluster.Cluster, i int) (clusterStatus, error) {
-	out, errOut, code := c.Ctdb(i, "status")
-	st, ok := parseStatusText(out)
-	if code != 0 || !ok {
-		return st, fmt.Errorf("node %d: ctdb status exit %d: %s%s", i, code, out, errOut)
+	st, err := harness.ReadStatus(c.Socket(i), 5*time.Second)
+	if err != nil {
+		return clusterStatus{Flags: map[int]string{}}, fmt.Errorf("node %d: %w", i, err)
 	}
-	return st, nil
+	out := clusterStatus{Flags: st.Flags, Generation: "INVALID", Size: st.Size, RecMode: "RECOVERY (1)", Leader: "UNKNOWN"}
+	if st.Generation != 1 {
+		out.Generation = fmt.Sprint(st.Generation)
+	}
+	if st.Normal {
+		out.RecMode = "NORMAL (0)"
+	}
+	if st.Leader >= 0 {
+		out.Leader = fmt.Sprint(st.Leader)
+	}
+	return out, nil
 }
 
 // converged says why the given running nodes do not yet agree on one
 // leader, one generation and NORMAL mode with the expected flags ("" if
 // they do). want maps pnn -> expected flag text as seen from every node.
 func converged(c *localcluster.Cluster, running []int, want map[int]string) string {
-	var first *clusterStatus
+	sts := map[int]harness.Status{}
 	for _, i := range running {
-		st, err := statusOf(c, i)
+		st, err := harness.ReadStatus(c.Socket(i), 5*time.Second)
 		if err != nil {
-			return err.Error()
+			return fmt.Sprintf("node %d: %v", i, err)
 		}
-		if st.RecMode != "NORMAL (0)" || st.Leader == "UNKNOWN" || st.Generation == "INVALID" {
-			return fmt.Sprintf("node %d: recmode %s leader %s generation %s", i, st.RecMode, st.Leader, st.Generation)
-		}
-		for pnn, f := range want {
-			if st.Flags[pnn] != f {
-				return fmt.Sprintf("node %d sees node %d as %s, want %s", i, pnn, st.Flags[pnn], f)
-			}
-		}
-		if first == nil {
-			first = &st
-			continue
-		}
-		if st.Leader != first.Leader || st.Generation != first.Generation {
-			return fmt.Sprintf("nodes disagree: leader %s/%s generation %s/%s", first.Leader, st.Leader, first.Generation, st.Generation)
-		}
+		sts[i] = st
 	}
-	return ""
+	return harness.Converged(sts, want)
 }
 
 func allOK(n int) map[int]string {
@@ -89,12 +75,17 @@ func allOK(n int) map[int]string {
 	return m
 }
 
-func seq(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = i
-	}
-	return s
+func seq(n int) []int { return harness.Seq(n) }
+
+// waitFlags waits until node i shows its own flags as want.
+func waitFlags(t *testing.T, c *localcluster.Cluster, i int, want string, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, func() string {
+		if f := nodeFlags(c, i); f != want {
+			return fmt.Sprintf("node %d flags %s, want %s", i, f, want)
+		}
+		return ""
+	})
 }
 
 // waitConverged waits for convergence and returns how long it took.

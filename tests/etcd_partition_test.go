@@ -47,8 +47,8 @@ func TestEtcdLockPartitions(t *testing.T) {
 	if err := netns.Check(); err != nil {
 		t.Skipf("skipping: network namespaces unavailable: %v", err)
 	}
-	rounds := partEnvInt(t, "CTDB_ETCD_PARTITION_ROUNDS", 4)
-	seed := int64(partEnvInt(t, "CTDB_ETCD_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
+	rounds := envInt(t, "CTDB_ETCD_PARTITION_ROUNDS", 4)
+	seed := int64(envInt(t, "CTDB_ETCD_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
 	t.Logf("%d rounds, seed %d (CTDB_ETCD_PARTITION_SEED=%d replays it)", rounds, seed, seed)
 	rng := rand.New(rand.NewSource(seed))
 

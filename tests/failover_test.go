@@ -1,41 +1,34 @@
 package tests
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 	sniffpkg "github.com/ctdb-go/ctdb/tests/sniff"
 )
 
 const (
-	publicPrefix = "10.97.1."
-	servicePort  = 8445
+	publicPrefix = harness.PublicPrefix
+	servicePort  = harness.ServicePort
 )
 
-var publicIPs = func() []netip.Addr {
-	var out []netip.Addr
-	for i := 101; i <= 106; i++ {
-		out = append(out, netip.MustParseAddr(fmt.Sprintf("%s%d", publicPrefix, i)))
-	}
-	return out
-}()
+var publicIPs = harness.PublicIPs
 
 // ipCluster is a cluster whose nodes run in network namespaces on one
-// bridge, with public addresses and a client host.
+// bridge, with public addresses and a client host (harness.IPNet).
 type ipCluster struct {
 	*localcluster.Cluster
+	ipn    *harness.IPNet
 	net    *netns.Net
 	hosts  []*netns.Host
 	client *netns.Host
@@ -44,17 +37,16 @@ type ipCluster struct {
 
 func newIPCluster(t *testing.T, n int, tunables map[string]uint32, mods ...func(*netns.Net, *localcluster.Options)) *ipCluster {
 	t.Helper()
-	nw := netns.New(t, n)
-	hosts := nw.Hosts()
-	client := nw.AddHost("client")
-	client.Run(t, "ip", "addr", "add", publicPrefix+"200/24", "dev", client.Iface)
-	var addrs []string
-	for _, h := range hosts {
-		addrs = append(addrs, h.Addr.String())
-	}
-	var pub strings.Builder
-	for _, a := range publicIPs {
-		fmt.Fprintf(&pub, "%s/24 eth0\n", a)
+	return newIPClusterEnv(t, n, tunables, nil, mods...)
+}
+
+// newIPClusterEnv is newIPCluster with extra environment ("NAME=value") for
+// every ctdbd, and so for its eventscripts.
+func newIPClusterEnv(t *testing.T, n int, tunables map[string]uint32, env []string, mods ...func(*netns.Net, *localcluster.Options)) *ipCluster {
+	t.Helper()
+	ipn, err := harness.IPNetOn(netns.New(t, n))
+	if err != nil {
+		t.Fatal(err)
 	}
 	if tunables == nil {
 		tunables = map[string]uint32{}
@@ -64,57 +56,38 @@ func newIPCluster(t *testing.T, n int, tunables map[string]uint32, mods ...func(
 			tunables[k] = v
 		}
 	}
-	o := localcluster.Options{Nodes: n, Addrs: addrs, Scripts: []string{"00.ctdb", "10.interface"},
-		Tunables: tunables, PublicAddresses: pub.String(),
-		Wrap: func(i int, argv []string) []string { return hosts[i].Command(argv[0], argv[1:]...).Args }}
+	o := localcluster.Options{Nodes: n, Addrs: ipn.NodeAddrs(), Scripts: []string{"00.ctdb", "10.interface"},
+		Tunables: tunables, PublicAddresses: ipn.PublicAddresses(), Wrap: ipn.Wrap(env)}
 	for _, m := range mods {
-		m(nw, &o)
+		m(ipn.Net, &o)
 	}
 	c := cluster(t, o)
-	ic := &ipCluster{Cluster: c, net: nw, hosts: hosts, client: client, flag: filepath.Join(c.Base, "fail")}
+	ic := &ipCluster{Cluster: c, ipn: ipn, net: ipn.Net, hosts: ipn.Hosts, client: ipn.Client, flag: filepath.Join(c.Base, "fail")}
 	for i := 0; i < n; i++ {
 		addScript(t, c, i, "50.service", fmt.Sprintf("[ \"$1\" = monitor ] && [ -e %s.%d ] && { echo \"ERROR: service down\"; exit 1; }; exit 0\n", ic.flag, i), 0o755)
-		exe, _ := os.Executable()
-		cmd := hosts[i].Command(exe)
-		cmd.Env = append(os.Environ(), listenEnv+"=0.0.0.0:"+fmt.Sprint(servicePort), fmt.Sprintf("%s=node%d", labelEnv, i))
-		hosts[i].Start(t, cmd)
+	}
+	if err := ipn.StartLabelServers(); err != nil {
+		t.Fatal(err)
 	}
 	return ic
 }
 
-// holders samples which nodes have each public address on an interface.
-func (ic *ipCluster) holders() map[netip.Addr][]int {
-	out := map[netip.Addr][]int{}
-	for i, h := range ic.hosts {
-		ps, _ := h.Addrs("eth0")
-		for _, p := range ps {
-			if strings.HasPrefix(p.Addr().String(), publicPrefix) {
-				out[p.Addr()] = append(out[p.Addr()], i)
-			}
-		}
-	}
-	return out
+// startSettled starts every node and waits until all are OK, every
+// address is on exactly one node and every node hosts one.
+func (ic *ipCluster) startSettled(t *testing.T) {
+	t.Helper()
+	startAll(t, ic.Cluster)
+	waitConverged(t, ic.Cluster, seq(ic.Nodes), allOK(ic.Nodes), 30*time.Second)
+	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(ic.Nodes)) })
+	ic.waitBalanced(t)
 }
+
+// holders samples which nodes have each public address on an interface.
+func (ic *ipCluster) holders() map[netip.Addr][]int { return ic.ipn.Holders() }
 
 // hostedOnceBy reports why the addresses are not each on exactly one node
 // of ok ("" if they are).
-func (ic *ipCluster) hostedOnceBy(ok []int) string {
-	h := ic.holders()
-	for _, a := range publicIPs {
-		nodes := h[a]
-		if len(nodes) != 1 {
-			return fmt.Sprintf("%s on nodes %v", a, nodes)
-		}
-		good := false
-		for _, o := range ok {
-			good = good || o == nodes[0]
-		}
-		if !good {
-			return fmt.Sprintf("%s on node %d, not one of %v", a, nodes[0], ok)
-		}
-	}
-	return ""
-}
+func (ic *ipCluster) hostedOnceBy(ok []int) string { return ic.ipn.HostedOnceBy(ok) }
 
 // waitBalanced waits until every node hosts at least one address (the
 // leader rebalances onto nodes as they become RUNNING).
@@ -132,48 +105,21 @@ func (ic *ipCluster) waitBalanced(t *testing.T) {
 
 // reach connects from the client to addr and returns the serving node's label.
 func (ic *ipCluster) reach(a netip.Addr, timeout time.Duration) (string, error) {
-	var label string
-	err := ic.client.Do(func() error {
-		c, err := net.DialTimeout("tcp", netip.AddrPortFrom(a, servicePort).String(), timeout)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		c.SetReadDeadline(time.Now().Add(timeout))
-		label, err = bufio.NewReader(c).ReadString('\n')
-		label = strings.TrimSpace(label)
-		return err
-	})
-	return label, err
+	return ic.ipn.Reach(a, timeout)
 }
 
 // reachAll checks that every public address answers, and returns which
 // node serves each.
 func (ic *ipCluster) reachAll(t *testing.T) map[netip.Addr]string {
 	t.Helper()
-	out := map[netip.Addr]string{}
-	for _, a := range publicIPs {
-		l, err := ic.reach(a, 2*time.Second)
-		if err != nil {
-			t.Fatalf("client cannot reach %s: %v", a, err)
-		}
-		out[a] = l
+	out, err := ic.ipn.ReachAll(2 * time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
 
-func (ic *ipCluster) addrsOf(i int) []netip.Addr {
-	var out []netip.Addr
-	for a, ns := range ic.holders() {
-		for _, n := range ns {
-			if n == i {
-				out = append(out, a)
-			}
-		}
-	}
-	sort.Slice(out, func(x, y int) bool { return out[x].Less(out[y]) })
-	return out
-}
+func (ic *ipCluster) addrsOf(i int) []netip.Addr { return ic.ipn.AddrsOf(i) }
 
 // cutOff measures how long until the client is served on a by a node
 // other than victim: from now until such a connection succeeds, trying
@@ -181,14 +127,17 @@ func (ic *ipCluster) addrsOf(i int) []netip.Addr {
 func (ic *ipCluster) cutOff(t *testing.T, a netip.Addr, victim int, limit time.Duration) time.Duration {
 	t.Helper()
 	t0 := time.Now()
-	for time.Since(t0) < limit {
-		if l, err := ic.reach(a, 200*time.Millisecond); err == nil && l != fmt.Sprintf("node%d", victim) {
-			return time.Since(t0)
+	err := harness.Until(limit, 50*time.Millisecond, func() string {
+		l, err := ic.reach(a, 200*time.Millisecond)
+		if err == nil && l != fmt.Sprintf("node%d", victim) {
+			return ""
 		}
-		time.Sleep(50 * time.Millisecond)
+		return fmt.Sprintf("served by %q (%v)", l, err)
+	})
+	if err != nil {
+		t.Fatalf("client could not reach %s on another node: %v", a, err)
 	}
-	t.Fatalf("client could not reach %s for %v", a, limit)
-	return 0
+	return time.Since(t0)
 }
 
 // TestPublicIPFailover: 3 nodes and 6 addresses; a node is killed, made
@@ -197,10 +146,7 @@ func (ic *ipCluster) cutOff(t *testing.T, a netip.Addr, victim int, limit time.D
 // the client saw a gratuitous ARP for the moved ones.
 func TestPublicIPFailover(t *testing.T) {
 	ic := newIPCluster(t, 3, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 	ic.reachAll(t)
 	if out := ctdb(t, ic.Cluster, 0, "ip"); strings.Count(out, publicPrefix) != 6 || strings.Contains(out, " -1\n") {
 		t.Fatalf("ctdb ip:\n%s", out)
@@ -246,14 +192,27 @@ func TestPublicIPFailover(t *testing.T) {
 		settled := time.Since(t0)
 		waitConverged(t, ic.Cluster, others, sc.healthy(victim), 15*time.Second)
 		served := ic.reachAll(t)
-		time.Sleep(1500 * time.Millisecond) // the repeated announcements
+		// Every moved address is announced (three times, 1.1 s apart)
+		// once it is taken: wait for the client to see each.
+		harness.Until(5*time.Second, 50*time.Millisecond, func() string {
+			seen := sniffer.seen()
+			for _, a := range moved {
+				if !seen[a] {
+					return "no announcement of " + a.String()
+				}
+			}
+			return ""
+		})
 		seen := sniffer.stop()
+		// The reset goes out when the address is released, before any
+		// node takes it: the client being served elsewhere proves it was
+		// sent by now; 5 s only bound the wait for its delivery.
 		select {
 		case err := <-held:
 			if !errors.Is(err, syscall.ECONNRESET) {
 				t.Errorf("%s: open connection to %s ended with %v, want a reset", sc.name, moved[len(moved)-1], err)
 			}
-		default:
+		case <-time.After(5 * time.Second):
 			t.Errorf("%s: open connection to %s was not reset", sc.name, moved[len(moved)-1])
 		}
 		for _, a := range moved {
@@ -280,27 +239,7 @@ func TestPublicIPFailover(t *testing.T) {
 
 // holdOpen opens a client connection to a and reads from it; the channel
 // gets the error that ends it (a reset when the address is released).
-func (ic *ipCluster) holdOpen(a netip.Addr) (<-chan error, error) {
-	var c net.Conn
-	err := ic.client.Do(func() error {
-		var err error
-		c, err = net.DialTimeout("tcp", netip.AddrPortFrom(a, servicePort).String(), 2*time.Second)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	ch := make(chan error, 1)
-	go func() {
-		defer c.Close()
-		r := bufio.NewReader(c)
-		r.ReadString('\n') // the label
-		c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		_, err := r.ReadString('\n')
-		ch <- err
-	}()
-	return ch, nil
-}
+func (ic *ipCluster) holdOpen(a netip.Addr) (<-chan error, error) { return ic.ipn.HoldOpen(a) }
 
 type sniff struct {
 	s *sniffpkg.Sniffer
@@ -320,6 +259,15 @@ func sniffIn(h *netns.Host) (*sniff, error) {
 	return &sniff{s: s}, nil
 }
 
+// seen is the set of addresses announced so far.
+func (s *sniff) seen() map[netip.Addr]bool {
+	seen := map[netip.Addr]bool{}
+	for _, a := range s.s.Addrs() {
+		seen[a] = true
+	}
+	return seen
+}
+
 func (s *sniff) stop() map[netip.Addr]bool {
 	s.s.Close()
 	seen := map[netip.Addr]bool{}
@@ -334,10 +282,7 @@ func (s *sniff) stop() map[netip.Addr]bool {
 // interface releases it at startup.
 func TestStrayAddressesAreReleased(t *testing.T) {
 	ic := newIPCluster(t, 3, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 
 	a := ic.addrsOf(0)[0]
 	ic.hosts[1].Run(t, "ip", "addr", "add", a.String()+"/24", "dev", "eth0")

@@ -5,7 +5,6 @@ package tests
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/labelsrv"
 )
 
@@ -26,9 +26,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
-	}
+	labelsrv.ServeIfAsked()
 	// The FUSE tests must mount in a private mount namespace (a mount made
 	// in the host namespace leaks into namespaces created later).
 	hangfs.ReexecInPrivateMountNS(m)
@@ -131,15 +129,7 @@ func ctdb(t *testing.T, c *localcluster.Cluster, i int, args ...string) string {
 // eventually polls cond every 50 ms until it returns "" or timeout passes.
 func eventually(t *testing.T, timeout time.Duration, cond func() string) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for time.Now().Before(deadline) {
-		if last = cond(); last == "" {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("condition not met after %v: %s", timeout, last)
+	harness.Eventually(t, timeout, cond)
 }
 
 func waitRunning(t *testing.T, c *localcluster.Cluster, i int) {
@@ -151,14 +141,14 @@ func waitRunning(t *testing.T, c *localcluster.Cluster, i int) {
 	}
 }
 
-// nodeStatusLine returns node i's own line of `ctdb nodestatus`.
+// nodeFlags returns node i's own flags ("OK", "UNHEALTHY", ...), read
+// through the client library; "?" and the error when it cannot be read.
 func nodeFlags(c *localcluster.Cluster, i int) string {
-	out, _, _ := c.Ctdb(i, "nodestatus")
-	f := strings.Fields(out)
-	if len(f) < 3 {
-		return "?" + out
+	st, err := harness.ReadStatus(c.Socket(i), 5*time.Second)
+	if err != nil {
+		return "?" + err.Error()
 	}
-	return f[2]
+	return st.Flags[st.PNN]
 }
 
 // procsUnder lists the live processes whose environment has
@@ -204,10 +194,13 @@ func describePids(pids []int) string {
 // killLeftovers kills, by PID, processes a failed test left behind.
 func killLeftovers(t *testing.T, base string) {
 	var pids []int
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if pids = procsUnder(base); len(pids) == 0 {
-			return
+	if harness.Until(5*time.Second, 50*time.Millisecond, func() string {
+		if pids = procsUnder(base); len(pids) > 0 {
+			return "left"
 		}
+		return ""
+	}) == nil {
+		return
 	}
 	t.Errorf("processes left behind: %s", describePids(pids))
 	for _, p := range pids {
@@ -219,12 +212,7 @@ func killLeftovers(t *testing.T, base string) {
 // a test cluster listens on it on its own loopback address.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return harness.MustFreePort(t)
 }
 
 // isDaemonPart reports whether pid is one of a node's own long-lived
@@ -241,9 +229,45 @@ func isDaemonPart(pid int) bool {
 	return false
 }
 
-// A test binary started with listenEnv set is a tiny TCP server (run inside
-// a node's network namespace): it answers every connection with its label.
+// A test binary started with listenEnv set is a label server (run inside a
+// node's network namespace): it answers every connection with its label
+// (labelsrv.ServeIfAsked in TestMain).
 const (
-	listenEnv = "CTDB_TEST_LISTEN"
-	labelEnv  = "CTDB_TEST_LABEL"
+	listenEnv = labelsrv.ListenEnv
+	labelEnv  = labelsrv.LabelEnv
 )
+
+// envInt reads a non-negative integer knob (def when unset); a bad value
+// fails the test.
+func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	n, err := harness.EnvInt(name, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// envHold reads a range of seconds, "MIN-MAX" or "N" (def when unset).
+func envHold(t *testing.T, name string, def [2]time.Duration) [2]time.Duration {
+	t.Helper()
+	h, err := harness.EnvHold(name, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// envTunables reads extra tunables "Name=V,Name=V" for a local
+// investigation (nil when unset).
+func envTunables(t *testing.T, name string) map[string]uint32 {
+	t.Helper()
+	m, err := harness.EnvTunables(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m != nil {
+		t.Logf("%s: tunables %v", name, m)
+	}
+	return m
+}

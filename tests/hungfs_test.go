@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 // mountHangfs mounts a freezable FUSE filesystem for the test. Unmounting
@@ -18,7 +21,7 @@ import (
 func mountHangfs(t *testing.T) (*hangfs.FS, string) {
 	t.Helper()
 	if ok, why := hangfs.Available(); !ok {
-		t.Skipf("no FUSE here, hung-filesystem test skipped: %s", why)
+		harness.SkipSuite(t, suite.FUSE, why)
 	}
 	dir := t.TempDir()
 	back, mnt := filepath.Join(dir, "back"), filepath.Join(dir, "mnt")
@@ -76,14 +79,10 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 		Tunables: map[string]uint32{"MonitorInterval": interval},
 	})
 	t.Cleanup(fs.Thaw) // runs before the cluster is stopped
+	runs := stampMonitorRuns(t, c)
 	start(t, c, 0)
 	waitRunning(t, c, 0)
-	eventually(t, 20*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 20*time.Second)
 
 	var (
 		mu         sync.Mutex
@@ -91,64 +90,58 @@ func TestHungClusterFilesystemMakesNodeUnhealthy(t *testing.T) {
 		maxWorkers int
 		statusErrs []string
 	)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // sample every 200 ms while frozen
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Millisecond):
-			}
-			t0 := time.Now()
-			out, errOut, code := c.Ctdb(0, "status")
-			d := time.Since(t0)
-			w := probeWorkers(filepath.Join(mnt, ".ctdb"))
-			mu.Lock()
-			if d > maxStatus {
-				maxStatus = d
-			}
-			if w > maxWorkers {
-				maxWorkers = w
-			}
-			if code != 0 {
-				statusErrs = append(statusErrs, fmt.Sprintf("exit %d: %s %s", code, out, errOut))
-			}
-			mu.Unlock()
+	stop := harness.Every(200*time.Millisecond, func() { // sample while frozen
+		t0 := time.Now()
+		out, errOut, code := c.Ctdb(0, "status")
+		d := time.Since(t0)
+		w := probeWorkers(filepath.Join(mnt, ".ctdb"))
+		mu.Lock()
+		if d > maxStatus {
+			maxStatus = d
 		}
-	}()
+		if w > maxWorkers {
+			maxWorkers = w
+		}
+		if code != 0 {
+			statusErrs = append(statusErrs, fmt.Sprintf("exit %d: %s %s", code, out, errOut))
+		}
+		mu.Unlock()
+	})
 
 	fs.Freeze()
 	frozenAt := time.Now()
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "UNHEALTHY" {
-			return "flags " + f
+	waitFlags(t, c, 0, "UNHEALTHY", 4*interval*time.Second)
+	took := time.Since(frozenAt)
+	// The third failure makes the node UNHEALTHY. The first run after the
+	// freeze starts up to one interval later (the freeze's phase), so the
+	// bound is three intervals plus the third run's own length.
+	after := runs.since(frozenAt)
+	if len(after) > 3 {
+		t.Errorf("UNHEALTHY only after monitor run %d since the freeze, want the 3rd (runs at %v)", len(after), after)
+	}
+	var third time.Duration
+	if len(after) == 3 {
+		third = time.Since(after[2])
+	}
+	t.Logf("UNHEALTHY %.2f s after the freeze (MonitorInterval %d s; monitor runs at +%v)", took.Seconds(), interval, offsets(frozenAt, after))
+	if took > 3*interval*time.Second+third+500*time.Millisecond {
+		t.Errorf("UNHEALTHY after %v, more than 3 monitor intervals and the third run (%v)", took, third)
+	}
+	// Stay frozen for four more monitor runs: nothing may pile up.
+	eventually(t, 5*interval*time.Second, func() string {
+		if n := len(runs.since(frozenAt)); n < len(after)+4 {
+			return fmt.Sprintf("%d monitor runs since the freeze", n)
 		}
 		return ""
 	})
-	took := time.Since(frozenAt)
-	t.Logf("UNHEALTHY %.2f s after the freeze (MonitorInterval %d s)", took.Seconds(), interval)
-	if took > 3*interval*time.Second+500*time.Millisecond {
-		t.Errorf("UNHEALTHY after %v, more than 3 monitor intervals", took)
-	}
-	// Stay frozen for several more intervals: nothing may pile up.
-	time.Sleep(4 * interval * time.Second)
 	if st, _, _ := c.Ctdb(0, "event", "status", "monitor"); !strings.Contains(st, "01.reclock           ERROR") {
 		t.Errorf("monitor status while frozen:\n%s", st)
 	}
 	fs.Thaw()
 	thawedAt := time.Now()
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 4*interval*time.Second)
 	t.Logf("OK again %.2f s after the thaw", time.Since(thawedAt).Seconds())
-	close(stop)
-	wg.Wait()
+	stop()
 
 	t.Logf("slowest ctdb status while frozen: %v; most probe workers alive at once: %d", maxStatus, maxWorkers)
 	if len(statusErrs) > 0 {
@@ -197,39 +190,32 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 	var mu sync.Mutex
 	maxLeaders, samples := 0, 0
 	var slowest time.Duration
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Millisecond):
+	stop := harness.Every(200*time.Millisecond, func() {
+		n := 0
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			out, _, _ := c.Ctdb(i, "leader")
+			if d := time.Since(t0); d > slowest {
+				mu.Lock()
+				slowest = d
+				mu.Unlock()
 			}
-			n := 0
-			for i := 0; i < 3; i++ {
-				t0 := time.Now()
-				out, _, _ := c.Ctdb(i, "leader")
-				if d := time.Since(t0); d > slowest {
-					mu.Lock()
-					slowest = d
-					mu.Unlock()
-				}
-				if strings.TrimSpace(out) == fmt.Sprint(i) {
-					n++
-				}
+			if strings.TrimSpace(out) == fmt.Sprint(i) {
+				n++
 			}
-			mu.Lock()
-			samples++
-			maxLeaders = max(maxLeaders, n)
-			mu.Unlock()
 		}
-	}()
+		mu.Lock()
+		samples++
+		maxLeaders = max(maxLeaders, n)
+		mu.Unlock()
+	})
 
 	fs.Freeze()
 	frozenAt := time.Now()
+	logAt := make([]int, 3) // how much of each log predates the freeze
+	for i := range logAt {
+		logAt[i] = len(c.Log(i))
+	}
 	eventually(t, 10*time.Second, func() string {
 		if !strings.Contains(c.Log(leader), "Cluster lock lost") {
 			return "leader has not noticed"
@@ -252,7 +238,17 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 		return n
 	}
 	before := tookLock()
-	time.Sleep(5 * time.Second) // elections keep failing while frozen
+	// Elections keep failing while frozen: once every node has come to the
+	// lock since the freeze and given up on it ("not tried" while its
+	// probe is stuck, "not taken" when the attempt fails), none took it.
+	eventually(t, 15*time.Second, func() string {
+		for i := range logAt {
+			if !strings.Contains(c.Log(i)[logAt[i]:], "Cluster lock not t") {
+				return fmt.Sprintf("node %d has not come to the lock since the freeze", i)
+			}
+		}
+		return ""
+	})
 	if after := tookLock(); after != before {
 		t.Errorf("a node took the lock while its filesystem was frozen (%d -> %d)", before, after)
 	}
@@ -260,8 +256,7 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 	thawedAt := time.Now()
 	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
 	t.Logf("one leader again %.2f s after the thaw", time.Since(thawedAt).Seconds())
-	close(stop)
-	wg.Wait()
+	stop()
 	t.Logf("%d samples; most nodes claiming leadership at once: %d; slowest ctdb leader: %v", samples, maxLeaders, slowest)
 	if maxLeaders > 1 {
 		t.Errorf("%d nodes claimed leadership at the same time", maxLeaders)
@@ -269,4 +264,41 @@ func TestHungLockFilesystemLeaderStepsDown(t *testing.T) {
 	if slowest > time.Second {
 		t.Errorf("ctdb leader took %v while the filesystem was frozen", slowest)
 	}
+}
+
+// monitorRuns is a record of when a node's monitor runs started, kept by
+// an eventscript that sorts first.
+type monitorRuns string
+
+func stampMonitorRuns(t *testing.T, c *localcluster.Cluster) monitorRuns {
+	t.Helper()
+	f := filepath.Join(c.Base, "monitor-runs")
+	addScript(t, c, 0, "00.0stamp", fmt.Sprintf("[ \"$1\" = monitor ] && date +%%s.%%N >>%s\nexit 0\n", f), 0o755)
+	return monitorRuns(f)
+}
+
+// since lists the starts of the runs at or after t0.
+func (r monitorRuns) since(t0 time.Time) []time.Time {
+	b, _ := os.ReadFile(string(r))
+	var out []time.Time
+	for _, l := range strings.Fields(string(b)) {
+		sec, frac, _ := strings.Cut(l, ".")
+		s, err1 := strconv.ParseInt(sec, 10, 64)
+		ns, err2 := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if ts := time.Unix(s, ns); !ts.Before(t0) {
+			out = append(out, ts)
+		}
+	}
+	return out
+}
+
+func offsets(t0 time.Time, ts []time.Time) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, fmt.Sprintf("%.2f", t.Sub(t0).Seconds()))
+	}
+	return out
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -38,7 +40,7 @@ const (
 	// every node hosts an address again within this.
 	ippBalanceLimit = 30 * time.Second
 	// ippSettle is how long sampling goes on once a round looks balanced,
-	// to catch a late move.
+	// to catch a late move, counted in the watcher's samples.
 	ippSettle = 2 * time.Second
 )
 
@@ -79,20 +81,20 @@ func ippPlan(rng *rand.Rand, kind ippCut, leader, n int) []int {
 // While a cut holds, addresses may be on no node: that is allowed.
 func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping: needs root and network namespaces: %v", err)
+		harness.SkipSuite(t, suite.Netns, err.Error())
 	}
 	rounds, hold := ippDefaultRounds, ippDefaultHold
 	if testing.Short() {
 		rounds, hold = ippShortRounds, ippShortHold
 	}
-	rounds = ippEnvInt(t, "CTDB_IP_PARTITION_ROUNDS", rounds)
-	hold = ippEnvHold(t, "CTDB_IP_PARTITION_HOLD", hold)
-	seed := uint64(ippEnvInt(t, "CTDB_IP_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
+	rounds = envInt(t, "CTDB_IP_PARTITION_ROUNDS", rounds)
+	hold = envHold(t, "CTDB_IP_PARTITION_HOLD", hold)
+	seed := uint64(envInt(t, "CTDB_IP_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
 	t.Logf("%d rounds, hold %v-%v, sampling every %v, seed %d (CTDB_IP_PARTITION_SEED=%d replays it)",
 		rounds, hold[0], hold[1], ippPartSample, seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 
-	ic := newIPCluster(t, ippNodes, ippEnvTunables(t, "CTDB_IP_PARTITION_TUNABLES"))
+	ic := newIPCluster(t, ippNodes, envTunables(t, "CTDB_IP_PARTITION_TUNABLES"))
 	ippKeepLogs(t, ic.Cluster)
 	startAll(t, ic.Cluster)
 	ippWaitSettled(t, ic, "start", 60*time.Second)
@@ -144,7 +146,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d after the heal: %v", r, err)
 		}
-		time.Sleep(ippSettle)
+		w.waitSamples(t, int(ippSettle/w.every))
 		rehost, balance = append(rehost, onceAfter), append(balance, balancedAfter)
 
 		cs, hs := w.phaseStats(cutPhase), w.phaseStats(healPhase)
@@ -156,7 +158,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 	}
 	w.halt()
 	w.reportDoubles(t)
-	t.Logf("all rounds: each address once again after heal: %s; balanced: %s", ippSummary(rehost), ippSummary(balance))
+	t.Logf("all rounds: each address once again after heal: %s; balanced: %s", harness.Summary(rehost), harness.Summary(balance))
 	w.final(t)
 }
 
@@ -167,7 +169,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 // address was on no node.
 func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping: needs root and network namespaces: %v", err)
+		harness.SkipSuite(t, suite.Netns, err.Error())
 	}
 	ic := newIPCluster(t, ippNodes, nil)
 	ippKeepLogs(t, ic.Cluster)
@@ -207,13 +209,13 @@ func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
 		}
 		moveTook := time.Since(killed)
 		// The unhosted intervals end when a sample sees the address again;
-		// one more sample makes sure the watcher has recorded them.
-		time.Sleep(2 * ippKillSample)
+		// one more whole sample makes sure the watcher has recorded them.
+		w.waitSamples(t, 2)
 		gaps := w.gapsIn(killPhase)
 
 		restartPhase := fmt.Sprintf("step %d restart", step+1)
 		w.setPhase(restartPhase)
-		if !ippGone(pid, 10*time.Second) {
+		if len(harness.WaitGone([]int{pid}, 10*time.Second)) > 0 {
 			t.Fatalf("%s: node %d's ctdbd (pid %d) still alive 10 s after SIGKILL", name, victim, pid)
 		}
 		restarted := time.Now()
@@ -222,7 +224,7 @@ func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
 			t.Fatalf("%s: not settled %v after restarting node %d: %s", name, ippBalanceLimit+30*time.Second, victim, why)
 		}
 		settled := time.Since(restarted)
-		time.Sleep(ippSettle)
+		w.waitSamples(t, int(ippSettle/w.every))
 
 		ks, rs := w.phaseStats(killPhase), w.phaseStats(restartPhase)
 		t.Logf("%s: node %d (leader %d) held %v; all on %v after %.2f s; %d+%d samples, max holders %d; settled %.2f s after restart",
@@ -326,17 +328,9 @@ func ippWaitSettled(t *testing.T, ic *ipCluster, when string, timeout time.Durat
 // ippPoll calls cond every 50 ms until it returns "" (true) or timeout
 // passes (false, with cond's last answer).
 func ippPoll(timeout time.Duration, cond func() string) (string, bool) {
-	deadline := time.Now().Add(timeout)
-	for {
-		why := cond()
-		if why == "" {
-			return "", true
-		}
-		if time.Now().After(deadline) {
-			return why, false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var last string
+	err := harness.Until(timeout, 50*time.Millisecond, func() string { last = cond(); return last })
+	return last, err == nil
 }
 
 // ippLeader returns the leader every node names in `ctdb leader`.
@@ -378,85 +372,6 @@ func ippHoldings(ic *ipCluster) string {
 	return b.String()
 }
 
-// ippGone waits until pid is gone (or a zombie).
-func ippGone(pid int, timeout time.Duration) bool {
-	_, ok := ippPoll(timeout, func() string {
-		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil || isZombie(string(st)) {
-			return ""
-		}
-		return "alive"
-	})
-	return ok
-}
-
-func ippEnvInt(t *testing.T, name string, def int) int {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		t.Fatalf("%s=%q: want a non-negative integer", name, v)
-	}
-	return n
-}
-
-// ippEnvHold reads a hold range in seconds: "MIN-MAX" or "N".
-func ippEnvHold(t *testing.T, name string, def [2]time.Duration) [2]time.Duration {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	lo, hi, found := strings.Cut(v, "-")
-	if !found {
-		hi = lo
-	}
-	a, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
-	b, err2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
-	if err1 != nil || err2 != nil || a <= 0 || b < a {
-		t.Fatalf("%s=%q: want seconds as MIN-MAX (0 < MIN <= MAX) or N", name, v)
-	}
-	return [2]time.Duration{time.Duration(a * float64(time.Second)), time.Duration(b * float64(time.Second))}
-}
-
-// ippEnvTunables reads extra tunables for a local investigation,
-// "Name=V,Name=V" (nil, the defaults of newIPCluster, when unset).
-func ippEnvTunables(t *testing.T, name string) map[string]uint32 {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return nil
-	}
-	out := map[string]uint32{}
-	for _, kv := range strings.Split(v, ",") {
-		k, val, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		n, err := strconv.ParseUint(val, 10, 32)
-		if k == "" || err != nil {
-			t.Fatalf("%s=%q: %q is not Name=unsigned", name, v, kv)
-		}
-		out[k] = uint32(n)
-	}
-	t.Logf("%s: tunables %v", name, out)
-	return out
-}
-
-func ippSummary(ds []time.Duration) string {
-	if len(ds) == 0 {
-		return "none"
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	var sum time.Duration
-	for _, d := range s {
-		sum += d
-	}
-	return fmt.Sprintf("n=%d min %.2f s median %.2f s mean %.2f s max %.2f s", len(s), s[0].Seconds(),
-		s[len(s)/2].Seconds(), (sum / time.Duration(len(s))).Seconds(), s[len(s)-1].Seconds())
-}
-
 // ippWatch samples, on its own goroutine, which nodes have each public
 // address on eth0, and keeps what the tests check and report: per phase
 // the sample count and the most nodes seen with one address; every
@@ -481,6 +396,7 @@ type ippWatch struct {
 	readErr  []string
 	seen     map[netip.Addr]*ippSeen
 	gaps     []ippGap
+	total    int // samples finished, read errors included
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -551,6 +467,23 @@ func (w *ippWatch) run() {
 	}
 }
 
+// waitSamples waits until the watcher has finished n more samples (each
+// sample runs to its end under w.mu, so what it saw is recorded).
+func (w *ippWatch) waitSamples(t *testing.T, n int) {
+	t.Helper()
+	w.mu.Lock()
+	until := w.total + n
+	w.mu.Unlock()
+	eventually(t, time.Duration(n)*w.every+30*time.Second, func() string {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.total < until {
+			return fmt.Sprintf("watcher at sample %d, waiting for %d", w.total, until)
+		}
+		return ""
+	})
+}
+
 func (w *ippWatch) halt() {
 	w.stopOnce.Do(func() { close(w.stop) })
 	<-w.done
@@ -586,6 +519,7 @@ func (w *ippWatch) sample() {
 	if err != nil {
 		w.mu.Lock()
 		w.readErr = append(w.readErr, fmt.Sprintf("%s: %v", w.phase, err))
+		w.total++
 		w.mu.Unlock()
 		return
 	}
@@ -614,6 +548,7 @@ func (w *ippWatch) sample() {
 		w.phases[w.phase] = ph
 	}
 	ph.samples++
+	w.total++
 	for _, a := range publicIPs {
 		ph.maxHolders = max(ph.maxHolders, len(fwd[a]))
 		w.track(a, fwd[a], t0)

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
+	"golang.org/x/sys/unix"
 )
 
 // Parameters of TestPartitionsNeverTwoLeaders. The issue asks for 20 rounds;
@@ -70,14 +71,14 @@ func (k partitionKind) String() string {
 // the cluster agrees again on one leader and one generation.
 func TestPartitionsNeverTwoLeaders(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping: network namespaces unavailable: %v", err)
+		harness.SkipSuite(t, suite.Netns, err.Error())
 	}
 	defRounds := defaultPartitionRounds
 	if testing.Short() {
 		defRounds = shortPartitionRounds
 	}
-	rounds := partEnvInt(t, "CTDB_PARTITION_ROUNDS", defRounds)
-	seed := int64(partEnvInt(t, "CTDB_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
+	rounds := envInt(t, "CTDB_PARTITION_ROUNDS", defRounds)
+	seed := int64(envInt(t, "CTDB_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
 	t.Logf("%d nodes, %d rounds, seed %d (CTDB_PARTITION_SEED=%d replays it)", partitionNodes, rounds, seed, seed)
 	rng := rand.New(rand.NewSource(seed))
 	verbose := os.Getenv("CTDB_PARTITION_VERBOSE") != ""
@@ -167,7 +168,7 @@ func TestPartitionsNeverTwoLeaders(t *testing.T) {
 		convTimes = append(convTimes, conv.took)
 		leader = conv.leader
 	}
-	t.Logf("convergence after heal: %s", partSummary(convTimes))
+	t.Logf("convergence after heal: %s", harness.Summary(convTimes))
 }
 
 // planPartition picks the hosts to cut off for one round and returns a
@@ -240,31 +241,16 @@ func (v partNodeView) String() string {
 	return fmt.Sprintf("L%s g%s%s%s", l, v.gen, mode, cut)
 }
 
-func parsePartStatus(out string) partNodeView {
-	v := partNodeView{leader: -1}
-	for _, line := range strings.Split(out, "\n") {
-		switch {
-		case strings.HasPrefix(line, "pnn:"):
-			// pnn:1 10.97.0.2        DISCONNECTED|UNHEALTHY|INACTIVE
-			f := strings.Fields(strings.TrimPrefix(line, "pnn:"))
-			if len(f) < 3 {
-				continue
-			}
-			if n, err := strconv.Atoi(f[0]); err == nil && strings.Contains(f[2], "DISCONNECTED") {
-				v.cut = append(v.cut, n)
-			}
-		case strings.HasPrefix(line, "Generation:"):
-			v.gen = strings.TrimPrefix(line, "Generation:")
-		case strings.HasPrefix(line, "Recovery mode:"):
-			v.normal = strings.HasPrefix(line, "Recovery mode:NORMAL")
-		case strings.HasPrefix(line, "Leader:"):
-			if n, err := strconv.Atoi(strings.TrimPrefix(line, "Leader:")); err == nil {
-				v.leader = n
-			}
-		}
+// partView is the part of a node's status the partition checks use.
+func partView(st harness.Status) partNodeView {
+	v := partNodeView{leader: st.Leader, gen: "INVALID", normal: st.Normal}
+	if st.Generation != 1 {
+		v.gen = strconv.FormatUint(uint64(st.Generation), 10)
 	}
-	if v.gen == "" {
-		v.err = "no Generation line in: " + out
+	for pnn := range len(st.Flags) {
+		if strings.Contains(st.Flags[pnn], "DISCONNECTED") {
+			v.cut = append(v.cut, pnn)
+		}
 	}
 	return v
 }
@@ -384,11 +370,10 @@ func (p *partitionProbe) sample(withHealth bool) partSample {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			out, errOut, code := p.c.Ctdb(i, "status")
-			if code != 0 {
-				s.views[i] = partNodeView{leader: -1, err: fmt.Sprintf("exit %d: %s", code, strings.TrimSpace(errOut))}
+			if st, err := harness.ReadStatus(p.c.Socket(i), 5*time.Second); err != nil {
+				s.views[i] = partNodeView{leader: -1, err: err.Error()}
 			} else {
-				s.views[i] = parsePartStatus(out)
+				s.views[i] = partView(st)
 			}
 			if withHealth {
 				_, _, code := p.c.Ctdb(i, "nodestatus", "all")
@@ -519,8 +504,9 @@ func (p *partitionProbe) watch(t *testing.T, until time.Time, wantCut [][]int) p
 	t.Helper()
 	o := newPartObserver(time.Now())
 	o.res.seen = -1
-	for next := time.Now(); time.Now().Before(until); next = next.Add(partitionSampleEvery) {
-		time.Sleep(time.Until(next))
+	tick := time.NewTicker(partitionSampleEvery)
+	defer tick.Stop()
+	for ; time.Now().Before(until); <-tick.C {
 		s := p.sample(false)
 		o.add(s)
 		if wantCut != nil && o.res.seen < 0 && s.sees(wantCut) {
@@ -566,8 +552,9 @@ func (p *partitionProbe) waitConverged(t *testing.T, since time.Time, timeout ti
 	o := newPartObserver(since)
 	deadline := since.Add(timeout)
 	why := ""
-	for next := time.Now(); time.Now().Before(deadline); next = next.Add(partitionSampleEvery) {
-		time.Sleep(time.Until(next))
+	tick := time.NewTicker(partitionSampleEvery)
+	defer tick.Stop()
+	for ; time.Now().Before(deadline); <-tick.C {
 		s := p.sample(true)
 		o.add(s)
 		if why = s.converged(); why == "" {
@@ -587,40 +574,11 @@ func partSeenString(d time.Duration) string {
 	return "at +" + d.Round(time.Millisecond).String()
 }
 
-func partEnvInt(t *testing.T, name string, def int) int {
-	t.Helper()
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		t.Fatalf("%s=%q: want a non-negative integer", name, v)
-	}
-	return n
-}
-
 func partCount(list []string) string {
 	if len(list) == 0 {
 		return "none"
 	}
 	return fmt.Sprintf("%d (below)", len(list))
-}
-
-// partSummary gives min, median, mean and max of the durations.
-func partSummary(ds []time.Duration) string {
-	if len(ds) == 0 {
-		return "no rounds"
-	}
-	sorted := slices.Clone(ds)
-	slices.Sort(sorted)
-	var sum time.Duration
-	for _, d := range ds {
-		sum += d
-	}
-	r := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	return fmt.Sprintf("n=%d min %v median %v mean %v max %v", len(ds), r(sorted[0]), r(sorted[len(sorted)/2]),
-		r(sum/time.Duration(len(ds))), r(sorted[len(sorted)-1]))
 }
 
 // TestPartitionSampleChecks shows the checks of TestPartitionsNeverTwoLeaders
@@ -673,10 +631,9 @@ func TestPartitionSampleChecks(t *testing.T) {
 		t.Errorf("a hand-over within one sample reported: %q", o.res.anomalies)
 	}
 
-	st := parsePartStatus("Number of nodes:3\npnn:0 10.97.0.1        OK (THIS NODE)\npnn:1 10.97.0.2        DISCONNECTED|INACTIVE\n" +
-		"pnn:2 10.97.0.3        OK\nGeneration:INVALID\nSize:0\nRecovery mode:RECOVERY (1)\nLeader:UNKNOWN\n")
+	st := partView(harness.Status{Flags: map[int]string{0: "OK", 1: "DISCONNECTED|INACTIVE", 2: "OK"}, Generation: 1, Leader: -1})
 	if st.err != "" || st.leader != -1 || st.gen != "INVALID" || st.normal || !slices.Equal(st.cut, []int{1}) {
-		t.Errorf("parsePartStatus: %+v", st)
+		t.Errorf("partView: %+v", st)
 	}
 	if got := cutPeers([][]int{{2}, {0, 1}}, 3); fmt.Sprint(got) != "[[2] [2] [0 1]]" {
 		t.Errorf("cutPeers: %v", got)

@@ -38,7 +38,7 @@ func TestQuorum(t *testing.T) {
 	if err := netns.Check(); err != nil {
 		t.Skipf("skipping: network namespaces unavailable: %v", err)
 	}
-	rounds := partEnvInt(t, "CTDB_QUORUM_ROUNDS", 1)
+	rounds := envInt(t, "CTDB_QUORUM_ROUNDS", 1)
 	for i, mode := range []string{"shared-lock", "no-lock"} {
 		t.Run(mode, func(t *testing.T) { runQuorum(t, mode, i, rounds) })
 	}

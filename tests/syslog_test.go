@@ -25,7 +25,11 @@ func TestLogsToRealSyslog(t *testing.T) {
 	t.Logf("script line: %s", line)
 	ctdb(t, c, 0, "setdebug", "ERROR")
 	ctdb(t, c, 0, "setvar", "MonitorInterval", "3")
-	time.Sleep(300 * time.Millisecond)
+	// Back at NOTICE, a second change is logged: the daemon's lines reach
+	// rsyslogd in order, so once it is there, the first would be too.
+	ctdb(t, c, 0, "setdebug", "NOTICE")
+	ctdb(t, c, 0, "setvar", "MonitorInterval", "4")
+	srv.WaitFor(t, fmt.Sprintf("ctdbd[%d]: Tunable MonitorInterval set to 4", pid), 10*time.Second)
 	for _, l := range srv.Lines() {
 		if strings.Contains(l, "Tunable MonitorInterval set to 3") {
 			t.Fatalf("NOTICE line logged at level ERROR: %s", l)

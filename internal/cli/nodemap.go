@@ -142,3 +142,8 @@ func writeRow(w io.Writer, sep string, fields ...string) {
 	b.WriteString("\n")
 	io.WriteString(w, b.String())
 }
+
+// FlagsString renders node flags as `ctdb status` shows them ("OK",
+// "DISCONNECTED|INACTIVE", ...), for tests that read the status through
+// the client library.
+func FlagsString(flags uint32) string { return flagsString(flags) }

@@ -32,10 +32,11 @@ func (l *simLock) release(p uint32) {
 }
 
 type simNode struct {
-	pnn  uint32
-	ls   *LeaderState
-	tr   transport.Transport
-	dead bool
+	pnn    uint32
+	ls     *LeaderState
+	tr     transport.Transport
+	dead   bool
+	events int // connectivity events received
 }
 
 type sim struct {
@@ -67,12 +68,21 @@ func (s *sim) broadcast(n *simNode, leader uint32) {
 	n.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, b)
 }
 
-// deliver hands every queued message and peer event to its node.
+// deliver hands every queued message and peer event to its node. Frames
+// are queued synchronously by the sender; events reach Events through the
+// transport's pump, so exactly as many as the network has pushed are
+// received (each of them arrives: no waiting for time to pass).
 func (s *sim) deliver() {
-	time.Sleep(2 * time.Millisecond) // let the in-memory network move frames
 	for _, n := range s.nodes {
 		if n.dead {
 			continue
+		}
+		for ; n.events < s.net.EventsPushed(n.pnn); n.events++ {
+			if ev := <-n.tr.Events(); !ev.Connected {
+				n.ls.OnDisconnect(ev.PNN)
+			} else {
+				n.ls.OnNodemap([]NodeFlags{{PNN: ev.PNN, Flags: 0}})
+			}
 		}
 		for more := true; more; {
 			select {
@@ -80,12 +90,6 @@ func (s *sim) deliver() {
 				var m protocol.LeaderMsg
 				if json.Unmarshal(f.Body, &m) == nil {
 					n.ls.OnBroadcast(Broadcast{From: m.From, Leader: m.Leader, Epoch: m.Epoch}, s.now)
-				}
-			case ev := <-n.tr.Events():
-				if !ev.Connected {
-					n.ls.OnDisconnect(ev.PNN)
-				} else {
-					n.ls.OnNodemap([]NodeFlags{{PNN: ev.PNN, Flags: 0}})
 				}
 			default:
 				more = false

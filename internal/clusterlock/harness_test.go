@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/logging/logtest"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/sirupsen/logrus"
 )
 
@@ -45,10 +46,8 @@ func checkNoLeftovers(t *testing.T, dir string) {
 	t.Helper()
 	_ = os.Remove(filepath.Join(dir, blockedName))
 	var left []int
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if left = processesOf(dir); len(left) == 0 {
-			return
-		}
+	if poll.True(5*time.Second, 20*time.Millisecond, func() bool { left = processesOf(dir); return len(left) == 0 }) {
+		return
 	}
 	for _, pid := range left {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -241,14 +240,14 @@ func expectAnswer(t *testing.T, file string, want Result) {
 func eventuallyAnswer(t *testing.T, file string, want Result, max time.Duration) {
 	t.Helper()
 	var got Result
-	for end := time.Now().Add(max); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	if poll.True(max, 20*time.Millisecond, func() bool {
 		h := startRaw(t, file, "0", "0", "0")
 		got = h.answer()
 		h.stdin.Close()
 		h.waitExit(10 * time.Second)
-		if got == want {
-			return
-		}
+		return got == want
+	}) {
+		return
 	}
 	t.Fatalf("helper on %s kept answering %s, want %s", file, got, want)
 }
@@ -310,12 +309,9 @@ func testLog(t *testing.T) (*logrus.Entry, *recorder) {
 // eventually polls cond until it holds or max passes.
 func eventually(t *testing.T, max time.Duration, what string, cond func() bool) {
 	t.Helper()
-	for end := time.Now().Add(max); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
+	if !poll.True(max, 10*time.Millisecond, cond) {
+		t.Fatalf("timed out after %v waiting for %s", max, what)
 	}
-	t.Fatalf("timed out after %v waiting for %s", max, what)
 }
 
 // lockFile returns the path of a lock file in a fresh test dir.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // Environment variables that turn the test binary into the processes under
@@ -76,14 +78,12 @@ func runMiddle(args []string) int {
 		fmt.Fprintln(os.Stderr, "middle:", err)
 		return 3
 	}
-	time.Sleep(time.Hour)
-	return 0
+	select {} // lives until the test kills it
 }
 
 func waitWhileExists(path string, max time.Duration) {
-	for end := time.Now().Add(max); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(path); err != nil {
-			return
-		}
-	}
+	poll.True(max, 5*time.Millisecond, func() bool {
+		_, err := os.Stat(path)
+		return err != nil
+	})
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // monitorLoop runs the monitor event every MonitorInterval, measured from
-// the start of one run to the start of the next (a slow or failing monitor
-// does not stretch the interval). The tunable is re-read every cycle, so
+// the planned start of one run to the planned start of the next (a slow or
+// failing monitor does not stretch the interval, and neither does a late
+// wake-up on a loaded machine). The tunable is re-read every cycle, so
 // `ctdb setvar MonitorInterval` takes effect at the next run. A monitor
 // cancelled by another event is tried again a second later, and a node
 // whose monitor has not completed for MonitorInterval + EventScriptTimeout
@@ -31,7 +32,7 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 		if !can {
 			// In recovery or inactive: look again soon rather than a
 			// whole interval later.
-			next = start.Add(min(time.Second, d.monitorInterval()))
+			next = time.Now().Add(min(time.Second, d.monitorInterval()))
 			continue
 		}
 		res, err := d.runEvent(ctx, "monitor", nil, 0)
@@ -41,14 +42,23 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 		d.observeMonitor(res, err)
 		d.warnUnmonitored(res, start)
 		if monitorResult(res, err) == health.Cancelled {
-			next = start.Add(min(time.Second, d.monitorInterval()))
+			next = nextMonitor(next, min(time.Second, d.monitorInterval()), time.Now())
 		} else {
-			next = start.Add(d.monitorInterval())
-		}
-		if now := time.Now(); next.Before(now) {
-			next = now
+			next = nextMonitor(next, d.monitorInterval(), time.Now())
 		}
 	}
+}
+
+// nextMonitor is when the run after the one planned for planned starts: one
+// interval after the plan, not after the moment the run really started,
+// so lateness does not add up from run to run. A run that overran the
+// interval is followed at once.
+func nextMonitor(planned time.Time, interval time.Duration, now time.Time) time.Time {
+	next := planned.Add(interval)
+	if next.Before(now) {
+		return now
+	}
+	return next
 }
 
 func (d *Daemon) monitorInterval() time.Duration {

@@ -19,10 +19,16 @@ import (
 // (changed at run time by addip/delip/reloadips), what the leader last
 // assigned cluster-wide, and what this node holds.
 type ipState struct {
-	mu       sync.Mutex
-	list     []config.PublicAddress
-	assigned map[netip.Addr]uint32
-	held     map[netip.Addr]string // address -> interface it was taken on
+	mu sync.Mutex
+	// releasing is held through each whole release (reset, releaseip
+	// event, reset). Removing the primary address of an IPv4 subnet drops
+	// its secondaries until 10.interface adds them back; a reset of a
+	// secondary inside that window finds no local source address and no
+	// RST leaves, so the client never learns that its connection is gone.
+	releasing sync.Mutex
+	list      []config.PublicAddress
+	assigned  map[netip.Addr]uint32
+	held      map[netip.Addr]string // address -> interface it was taken on
 	// misplaced is the leader's count of misplaced addresses.
 	misplaced int
 	guard     *ipGuard
@@ -257,6 +263,8 @@ func (d *Daemon) ipEvent(ctx context.Context, event, iface string, a netip.Addr,
 // event removes it from its interface, and connections that raced in
 // meanwhile are reset too.
 func (d *Daemon) releaseIP(ctx context.Context, a netip.Addr) error {
+	d.ip.releasing.Lock()
+	defer d.ip.releasing.Unlock()
 	d.ip.mu.Lock()
 	iface, have := d.ip.held[a]
 	pa, ok := d.ip.find(a)

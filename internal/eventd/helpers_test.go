@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
 	"golang.org/x/sys/unix"
@@ -227,12 +228,8 @@ func waitGroupGone(t *testing.T, pgid int, d time.Duration) {
 // waitFor polls cond every 10 ms until it holds, failing the test after d.
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.True(d, 10*time.Millisecond, cond) {
+		t.Fatalf("timed out after %v waiting for %s", d, what)
 	}
 }
 

@@ -165,7 +165,7 @@ func (c *Cluster) writeNode(i int) error {
 			return err
 		}
 	}
-	if err := copyFile(filepath.Join(c.SrcDir, "functions"), filepath.Join(etc, "functions"), 0o644); err != nil {
+	if err := CopyFile(filepath.Join(c.SrcDir, "functions"), filepath.Join(etc, "functions"), 0o644); err != nil {
 		return err
 	}
 	return c.copyScripts(filepath.Join(etc, "events.d"))
@@ -199,7 +199,7 @@ func (c *Cluster) copyScripts(dst string) error {
 		if c.enabled(e.Name()) {
 			mode = 0o755
 		}
-		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()), mode); err != nil {
+		if err := CopyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name()), mode); err != nil {
 			return err
 		}
 	}
@@ -224,7 +224,8 @@ func (c *Cluster) enabled(name string) bool {
 	return false
 }
 
-func copyFile(src, dst string, mode os.FileMode) error {
+// CopyFile copies src to dst and gives dst mode.
+func CopyFile(src, dst string, mode os.FileMode) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
 		return err
@@ -279,18 +280,25 @@ func (c *Cluster) PID(i int) int {
 func (c *Cluster) Ctdb(i int, args ...string) (stdout, stderr string, code int) {
 	cmd := exec.Command(filepath.Join(c.BinDir, "ctdb"), args...)
 	cmd.Env = c.Env(i)
+	return RunTool(cmd)
+}
+
+// RunTool runs cmd and returns its stdout, its stderr and its exit code;
+// a command that could not run, or died of a signal, gives code -1 and
+// the reason at the end of stderr.
+func RunTool(cmd *exec.Cmd) (stdout, stderr string, code int) {
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
-	code = 0
 	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		code = -1
-		e.WriteString(err.Error())
+	switch {
+	case err == nil:
+		return o.String(), e.String(), 0
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		return o.String(), e.String(), ee.ExitCode()
+	default:
+		return o.String(), e.String() + err.Error(), -1
 	}
-	return o.String(), e.String(), code
 }
 
 // WaitRunstate polls until node i reports runstate want.
@@ -312,15 +320,15 @@ func (c *Cluster) WaitRunstate(ctx context.Context, i int, want string) error {
 // timeout it sends SIGKILL to that PID.
 func (c *Cluster) Stop(i int, timeout time.Duration) error {
 	pid := c.PID(i)
-	if pid == 0 || !alive(pid) {
+	if pid == 0 || !Alive(pid) {
 		return nil
 	}
 	c.Ctdb(i, "shutdown")
-	if waitGone(pid, timeout) {
+	if WaitGone(pid, timeout) {
 		return nil
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	if waitGone(pid, 5*time.Second) {
+	if WaitGone(pid, 5*time.Second) {
 		return fmt.Errorf("node %d (pid %d) did not shut down in %v; killed", i, pid, timeout)
 	}
 	return fmt.Errorf("node %d (pid %d) does not die", i, pid)
@@ -346,7 +354,8 @@ func (c *Cluster) StopAll(timeout time.Duration) error {
 	return errors.Join(errs...)
 }
 
-func alive(pid int) bool {
+// Alive reports whether pid runs; a zombie (not yet reaped) counts as gone.
+func Alive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	if err != nil {
 		return false
@@ -363,15 +372,20 @@ func alive(pid int) bool {
 	return true
 }
 
-func waitGone(pid int, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if !alive(pid) {
-			return true
+// WaitGone waits up to timeout for pid to exit, looking every 20 ms, and
+// reports whether it did.
+func WaitGone(pid int, timeout time.Duration) bool {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(timeout)
+	for Alive(pid) {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			return !Alive(pid)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	return !alive(pid)
+	return true
 }
 
 // Log returns node i's log.
@@ -395,3 +409,8 @@ func Load(base, binDir string) (*Cluster, error) {
 	abs, _ := filepath.Abs(base)
 	return &Cluster{Options: Options{Base: abs, Nodes: n, BinDir: binDir}}, nil
 }
+
+// Unexported names kept for code written against them.
+func copyFile(src, dst string, mode os.FileMode) error { return CopyFile(src, dst, mode) }
+func waitGone(pid int, timeout time.Duration) bool     { return WaitGone(pid, timeout) }
+func alive(pid int) bool                               { return Alive(pid) }

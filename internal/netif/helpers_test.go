@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -64,18 +65,16 @@ func neighMAC(t *testing.T, h *netns.Host, a netip.Addr) string {
 // timeout or on error.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := cond()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v", what, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var err error
+	ok := poll.True(timeout, 20*time.Millisecond, func() bool {
+		var ok bool
+		ok, err = cond()
+		return ok || err != nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if !ok {
+		t.Fatalf("%s: not true after %v", what, timeout)
 	}
 }

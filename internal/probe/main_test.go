@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // Environment variables that turn the test binary into a probe process.
@@ -30,9 +32,8 @@ func waitForGate(gate string) {
 	if gate == "" {
 		return
 	}
-	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(gate); err == nil {
-			return
-		}
-	}
+	poll.True(time.Minute, 5*time.Millisecond, func() bool {
+		_, err := os.Stat(gate)
+		return err == nil
+	})
 }

@@ -6,10 +6,11 @@ import "sync"
 // producer: events are rare (one per connection change) so the queue is
 // unbounded, and a slow consumer cannot stall connection handling.
 type eventQueue struct {
-	mu   sync.Mutex
-	q    []Event
-	wake chan struct{}
-	out  chan Event
+	mu     sync.Mutex
+	q      []Event
+	pushed int // events ever pushed
+	wake   chan struct{}
+	out    chan Event
 }
 
 func newEventQueue() *eventQueue {
@@ -19,6 +20,7 @@ func newEventQueue() *eventQueue {
 func (e *eventQueue) push(ev Event) {
 	e.mu.Lock()
 	e.q = append(e.q, ev)
+	e.pushed++
 	e.mu.Unlock()
 	select {
 	case e.wake <- struct{}{}:

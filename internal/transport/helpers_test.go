@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/logging/logtest"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/sirupsen/logrus"
 )
 
@@ -24,15 +25,10 @@ import (
 func checkLeaks(t *testing.T) {
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {
-		deadline := time.Now().Add(2 * time.Second)
-		for runtime.NumGoroutine() > before {
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				n := runtime.Stack(buf, true)
-				t.Errorf("goroutine leak: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:n])
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
+		if !poll.True(2*time.Second, 10*time.Millisecond, func() bool { return runtime.NumGoroutine() <= before }) {
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			t.Errorf("goroutine leak: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:n])
 		}
 	})
 }
@@ -102,14 +98,10 @@ func containsAll(s string, substrs []string) bool {
 // wait waits for a log line containing every substring.
 func (c *logCapture) wait(t *testing.T, d time.Duration, substrs ...string) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !c.has(substrs...) {
-		if time.Now().After(deadline) {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			t.Fatalf("no log line with %q; got:\n%s", substrs, strings.Join(c.lines, "\n"))
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !poll.True(d, 5*time.Millisecond, func() bool { return c.has(substrs...) }) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		t.Fatalf("no log line with %q; got:\n%s", substrs, strings.Join(c.lines, "\n"))
 	}
 }
 

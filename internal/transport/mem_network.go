@@ -41,6 +41,22 @@ func (n *MemNetwork) Transport(pnn uint32) Transport {
 	return t
 }
 
+// EventsPushed is how many events node pnn's live transport has queued for
+// Events since it started (0 when it is not live). Each of them will
+// arrive, so a test can receive exactly that many without waiting for
+// time to pass.
+func (n *MemNetwork) EventsPushed(pnn uint32) int {
+	n.mu.Lock()
+	t := n.nodes[pnn]
+	n.mu.Unlock()
+	if t == nil {
+		return 0
+	}
+	t.events.mu.Lock()
+	defer t.events.mu.Unlock()
+	return t.events.pushed
+}
+
 // Partition splits the network: nodes in different groups cannot talk.
 // Nodes not listed in any group form one more group together. It replaces
 // the previous partition; Disconnect cuts stay.

@@ -3,12 +3,15 @@ package eventscripts_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -70,7 +73,7 @@ func expectNsAddr(t *testing.T, h *netns.Host, what, addr string, present bool) 
 // monitor against an interface really set down and up.
 func TestInterfaceInNetns(t *testing.T) {
 	if err := netns.Check(); err != nil {
-		t.Skipf("skipping the network namespace test: %v", err)
+		suite.Skip(t, suite.Netns, err.Error())
 	}
 	nw := netns.New(t, 1)
 	h := nw.Host(0)
@@ -140,15 +143,13 @@ func TestInterfaceInNetns(t *testing.T) {
 // link, normally at once), for at most 10 s.
 func waitMonitorOK(t *testing.T, n *node, h *netns.Host) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := n.nsScript(h, ifaceScript, "monitor")
-		if got.rc == 0 && got.out == "" {
-			return
+	err := poll.Until(10*time.Second, 50*time.Millisecond, func() string {
+		if got := n.nsScript(h, ifaceScript, "monitor"); got.rc != 0 || got.out != "" {
+			return fmt.Sprintf("rc %d\n%s", got.rc, got.out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("monitor still failing 10 s after the link came up: rc %d\n%s", got.rc, got.out)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return ""
+	})
+	if err != nil {
+		t.Fatalf("monitor still failing after the link came up: %v", err)
 	}
 }

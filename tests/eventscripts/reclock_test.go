@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 func TestReclockSuccessResetsFailcount(t *testing.T) {
@@ -88,16 +90,12 @@ func TestReclockShutdownLimit(t *testing.T) {
 	if took := time.Since(begin); took > 3*time.Second {
 		t.Fatalf("monitor took %v: shutdown must not be waited for", took)
 	}
-	deadline := time.Now().Add(10 * time.Second)
 	started := func() bool {
 		_, err := os.Stat(n.log + ".shutdown.pid")
 		return err == nil && slices.Contains(n.calls(), "shutdown")
 	}
-	for !started() {
-		if time.Now().After(deadline) {
-			t.Fatalf("ctdb shutdown never called; calls %q", n.calls())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.True(10*time.Second, 10*time.Millisecond, started) {
+		t.Fatalf("ctdb shutdown never called; calls %q", n.calls())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 func TestMain(m *testing.M) {
@@ -292,7 +293,7 @@ func TestControlSocket(t *testing.T) {
 
 func TestMountErrors(t *testing.T) {
 	if ok, why := hangfs.Available(); !ok {
-		t.Skip(why)
+		suite.Skip(t, suite.FUSE, why)
 	}
 	if _, err := hangfs.Mount(hangfs.Options{Mountpoint: t.TempDir()}); err == nil {
 		t.Fatal("Mount without Backing succeeded")

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"golang.org/x/sys/unix"
 )
 
@@ -153,7 +155,7 @@ type mounted struct {
 func mount(t *testing.T, o hangfs.Options) *mounted {
 	t.Helper()
 	if ok, why := hangfs.Available(); !ok {
-		t.Skip(why)
+		suite.Skip(t, suite.FUSE, why)
 	}
 	m := &mounted{backing: t.TempDir(), mnt: t.TempDir()}
 	if err := os.WriteFile(filepath.Join(m.backing, "file"), []byte("hello"), 0o644); err != nil {
@@ -336,15 +338,11 @@ func procState(t *testing.T, pid int) string {
 // waitWchan polls until pid sleeps in the kernel function fn.
 func waitWchan(t *testing.T, pid int, fn string) {
 	t.Helper()
-	deadline := time.Now().Add(eventually)
-	for {
-		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
-		if string(data) == fn {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pid %d: wchan %q after %v, want %q", pid, data, eventually, fn)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var data []byte
+	if !poll.True(eventually, 5*time.Millisecond, func() bool {
+		data, _ = os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid))
+		return string(data) == fn
+	}) {
+		t.Fatalf("pid %d: wchan %q after %v, want %q", pid, data, eventually, fn)
 	}
 }

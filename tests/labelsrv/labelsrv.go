@@ -34,3 +34,24 @@ func Serve(addr, label string) int {
 		}()
 	}
 }
+
+// The environment that turns a test or benchmark binary into a label
+// server (see ServeIfAsked).
+const (
+	ListenEnv = "CTDB_LABELSRV_LISTEN" // address to listen on
+	LabelEnv  = "CTDB_LABELSRV_LABEL"  // the label
+)
+
+// ServeIfAsked serves, and never returns, when the process was started
+// with ListenEnv set (by Env); otherwise it returns at once. Call it first
+// in main or TestMain.
+func ServeIfAsked() {
+	if addr := os.Getenv(ListenEnv); addr != "" {
+		os.Exit(Serve(addr, os.Getenv(LabelEnv)))
+	}
+}
+
+// Env is the environment that makes the binary serve label on addr.
+func Env(addr, label string) []string {
+	return []string{ListenEnv + "=" + addr, LabelEnv + "=" + label}
+}

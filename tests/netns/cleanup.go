@@ -1,6 +1,8 @@
 package netns
 
 import (
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -12,13 +14,14 @@ const (
 	killGrace = 2 * time.Second
 )
 
-// close is registered with t.Cleanup by New. It stops started processes,
-// kills whatever else still runs inside the namespaces, and deletes them.
-func (n *Net) close() {
+// close is the cleanup of New and Create. It stops started processes,
+// kills whatever else still runs inside the namespaces, and deletes them;
+// the error names the namespaces it could not delete.
+func (n *Net) close() error {
 	n.mu.Lock()
 	if n.isClosed {
 		n.mu.Unlock()
-		return
+		return nil
 	}
 	n.isClosed = true
 	procs := append([]*Proc(nil), n.procs...)
@@ -28,16 +31,18 @@ func (n *Net) close() {
 	stopAll(procs)
 	for _, ns := range spaces {
 		if pids := killInside(ns); len(pids) > 0 {
-			n.t.Logf("netns: killed leftover processes %v in %s", pids, ns)
+			n.logf("netns: killed leftover processes %v in %s", pids, ns)
 		}
 	}
 	// Hosts first: deleting the switch also removes the veths, but the
 	// order does not matter for correctness.
+	var errs []error
 	for i := len(spaces) - 1; i >= 0; i-- {
 		if _, err := ip("netns", "del", spaces[i]); err != nil {
-			n.t.Errorf("netns: cleanup: %v", err)
+			errs = append(errs, fmt.Errorf("netns: cleanup: %w", err))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // stopAll sends SIGTERM to every running proc, waits up to termGrace for

@@ -51,11 +51,21 @@ func (h *Host) owns(cmd *exec.Cmd) bool {
 // the test if the command fails.
 func (h *Host) Run(t testing.TB, name string, args ...string) string {
 	t.Helper()
+	out, err := h.Output(name, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Output runs name inside the host and returns its combined output; the
+// error carries that output.
+func (h *Host) Output(name string, args ...string) (string, error) {
 	out, err := h.Command(name, args...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("netns: %s on %s: %v\n%s", name, h.Label, err, out)
+		return string(out), fmt.Errorf("netns: %s on %s: %w\n%s", name, h.Label, err, out)
 	}
-	return string(out)
+	return string(out), nil
 }
 
 // Do calls fn on an OS thread that has joined the host's network namespace,

@@ -1,11 +1,14 @@
 package netns
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 // Net is a set of host namespaces joined by a bridge in a switch namespace.
@@ -16,7 +19,8 @@ type Net struct {
 	// Subnet is the subnet host addresses are taken from.
 	Subnet netip.Prefix
 
-	t     testing.TB
+	t     testing.TB // New's test; nil for Create
+	logf  func(format string, args ...any)
 	names nameSet
 
 	mu       sync.Mutex
@@ -31,37 +35,75 @@ type Net struct {
 const mainBridge = "br0"
 
 // New builds a network of n hosts (labels n0..n<n-1>) on one bridge; see the
-// package documentation. It skips the test when Check fails, and fails it
-// when building the network fails. Everything is removed by t.Cleanup.
+// package documentation. It skips the test when Check fails (one line
+// "SKIP: netns: ..."), and fails it when building the network fails.
+// Everything is removed by t.Cleanup. It is Create for tests.
 func New(t testing.TB, n int, opts ...Option) *Net {
 	t.Helper()
 	if err := Check(); err != nil {
-		t.Skipf("skipping: %v", err)
+		suite.Skip(t, suite.Netns, err.Error())
+	}
+	nw, cleanup, err := Create(n, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw.t = t
+	nw.logf = t.Logf
+	t.Cleanup(func() {
+		if err := cleanup(); err != nil {
+			t.Error(err)
+		}
+	})
+	return nw
+}
+
+// ErrUnavailable marks Create's error when Check fails: namespace networks
+// cannot be built on this machine at all.
+var ErrUnavailable = errors.New("network namespaces unavailable")
+
+// Create builds a network of n hosts like New, for callers without a
+// testing.TB (the benchmark suite). It returns the network and the
+// function that removes everything again (stops the processes started in
+// it, kills what else runs inside, deletes the namespaces) and reports what
+// it could not remove. On error, what was built is removed already. An
+// error wrapping ErrUnavailable means Check failed.
+func Create(n int, opts ...Option) (*Net, func() error, error) {
+	if err := Check(); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	cfg, err := newConfig(opts)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	if n < 0 {
-		t.Fatalf("netns: negative host count %d", n)
+		return nil, nil, fmt.Errorf("netns: negative host count %d", n)
 	}
 	names, err := newNameSet(cfg.prefix, os.Getpid())
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	nw := &Net{Switch: names.name("sw"), Subnet: cfg.subnet, t: t, names: names,
-		bridges: map[string]bool{}}
-	t.Cleanup(nw.close)
+	nw := &Net{Switch: names.name("sw"), Subnet: cfg.subnet, names: names,
+		bridges: map[string]bool{}, logf: func(string, ...any) {}}
+	fail := func(err error) (*Net, func() error, error) {
+		if cerr := nw.close(); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+		return nil, nil, err
+	}
 	if err := nw.createSwitch(); err != nil {
-		t.Fatal(err)
+		return fail(err)
 	}
 	for i := range n {
 		if _, err := nw.addHost(fmt.Sprintf("n%d", i)); err != nil {
-			t.Fatal(err)
+			return fail(err)
 		}
 	}
-	return nw
+	return nw, nw.close, nil
 }
+
+// SetLogf sets where cleanup reports leftover processes it killed (New
+// sets the test's Logf; Create's default says nothing).
+func (n *Net) SetLogf(logf func(format string, args ...any)) { n.logf = logf }
 
 // createSwitch makes the switch namespace with its main bridge. Multicast
 // snooping is off so IPv6 neighbour discovery is simply flooded.
@@ -98,17 +140,30 @@ func (n *Net) addNamespace(name string) error {
 
 // AddHost adds a host (a client, say) on the main bridge with the next free
 // address. label (1-12 of [a-z0-9], starting with a letter) ends the
-// namespace name and must be unique in this Net. It fails the test on error.
+// namespace name and must be unique in this Net. It fails the test on error
+// (a Net from Create: use NewHost).
 // The new host is connected even if a partition is in force: use Partition
 // again to place it.
 func (n *Net) AddHost(label string) *Host {
-	n.t.Helper()
 	h, err := n.addHost(label)
 	if err != nil {
-		n.t.Fatal(err)
+		n.fatal(err)
 	}
 	return h
 }
+
+// fatal fails New's test, or panics on a Net from Create (a caller's bug:
+// it must use the error-returning methods).
+func (n *Net) fatal(err error) {
+	if n.t == nil {
+		panic(err)
+	}
+	n.t.Helper()
+	n.t.Fatal(err)
+}
+
+// NewHost is AddHost returning its error.
+func (n *Net) NewHost(label string) (*Host, error) { return n.addHost(label) }
 
 func (n *Net) addHost(label string) (*Host, error) {
 	if !validLabel.MatchString(label) || label == "sw" || label == "probe" {
@@ -167,11 +222,10 @@ func (n *Net) wire(h *Host) error {
 // Host returns host i (in creation order: New's hosts, then AddHost's). It
 // fails the test if there is no such host.
 func (n *Net) Host(i int) *Host {
-	n.t.Helper()
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if i < 0 || i >= len(n.hosts) {
-		n.t.Fatalf("netns: no host %d (have %d)", i, len(n.hosts))
+		n.fatal(fmt.Errorf("netns: no host %d (have %d)", i, len(n.hosts)))
 	}
 	return n.hosts[i]
 }

@@ -2,6 +2,7 @@ package netns
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -325,7 +326,7 @@ func TestAddrs(t *testing.T) {
 func TestCleanup(t *testing.T) {
 	var names []string
 	var started, stray *exec.Cmd
-	t.Run("inner", func(t *testing.T) {
+	inner := t.Run("inner", func(t *testing.T) {
 		nw := New(t, 2)
 		names = append(names, nw.Switch)
 		for _, h := range nw.Hosts() {
@@ -347,6 +348,9 @@ func TestCleanup(t *testing.T) {
 			}
 		}
 	})
+	if !inner {
+		t.FailNow()
+	}
 	live, err := listNamespaces()
 	if err != nil {
 		t.Fatal(err)
@@ -513,4 +517,53 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Create works without a testing.TB: errors come back as errors, and the
+// cleanup it returns stops the processes and deletes every namespace.
+func TestCreateReturnsErrorsAndCleanup(t *testing.T) {
+	if err := Check(); err != nil {
+		if _, _, cerr := Create(1); !errors.Is(cerr, ErrUnavailable) {
+			t.Fatalf("Create without network namespaces: %v, want ErrUnavailable", cerr)
+		}
+		t.Skipf("skipping: %v", err)
+	}
+	if _, _, err := Create(-1); err == nil {
+		t.Fatal("Create(-1) succeeded")
+	}
+	nw, cleanup, err := Create(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := nw.Hosts()[0]
+	if _, err := nw.NewHost("bad label!"); err == nil {
+		t.Error("NewHost accepted a bad label")
+	}
+	if _, err := h.Output("false"); err == nil {
+		t.Error("Output of a failing command returned no error")
+	}
+	p, err := h.StartProc(h.Command("sleep", "60"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.StartProc(exec.Command("true")); err == nil {
+		t.Error("StartProc took a command not made by the host")
+	}
+	if err := cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.Done():
+	default:
+		t.Error("the started process outlived the cleanup")
+	}
+	names, err := listNamespaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if n == h.Name || n == nw.Switch {
+			t.Errorf("namespace %s survived the cleanup", n)
+		}
+	}
 }

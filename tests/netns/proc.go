@@ -1,6 +1,7 @@
 package netns
 
 import (
+	"fmt"
 	"os/exec"
 	"syscall"
 	"testing"
@@ -23,11 +24,22 @@ type Proc struct {
 // start.
 func (h *Host) Start(t testing.TB, cmd *exec.Cmd) *Proc {
 	t.Helper()
+	p, err := h.StartProc(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Stop(termGrace) })
+	return p
+}
+
+// StartProc starts cmd, which must come from h.Command; the Net's cleanup
+// stops it by PID (SIGTERM, then SIGKILL) before the namespaces go.
+func (h *Host) StartProc(cmd *exec.Cmd) (*Proc, error) {
 	if !h.owns(cmd) {
-		t.Fatalf("netns: Start on %s: command %v was not made by this host's Command", h.Label, cmd.Args)
+		return nil, fmt.Errorf("netns: Start on %s: command %v was not made by this host's Command", h.Label, cmd.Args)
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("netns: start %v in %s: %v", cmd.Args, h.Label, err)
+		return nil, fmt.Errorf("netns: start %v in %s: %w", cmd.Args, h.Label, err)
 	}
 	p := &Proc{Cmd: cmd, Host: h, done: make(chan struct{})}
 	go func() {
@@ -37,8 +49,7 @@ func (h *Host) Start(t testing.TB, cmd *exec.Cmd) *Proc {
 	h.net.mu.Lock()
 	h.net.procs = append(h.net.procs, p)
 	h.net.mu.Unlock()
-	t.Cleanup(func() { p.Stop(termGrace) })
-	return p
+	return p, nil
 }
 
 // Done is closed once the process has exited and been reaped.

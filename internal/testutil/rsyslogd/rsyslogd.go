@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 // Server is a running rsyslogd.
@@ -58,7 +60,7 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	bin := findRsyslogd()
 	if bin == "" {
-		t.Skip("rsyslogd not found in PATH or /usr/sbin: install the rsyslog package to run this test")
+		suite.Skip(t, suite.Syslog, "rsyslogd not found in PATH or /usr/sbin (Debian package rsyslog)")
 	}
 	// A short directory under the system temp dir: t.TempDir() paths can
 	// exceed the 108-byte limit on Unix socket names.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Bounds, not sleeps: every wait ends as soon as its condition holds.
@@ -147,7 +148,7 @@ func (c *Cluster) Stop(i int) error {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	} else if pid != 0 {
 		_, stderr, code := c.Ctdb(i, "shutdown")
-		if !waitGone(pid, stopTimeout) {
+		if len(harness.WaitGone([]int{pid}, stopTimeout)) > 0 {
 			errs = append(errs, fmt.Errorf("node %d: ctdbd %d still runs %v after `ctdb shutdown` (exit %d: %s)",
 				i, pid, stopTimeout, code, strings.TrimSpace(stderr)))
 		}

@@ -2,7 +2,6 @@ package ctdbref
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"syscall"
@@ -11,6 +10,9 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -24,23 +26,11 @@ type status struct {
 	leader int            // -1 when unknown
 }
 
-// parseStatus reads the node lines and the Leader line of `ctdb status`.
+// parseStatus reads the node lines and the Leader line of `ctdb status`
+// (CTDB's -X output has no leader).
 func parseStatus(out string) status {
-	st := status{flags: map[int]string{}, leader: -1}
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		switch {
-		case len(f) >= 3 && strings.HasPrefix(f[0], "pnn:"):
-			if pnn, err := strconv.Atoi(strings.TrimPrefix(f[0], "pnn:")); err == nil {
-				st.flags[pnn] = f[2]
-			}
-		case strings.HasPrefix(line, "Leader:"):
-			if l, err := strconv.Atoi(strings.TrimPrefix(line, "Leader:")); err == nil {
-				st.leader = l
-			}
-		}
-	}
-	return st
+	ts, _ := harness.ParseToolStatus(out)
+	return status{flags: ts.Flags, leader: ts.LeaderPNN()}
 }
 
 func TestParseStatus(t *testing.T) {
@@ -59,14 +49,14 @@ func TestParseStatus(t *testing.T) {
 func waitStatus(t *testing.T, c system.Cluster, via int, d time.Duration, what string, ok func(status) bool) status {
 	t.Helper()
 	var last string
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+	var st status
+	if poll.True(d, 250*time.Millisecond, func() bool {
 		out, errOut, code := c.Ctdb(via, "status")
 		last = fmt.Sprintf("exit %d\n%s%s", code, out, errOut)
-		if st := parseStatus(out); code == 0 && ok(st) {
-			return st
-		}
-		time.Sleep(250 * time.Millisecond)
+		st = parseStatus(out)
+		return code == 0 && ok(st)
+	}) {
+		return st
 	}
 	t.Fatalf("no %s within %v; last `ctdb status` on node %d: %s\nlog of node %d:\n%s",
 		what, d, via, last, via, lastLines(c.Log(via), 40))
@@ -101,7 +91,7 @@ func skipUnlessAvailable(t *testing.T) {
 		t.Skip("starts real CTDB daemons (-short)")
 	}
 	if ok, why := New().Available(); !ok {
-		t.Skipf("CTDB is not available: %s", why)
+		suite.Skip(t, suite.CTDB, why)
 	}
 }
 
@@ -132,17 +122,6 @@ func newCluster(t *testing.T, sys system.System, o system.ClusterOptions) system
 	return c
 }
 
-// freePort is a TCP port nothing listens on now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func startAll(t *testing.T, c system.Cluster, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
@@ -154,7 +133,7 @@ func startAll(t *testing.T, c system.Cluster, n int) {
 
 func TestClusterComesUpRecoversAndStops(t *testing.T) {
 	t.Parallel()
-	port := freePort(t)
+	port := harness.MustFreePort(t)
 	c := newCluster(t, New(), system.ClusterOptions{Nodes: 3, Port: port, TrivialScripts: 2,
 		Tunables: map[string]uint32{"MonitorInterval": 5}})
 	t0 := time.Now()
@@ -261,7 +240,7 @@ func checkPIDs(t *testing.T, c system.Cluster, node int, leader bool) {
 func TestTestModeCluster(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, NewWith(Options{TestMode: true}), system.ClusterOptions{Nodes: 3,
-		Port: freePort(t), TrivialScripts: 1, Tunables: map[string]uint32{"MonitorInterval": 5}})
+		Port: harness.MustFreePort(t), TrivialScripts: 1, Tunables: map[string]uint32{"MonitorInterval": 5}})
 	t0 := time.Now()
 	startAll(t, c, 3)
 	st := waitStatus(t, c, 2, healthyTimeout, "healthy cluster", allOK(3))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // longLived are the command names (comm) of a node's lasting processes
@@ -107,23 +108,14 @@ func hasEnv(pid int, kv string) bool {
 	return false
 }
 
-// waitGone waits up to d for pid to exit (a zombie counts as gone).
-func waitGone(pid int, d time.Duration) bool {
-	return waitUntil(d, func() bool { return !procfs.Alive(pid) })
-}
-
 // waitUntil polls cond every 20 ms until it holds or d has passed.
 func waitUntil(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for {
+	return harness.Until(d, 20*time.Millisecond, func() string {
 		if cond() {
-			return true
+			return ""
 		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return "not yet"
+	}) == nil
 }
 
 // drain waits up to grace for list to become empty, then SIGKILLs by PID

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // hostServices is the file copied (less its ctdb entries) for a
@@ -67,7 +69,7 @@ func writeNode(s settings, i int) error {
 	// Copies, not links: outside test mode this directory is mounted on
 	// /etc/ctdb, where a link to /etc/ctdb/functions would point at itself.
 	for src, mode := range map[string]os.FileMode{functions: 0o644, notifyHook: 0o755} {
-		if err := copyFile(src, filepath.Join(dir, filepath.Base(src)), mode); err != nil {
+		if err := harness.CopyFile(src, filepath.Join(dir, filepath.Base(src)), mode); err != nil {
 			return err
 		}
 	}
@@ -102,16 +104,4 @@ func writeExecutable(path, text string) error {
 		return err
 	}
 	return os.Chmod(path, 0o755)
-}
-
-// copyFile copies src to dst with the given mode.
-func copyFile(src, dst string, mode os.FileMode) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(dst, b, mode); err != nil {
-		return err
-	}
-	return os.Chmod(dst, mode)
 }

@@ -3,11 +3,12 @@ package ctdbref
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Ctdb runs /usr/bin/ctdb as node i, bounded by toolTimeout. code is the
@@ -30,18 +31,7 @@ func (c *Cluster) Ctdb(i int, args ...string) (stdout, stderr string, code int) 
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = c.env(i)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return o.String(), e.String(), 0
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return o.String(), e.String(), ee.ExitCode()
-	default:
-		return o.String(), e.String() + err.Error(), -1
-	}
+	return harness.RunTool(cmd)
 }
 
 // Log is node i's log.ctdb so far ("" before the first start).

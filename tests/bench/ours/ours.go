@@ -18,7 +18,6 @@
 package ours
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +33,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Name is the system's name in the suite's tables.
@@ -303,10 +303,13 @@ func (c *Cluster) StopAll() error {
 func (c *Cluster) leftovers() []int {
 	prefix := "CTDB_BASE=" + c.lc.Base + string(filepath.Separator)
 	var pids []int
-	for deadline := time.Now().Add(leftoverGrace); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if pids = procfs.WithEnv(prefix); len(pids) == 0 {
-			return nil
+	if harness.Until(leftoverGrace, 50*time.Millisecond, func() string {
+		if pids = procfs.WithEnv(prefix); len(pids) > 0 {
+			return "left"
 		}
+		return ""
+	}) == nil {
+		return nil
 	}
 	return pids
 }
@@ -327,18 +330,7 @@ func (c *Cluster) Ctdb(i int, args ...string) (string, string, int) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(c.lc.BinDir, "ctdb"), args...)
 	cmd.Env = c.lc.Env(i)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return o.String(), e.String(), 0
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return o.String(), e.String(), ee.ExitCode()
-	default:
-		return o.String(), e.String() + err.Error(), -1
-	}
+	return harness.RunTool(cmd)
 }
 
 // DaemonPID is node i's ctdbd, 0 when it is not running.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 func newSystem(t *testing.T) *System {
@@ -81,15 +82,16 @@ func TestRunningNode(t *testing.T) {
 		t.Fatalf("ctdb pnn: %q %q exit %d", out, errOut, code)
 	}
 	var names []string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	harness.Until(10*time.Second, 50*time.Millisecond, func() string {
 		names = names[:0]
 		for _, p := range c.PIDs(0) {
 			names = append(names, filepath.Base(procfs.Cmdline(p)[0]))
 		}
-		if strings.Contains(strings.Join(names, " "), "ctdb-recoverd") {
-			break
+		if !strings.Contains(strings.Join(names, " "), "ctdb-recoverd") {
+			return "no ctdb-recoverd yet"
 		}
-	}
+		return ""
+	})
 	if len(names) < 2 || names[0] != "ctdbd" || !strings.Contains(strings.Join(names, " "), "ctdb-recoverd") {
 		t.Fatalf("PIDs(0) = %v, want ctdbd first and ctdb-recoverd", names)
 	}
@@ -97,9 +99,7 @@ func TestRunningNode(t *testing.T) {
 	if err := c.Kill(0, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); procfs.Alive(pid) && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
+	harness.WaitGone([]int{pid}, 5*time.Second)
 	if c.DaemonPID(0) != 0 {
 		t.Error("DaemonPID of a killed node is not 0")
 	}

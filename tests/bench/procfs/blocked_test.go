@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
+	"github.com/ctdb-go/ctdb/tests/harness/suite"
 )
 
 func TestMain(m *testing.M) {
@@ -20,7 +22,7 @@ func TestMain(m *testing.M) {
 // reported once the mount thaws and it exits.
 func TestBlockedInFS(t *testing.T) {
 	if ok, why := hangfs.Available(); !ok {
-		t.Skipf("no FUSE here: %s", why)
+		suite.Skip(t, suite.FUSE, why)
 	}
 	dir := t.TempDir()
 	back, mnt := filepath.Join(dir, "back"), filepath.Join(dir, "mnt")
@@ -55,8 +57,15 @@ func TestBlockedInFS(t *testing.T) {
 	if err := fs.WaitBlocked(1, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if !BlockedInFS(stat.Process.Pid) {
-		t.Errorf("stat pid %d parked in the frozen mount: not reported blocked", stat.Process.Pid)
+	// The filesystem holds the request before the caller's thread has gone
+	// to sleep on it: wait for that (bounded).
+	if err := harness.Until(5*time.Second, 10*time.Millisecond, func() string {
+		if !BlockedInFS(stat.Process.Pid) {
+			return "not reported blocked"
+		}
+		return ""
+	}); err != nil {
+		t.Errorf("stat pid %d parked in the frozen mount: %v", stat.Process.Pid, err)
 	}
 	for _, p := range []int{sleeper.Process.Pid, os.Getpid(), 2} {
 		if BlockedInFS(p) {

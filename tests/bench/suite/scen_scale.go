@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"fmt"
@@ -95,7 +95,7 @@ func scaleOnce(e *Env, sys system.System, r *Rec, n int) error {
 		return err
 	}
 	want := allOK(seq(n))
-	d, err := c.settleTime(seq(n), func(st Status) bool { return st.problem(want) == "" }, t0, startTimeout)
+	d, err := c.settleTime(seq(n), func(st Status) bool { return st.Problem(want) == "" }, t0, startTimeout)
 	if err != nil {
 		r.Never(startM, startTimeout.Seconds())
 		return err
@@ -168,7 +168,7 @@ func (c *clu) killAndRecover(victim int, survivors, dead []int, oldGen string, t
 				return false
 			}
 		}
-		return st.problem(nil) == "" && st.Generation != oldGen
+		return st.Problem(nil) == "" && st.Generation != oldGen
 	}
 	d, err := c.settleTime(survivors, ok, t0, timeout)
 	if err != nil {

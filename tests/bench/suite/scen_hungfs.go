@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
 	"github.com/ctdb-go/ctdb/tests/hangfs"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 const (
@@ -126,7 +127,9 @@ func hungOnce(e *Env, c *clu, fs *hangfs.FS, mnt string, r *Rec) error {
 		counted <- c
 	}()
 	var unhealthy, stepDown time.Duration
-	for time.Since(t0) < hungLimit && (unhealthy == 0 || stepDown == 0) {
+	tick := time.NewTicker(hungPoll)
+	defer tick.Stop()
+	for ; time.Since(t0) < hungLimit && (unhealthy == 0 || stepDown == 0); <-tick.C {
 		for i := 0; i < 3 && unhealthy == 0; i++ {
 			if hasFlag(c.ownFlags(i), "UNHEALTHY") {
 				unhealthy = time.Since(t0)
@@ -137,7 +140,6 @@ func hungOnce(e *Env, c *clu, fs *hangfs.FS, mnt string, r *Rec) error {
 			stepDown = time.Since(t0)
 			e.Logf("node %d no longer leads after %v", leader, stepDown)
 		}
-		time.Sleep(hungPoll)
 	}
 	record := func(m string, d time.Duration) {
 		if d == 0 {
@@ -159,16 +161,11 @@ func hungOnce(e *Env, c *clu, fs *hangfs.FS, mnt string, r *Rec) error {
 
 // ownFlags is node i's flags as it reports them itself ("" on no answer).
 func (c *clu) ownFlags(i int) string {
-	out, _, err := c.ctdb(i, 2*time.Second, "nodestatus")
+	out, _, err := c.ctdb(i, 2*time.Second, "-X", "nodestatus")
 	if err != nil && out == "" {
 		return ""
 	}
-	for _, l := range strings.Split(out, "\n") {
-		if m := statusNode.FindStringSubmatch(l); m != nil && m[1] == fmt.Sprint(i) {
-			return m[2]
-		}
-	}
-	return ""
+	return harness.ParseMachineNodes(out)[i]
 }
 
 // claimsLead says whether node i reports itself as leader: "yes", "no", or
@@ -218,14 +215,17 @@ func stuckProcs(path string) []int {
 // returns (nil: none), and returns those that still do after timeout.
 func waitNoneNaming(path string, timeout time.Duration, keep func() []int) []int {
 	var left []int
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	if harness.Until(timeout, 200*time.Millisecond, func() string {
 		var kept []int
 		if keep != nil {
 			kept = keep()
 		}
-		if left = without(namingProcs(path), kept...); len(left) == 0 {
-			return nil
+		if left = without(namingProcs(path), kept...); len(left) > 0 {
+			return "left"
 		}
+		return ""
+	}) == nil {
+		return nil
 	}
 	return left
 }

@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"fmt"
@@ -119,7 +119,7 @@ func (c *clu) firstOK(i int, ok func(Status) bool, deadline time.Time) (time.Tim
 		}
 	}
 	if best == nil {
-		why := fmt.Sprintf("node %d: %s", i, last.st.problem(nil))
+		why := fmt.Sprintf("node %d: %s", i, last.st.Problem(nil))
 		if last.err != nil {
 			why = last.err.Error()
 		}

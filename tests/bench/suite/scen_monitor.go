@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/tests/bench/procfs"
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 const (
@@ -128,15 +129,18 @@ func (c *clu) monitorStatus() (string, error) {
 // nextMonitorEnd polls the monitor event's status until it differs from
 // prev, and returns the new text.
 func (c *clu) nextMonitorEnd(prev string, limit time.Duration) (string, error) {
-	t0 := time.Now()
-	for time.Since(t0) < limit {
-		out, _, err := c.ctdb(0, statusTimeout, "event", "status", "legacy", "monitor")
+	var out string
+	if harness.Until(limit, monitorPoll, func() string {
+		var err error
+		out, _, err = c.ctdb(0, statusTimeout, "event", "status", "legacy", "monitor")
 		if err == nil && out != prev && strings.TrimSpace(out) != "" {
-			return out, nil
+			return ""
 		}
-		time.Sleep(monitorPoll)
+		return "same"
+	}) != nil {
+		return "", fmt.Errorf("no monitor run ended within %v", limit)
 	}
-	return "", fmt.Errorf("no monitor run ended within %v", limit)
+	return out, nil
 }
 
 // monitorPeriod measures the time from one monitor run's end to the

@@ -1,21 +1,20 @@
-package main
+package suite
 
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/ctdb-go/ctdb/tests/labelsrv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ctdb-go/ctdb/tests/labelsrv"
 )
 
 // TestMain lets the test binary serve as the label server too, like the
 // suite binary (the failover scenarios re-execute themselves for it).
 func TestMain(m *testing.M) {
-	if addr := os.Getenv(listenEnv); addr != "" {
-		os.Exit(labelsrv.Serve(addr, os.Getenv(labelEnv)))
-	}
+	labelsrv.ServeIfAsked()
 	os.Exit(m.Run())
 }
 

@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"fmt"
@@ -54,7 +54,7 @@ func failoverScenario(name string, leader bool) Scenario {
 		},
 		Run: func(e *Env, sys system.System, r *Rec) error {
 			for _, set := range failoverSets {
-				err := withTB(name, e.Logf, func(t *tb) error { return runFailoverSet(t, e, sys, r, set, leader) })
+				err := runFailoverSet(e, sys, r, set, leader)
 				if _, na := err.(errNotAvailable); na {
 					return err
 				}
@@ -67,17 +67,12 @@ func failoverScenario(name string, leader bool) Scenario {
 	}
 }
 
-func runFailoverSet(t *tb, e *Env, sys system.System, r *Rec, set tunableSet, leader bool) error {
-	nc, err := newNetClu(t, e, sys, "failover", set.tunables())
+func runFailoverSet(e *Env, sys system.System, r *Rec, set tunableSet, leader bool) error {
+	nc, cleanup, err := startedNetClu(e, sys, "failover", set.tunables())
 	if err != nil {
 		return err
 	}
-	if err := nc.startAll(seq(netNodes)); err != nil {
-		return err
-	}
-	if err := nc.restore(0, false, nil); err != nil {
-		return err
-	}
+	defer cleanup()
 	limit := set.detection() + 60*time.Second
 	for rep := 0; rep < e.Reps; rep++ {
 		victim, addrs, err := nc.victimFor(leader)
@@ -86,7 +81,7 @@ func runFailoverSet(t *tb, e *Env, sys system.System, r *Rec, set tunableSet, le
 		}
 		a := addrs[0]
 		e.Logf("%s repetition %d: kill -9 node %d, watching %s", set.label(), rep+1, victim, a)
-		if l, err := nc.reach(a, time.Second); err != nil || l != fmt.Sprintf("node%d", victim) {
+		if l, err := nc.Reach(a, time.Second); err != nil || l != fmt.Sprintf("node%d", victim) {
 			return fmt.Errorf("before the kill, %s answers %q (%v), want node%d", a, l, err, victim)
 		}
 		old := nc.PIDs(victim)
@@ -122,22 +117,17 @@ func gracefulDisable() Scenario {
 			return []Metric{{Name: "disable → addresses served elsewhere", Unit: "s"}}
 		},
 		Run: func(e *Env, sys system.System, r *Rec) error {
-			return withTB("graceful-disable", e.Logf, func(t *tb) error { return runDisable(t, e, sys, r) })
+			return runDisable(e, sys, r)
 		},
 	}
 }
 
-func runDisable(t *tb, e *Env, sys system.System, r *Rec) error {
-	nc, err := newNetClu(t, e, sys, "disable", nil)
+func runDisable(e *Env, sys system.System, r *Rec) error {
+	nc, cleanup, err := startedNetClu(e, sys, "disable", nil)
 	if err != nil {
 		return err
 	}
-	if err := nc.startAll(seq(netNodes)); err != nil {
-		return err
-	}
-	if err := nc.restore(0, false, nil); err != nil {
-		return err
-	}
+	defer cleanup()
 	const limit = 60 * time.Second
 	for rep := 0; rep < e.Reps; rep++ {
 		victim, addrs, err := nc.victimFor(false)

@@ -1,4 +1,4 @@
-package main
+package suite
 
 import (
 	"strings"
@@ -110,11 +110,11 @@ Leader:2
 	if !isOK(st.Flags[0]) || !isDisconnected(st.Flags[1]) || !hasFlag(st.Flags[2], "UNHEALTHY") || hasFlag(st.Flags[1], "DISABLED") {
 		t.Errorf("flags %v", st.Flags)
 	}
-	if why := st.problem(map[int]func(string) bool{1: isOK}); !strings.Contains(why, "node 1") {
+	if why := st.Problem(map[int]func(string) bool{1: isOK}); !strings.Contains(why, "node 1") {
 		t.Errorf("problem() = %q", why)
 	}
 	st, ok = ParseStatus("Number of nodes:3\nGeneration:INVALID\nRecovery mode:RECOVERY (1)\nLeader:UNKNOWN\n")
-	if !ok || st.Normal() || st.LeaderPNN() != -1 || st.problem(nil) == "" {
+	if !ok || st.Normal() || st.LeaderPNN() != -1 || st.Problem(nil) == "" {
 		t.Errorf("recovering cluster parsed as settled: %+v", st)
 	}
 	if _, ok := ParseStatus("connection refused"); ok {

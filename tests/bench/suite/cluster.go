@@ -1,17 +1,15 @@
-package main
+package suite
 
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // clu is a cluster of either system, driven only through the
@@ -33,7 +31,7 @@ func newClu(e *Env, sys system.System, label string, o system.ClusterOptions) (*
 	}
 	o.Base = base
 	if o.Port == 0 {
-		if o.Port, err = freePort(); err != nil {
+		if o.Port, err = harness.FreePort(); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -50,17 +48,6 @@ func newClu(e *Env, sys system.System, label string, o system.ClusterOptions) (*
 		os.RemoveAll(base)
 	}
 	return cl, stop, nil
-}
-
-// freePort is a TCP port free on 127.0.0.1 now; every node listens on it
-// on its own address.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // errToolTimeout: the system's tool did not answer in time.
@@ -90,56 +77,13 @@ func (c *clu) ctdb(i int, timeout time.Duration, args ...string) (string, int, e
 	}
 }
 
-// Status is `ctdb status` as one node sees it (the same layout for both
-// systems: ours copies CTDB's).
-type Status struct {
-	Flags      map[int]string // pnn -> "OK", "DISCONNECTED|INACTIVE"...
-	This       int            // the answering node's pnn, -1 if not shown
-	Generation string
-	RecMode    string // "NORMAL (0)", "RECOVERY (1)"
-	Leader     string // a pnn, or "UNKNOWN"
-}
+// Status is `ctdb status` as one node sees it. The benchmark reads it
+// from each system's own tool, so both are measured the same way (see
+// harness.ToolStatus).
+type Status = harness.ToolStatus
 
-var statusNode = regexp.MustCompile(`^pnn:(\d+)\s+\S+\s+(\S+)(\s+\(THIS NODE\))?`)
-
-// ParseStatus parses `ctdb status`; ok is false when the output lacks the
-// generation or leader lines.
-func ParseStatus(out string) (Status, bool) {
-	st := Status{Flags: map[int]string{}, This: -1}
-	for _, l := range strings.Split(out, "\n") {
-		l = strings.TrimRight(l, "\r")
-		switch {
-		case statusNode.MatchString(l):
-			m := statusNode.FindStringSubmatch(l)
-			pnn, _ := strconv.Atoi(m[1])
-			st.Flags[pnn] = m[2]
-			if m[3] != "" {
-				st.This = pnn
-			}
-		case strings.HasPrefix(l, "Generation:"):
-			st.Generation = strings.TrimPrefix(l, "Generation:")
-		case strings.HasPrefix(l, "Recovery mode:"):
-			st.RecMode = strings.TrimPrefix(l, "Recovery mode:")
-		case strings.HasPrefix(l, "Leader:"):
-			st.Leader = strings.TrimPrefix(l, "Leader:")
-		case strings.HasPrefix(l, "Recovery master:"): // older CTDB
-			st.Leader = strings.TrimPrefix(l, "Recovery master:")
-		}
-	}
-	return st, st.Generation != "" && st.Leader != ""
-}
-
-// Normal reports recovery mode NORMAL.
-func (s Status) Normal() bool { return strings.HasPrefix(s.RecMode, "NORMAL") }
-
-// LeaderPNN is the leader, or -1 when unknown.
-func (s Status) LeaderPNN() int {
-	n, err := strconv.Atoi(strings.TrimSpace(s.Leader))
-	if err != nil {
-		return -1
-	}
-	return n
-}
+// ParseStatus parses `ctdb status` (harness.ParseToolStatus).
+func ParseStatus(out string) (Status, bool) { return harness.ParseToolStatus(out) }
 
 // statusTimeout bounds one `ctdb status` in waits and polls.
 const statusTimeout = 10 * time.Second
@@ -182,7 +126,7 @@ func (c *clu) converged(running []int, want map[int]func(string) bool) string {
 		if r.err != nil {
 			return r.err.Error()
 		}
-		if why := r.st.problem(want); why != "" {
+		if why := r.st.Problem(want); why != "" {
 			return fmt.Sprintf("node %d: %s", i, why)
 		}
 		if first == nil {
@@ -194,31 +138,14 @@ func (c *clu) converged(running []int, want map[int]func(string) bool) string {
 	return ""
 }
 
-// problem says why s is not a settled view with the wanted flags.
-func (s Status) problem(want map[int]func(string) bool) string {
-	if !s.Normal() || s.LeaderPNN() < 0 || s.Generation == "INVALID" {
-		return fmt.Sprintf("recovery mode %s, leader %s, generation %s", s.RecMode, s.Leader, s.Generation)
-	}
-	for pnn, ok := range want {
-		if !ok(s.Flags[pnn]) {
-			return fmt.Sprintf("node %d is %q", pnn, s.Flags[pnn])
-		}
-	}
-	return ""
-}
-
 // waitConverged polls converged until it holds or timeout passes, and
 // returns how long it took.
 func (c *clu) waitConverged(running []int, want map[int]func(string) bool, timeout time.Duration) (time.Duration, error) {
 	t0 := time.Now()
-	why := ""
-	for time.Since(t0) < timeout {
-		if why = c.converged(running, want); why == "" {
-			return time.Since(t0), nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := harness.Until(timeout, 50*time.Millisecond, func() string { return c.converged(running, want) }); err != nil {
+		return 0, fmt.Errorf("not converged: %w", err)
 	}
-	return 0, fmt.Errorf("not converged after %v: %s", timeout, why)
+	return time.Since(t0), nil
 }
 
 // isOK, isDisconnected and hasFlag are flag predicates for converged.
@@ -242,13 +169,7 @@ func allOK(nodes []int) map[int]func(string) bool {
 	return m
 }
 
-func seq(n int) []int {
-	s := make([]int, n)
-	for i := range s {
-		s[i] = i
-	}
-	return s
-}
+func seq(n int) []int { return harness.Seq(n) }
 
 func without(s []int, xs ...int) []int {
 	var out []int

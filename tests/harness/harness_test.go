@@ -1,0 +1,88 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUntil(t *testing.T) {
+	n := 0
+	if err := Until(time.Second, time.Millisecond, func() string {
+		if n++; n < 3 {
+			return "not yet"
+		}
+		return ""
+	}); err != nil || n != 3 {
+		t.Errorf("Until: %v after %d calls, want nil after 3", err, n)
+	}
+	t0 := time.Now()
+	err := Until(30*time.Millisecond, 10*time.Millisecond, func() string { return "never" })
+	if err == nil || !strings.Contains(err.Error(), "never") || time.Since(t0) < 30*time.Millisecond {
+		t.Errorf("Until of a false condition: %v after %v", err, time.Since(t0))
+	}
+}
+
+func TestConverged(t *testing.T) {
+	ok := func(leader int, gen uint32) Status {
+		return Status{Flags: map[int]string{0: "OK", 1: "OK"}, Generation: gen, Normal: true, Leader: leader}
+	}
+	want := map[int]string{0: "OK", 1: "OK"}
+	if why := Converged(map[int]Status{0: ok(1, 7), 1: ok(1, 7)}, want); why != "" {
+		t.Errorf("agreeing nodes: %s", why)
+	}
+	for name, sts := range map[string]map[int]Status{
+		"two leaders":     {0: ok(0, 7), 1: ok(1, 7)},
+		"two generations": {0: ok(1, 7), 1: ok(1, 8)},
+		"no leader":       {0: ok(-1, 7)},
+		"invalid gen":     {0: ok(1, invalidGeneration)},
+		"in recovery":     {0: {Flags: want, Generation: 7, Leader: 1}},
+		"wrong flags":     {0: {Flags: map[int]string{0: "OK", 1: "UNHEALTHY"}, Generation: 7, Normal: true, Leader: 1}},
+	} {
+		if why := Converged(sts, want); why == "" {
+			t.Errorf("%s: reported converged", name)
+		}
+	}
+}
+
+func TestEnvAndSummary(t *testing.T) {
+	t.Setenv("HARNESS_T", "x")
+	if _, err := EnvInt("HARNESS_T", 1); err == nil {
+		t.Error("EnvInt accepted x")
+	}
+	if _, err := EnvHold("HARNESS_T", [2]time.Duration{}); err == nil {
+		t.Error("EnvHold accepted x")
+	}
+	if _, err := EnvTunables("HARNESS_T"); err == nil {
+		t.Error("EnvTunables accepted x")
+	}
+	t.Setenv("HARNESS_T", "2-3")
+	if h, err := EnvHold("HARNESS_T", [2]time.Duration{}); err != nil || h != [2]time.Duration{2 * time.Second, 3 * time.Second} {
+		t.Errorf("EnvHold 2-3: %v %v", h, err)
+	}
+	if n, err := EnvInt("HARNESS_UNSET", 4); err != nil || n != 4 {
+		t.Errorf("EnvInt default: %d %v", n, err)
+	}
+	if s := Summary([]time.Duration{3 * time.Second, time.Second, 2 * time.Second}); s != "n=3 min 1s median 2s mean 2s max 3s" {
+		t.Errorf("Summary: %s", s)
+	}
+}
+
+// The node lines of `ctdb -X nodestatus` as CTDB 4.17 prints them
+// (shared/reference/ctdb-tool-output.md) become the flags of `ctdb status`.
+func TestParseMachineNodes(t *testing.T) {
+	out := "|Node|IP|Disconnected|Unknown|Banned|Disabled|Unhealthy|Stopped|Inactive|PartiallyOnline|ThisNode|\n" +
+		"|0|10.97.0.1|0|0|0|0|0|0|0|0|Y|\n" +
+		"|1|10.97.0.2|0|0|0|1|1|0|0|0|N|\n" +
+		"|2|10.97.0.3|1|0|1|0|0|0|1|0|N|\n"
+	got := ParseMachineNodes(out)
+	want := map[int]string{0: "OK", 1: "DISABLED|UNHEALTHY", 2: "DISCONNECTED|BANNED|INACTIVE"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for pnn, f := range want {
+		if got[pnn] != f {
+			t.Errorf("node %d: %q, want %q", pnn, got[pnn], f)
+		}
+	}
+}
