@@ -126,7 +126,14 @@ func TestDebianPackageInstallsRunsAndRemoves(t *testing.T) {
 	if err != nil {
 		t.Fatalf("make deb: %v\n%s", err, out)
 	}
-	deb := strings.TrimSpace(string(out[strings.LastIndexByte(strings.TrimSpace(string(out)), '\n')+1:]))
+	// The package's path is the line that ends in .deb (under an outer
+	// make, make[N] lines may follow it).
+	var deb string
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); strings.HasSuffix(l, ".deb") {
+			deb = l
+		}
+	}
 	for field, want := range map[string]string{"Package": "ctdb-go", "Conflicts": "ctdb", "Replaces": "ctdb"} {
 		if got, _ := exec.Command("dpkg-deb", "-f", deb, field).Output(); strings.TrimSpace(string(got)) != want {
 			t.Errorf("control field %s = %q, want %q", field, got, want)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -397,16 +398,20 @@ const exitCancelled = 125
 
 // runRetried runs EVENT ARGS with ctdb event run again while it gets
 // cancelled: a takeover run of the daemon's own (after a monitor changed
-// the node's health) cancels a running monitor, as in CTDB.
+// the node's health) cancels a running monitor, as in CTDB, and one run's
+// takeip, releaseip and ipreallocated events can cancel several tries in a
+// row. It tries every 100 ms for up to 30 s.
 func (n *stockNode) runRetried(event string, args ...string) (string, int) {
 	n.t.Helper()
 	argv := append([]string{"event", "run", "60", "legacy", event}, args...)
-	for i := 0; ; i++ {
-		out, errOut, code := n.c.Ctdb(0, argv...)
-		if code != exitCancelled || i == 20 {
-			return out + errOut, code
-		}
-	}
+	var out string
+	code := exitCancelled
+	poll.True(30*time.Second, 100*time.Millisecond, func() bool {
+		o, errOut, c := n.c.Ctdb(0, argv...)
+		out, code = o+errOut, c
+		return code != exitCancelled
+	})
+	return out, code
 }
 
 // failMonitor breaks something, expects monitor to fail with want from

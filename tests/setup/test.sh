@@ -17,7 +17,7 @@ trap 'rm -f "$skips"' EXIT
 export CTDB_TEST_SKIPS=$skips
 t0=$(date +%s)
 rc=0
-"$GO" test -count=1 -timeout 20m ./... || rc=1
+"$GO" test -count=1 -timeout 28m ./... || rc=1
 "${MAKE:-make}" --no-print-directory fuzz || rc=1
 
 echo
