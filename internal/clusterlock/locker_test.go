@@ -252,9 +252,16 @@ func TestLockerScriptHelpers(t *testing.T) {
 	})
 	// A helper whose exit is the only sign of loss (a grandchild keeps its
 	// stdout open): exit counts as lost too.
+	// It exits only once the test has seen the lock taken (the file go
+	// exists): an exit racing the answer may count as released instead.
 	t.Run("exit means lost", func(t *testing.T) {
-		l, _ := newTestLocker(t, []string{writeScript(t, dir, "h", "printf 0\n(sleep 0.5) &\nexit 0\n")})
+		goFile := filepath.Join(dir, "exit-now")
+		l, _ := newTestLocker(t, []string{writeScript(t, dir, "h",
+			"printf 0\n(sleep 5) &\nwhile [ ! -e "+goFile+" ]; do sleep 0.01; done\nexit 0\n")})
 		mustTryLock(t, l, 5*time.Second, ResultLocked)
+		if err := os.WriteFile(goFile, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		select {
 		case <-l.Lost():
 		case <-time.After(5 * time.Second):
