@@ -35,7 +35,9 @@ func TestReleaseResetsWhileAnotherReleaseRuns(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "ip"), []byte(wrapper), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ic := newIPClusterEnv(t, 1, nil, []string{"PATH=" + dir + ":" + os.Getenv("PATH")})
+	// The window exists only while promote_secondaries is off: the scripts
+	// set it by default, and CTDB_SET_PROMOTE_SECONDARIES=no leaves it off.
+	ic := newIPClusterEnv(t, 1, nil, []string{"PATH=" + dir + ":" + os.Getenv("PATH"), "CTDB_SET_PROMOTE_SECONDARIES=no"})
 	startAll(t, ic.Cluster)
 	waitConverged(t, ic.Cluster, seq(1), allOK(1), 30*time.Second)
 	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(1)) })
