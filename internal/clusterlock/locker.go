@@ -61,7 +61,7 @@ func (l *Locker) TryLock(timeout time.Duration) (Result, error) {
 			case <-p.exited:
 				continue
 			case <-timer.C:
-				l.log.WithField("helper_pid", p.pid).Warn("Previous cluster lock helper has not exited yet")
+				l.log.WithField("helper_pid", p.pid).Warning("Previous cluster lock helper has not exited yet")
 				return ResultTimeout, nil
 			}
 		}
@@ -159,7 +159,7 @@ func (l *Locker) onAnswer(p *helperProc, res Result, err error, log *logrus.Entr
 	case p.released:
 		res, err = ResultError, ErrReleased
 	case res == ResultLocked && l.waiters == 0:
-		log.Warn("Cluster lock helper took the lock after the caller gave up - releasing it")
+		log.Warning("Cluster lock helper took the lock after the caller gave up - releasing it")
 		p.released = true
 		l.terminateLocked(p)
 	case res == ResultLocked:

@@ -109,7 +109,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			s.Log.WithError(err).Warn("Accept on control socket failed")
+			s.Log.WithError(err).Warning("Accept on control socket failed")
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
@@ -190,7 +190,7 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 			return
 		}
 		if f.Kind != protocol.KindRequest {
-			s.Log.Warnf("Ignoring a frame of kind %v on the control socket: only requests are served", f.Kind)
+			s.Log.Warningf("Ignoring a frame of kind %v on the control socket: only requests are served", f.Kind)
 			continue
 		}
 		go s.dispatch(ctx, c, f)

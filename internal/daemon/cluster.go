@@ -249,7 +249,7 @@ func (d *Daemon) onMessage(f protocol.Frame) {
 	case protocol.MsgLeader:
 		var m protocol.LeaderMsg
 		if err := protocol.UnmarshalBody(f.Body, &m); err != nil || m.From != f.SrcPNN {
-			d.log.WithField("from", f.SrcPNN).Warn("Ignoring malformed leader message")
+			d.log.WithField("from", f.SrcPNN).Warning("Ignoring malformed leader message")
 			return
 		}
 		d.noteLeader(m)

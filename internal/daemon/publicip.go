@@ -191,7 +191,7 @@ func (d *Daemon) heldAddrs() []netip.Addr {
 func (d *Daemon) releaseAll(ctx context.Context) {
 	for _, a := range d.heldAddrs() {
 		if err := d.releaseIP(ctx, a); err != nil {
-			d.log.Errorf("release %s: %v", a, err)
+			d.log.Errorf("Cannot release %s: %v", a, err)
 		}
 	}
 }

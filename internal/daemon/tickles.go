@@ -209,12 +209,12 @@ func (d *Daemon) pushAllTickles(to uint32) {
 func (d *Daemon) onTickleList(from uint32, body []byte) {
 	var l protocol.TickleList
 	if err := protocol.UnmarshalBody(body, &l); err != nil {
-		d.log.WithField("from", from).Warnf("Ignoring malformed tickle list from node %d: %v", from, err)
+		d.log.Warningf("Ignoring malformed tickle list from node %d: %v", from, err)
 		return
 	}
 	a, err := netip.ParseAddr(l.Addr)
 	if err != nil {
-		d.log.Warnf("Ignoring tickle list from node %d: invalid address %q", from, l.Addr)
+		d.log.Warningf("Ignoring tickle list from node %d: invalid address %q", from, l.Addr)
 		return
 	}
 	a = a.Unmap()
@@ -222,7 +222,7 @@ func (d *Daemon) onTickleList(from uint32, body []byte) {
 	for _, pc := range l.Conns {
 		c, err := parseConn(pc)
 		if err != nil || c.dst.Addr() != a {
-			d.log.Warnf("Ignoring tickle list from node %d for %s: bad connection %q -> %q", from, a, pc.Src, pc.Dst)
+			d.log.Warningf("Ignoring tickle list from node %d for %s: bad connection %q -> %q", from, a, pc.Src, pc.Dst)
 			return
 		}
 		conns = append(conns, c)

@@ -18,7 +18,7 @@ func (r *Runner) runDebug(j *job, pid int) {
 	}
 	drain := outputDrain
 	if !waitClosed(p.done, r.cfg.DebugTimeout, j.stop) {
-		r.log.Warnf("Debug script %s (pid %d) did not finish in %v: killing it", name, p.pid, r.cfg.DebugTimeout)
+		r.log.Warningf("Debug script %s (pid %d) did not finish in %v: killing it", name, p.pid, r.cfg.DebugTimeout)
 		r.signal(p.pid, syscall.SIGKILL)
 		if !waitClosed(p.done, r.cfg.ReapWait, nil) {
 			drain = 0

@@ -34,7 +34,7 @@ func (h *hungSet) add(name, event string, p *proc) bool {
 	h.mu.Lock()
 	h.m[name] = HungScript{Name: name, Event: event, PID: p.pid, Since: p.start}
 	h.mu.Unlock()
-	h.log.Warnf("%s: pid %d survived SIGKILL (stuck in the kernel?): not starting %s again until it exits", name, p.pid, name)
+	h.log.Warningf("%s: pid %d survived SIGKILL (stuck in the kernel?): not starting %s again until it exits", name, p.pid, name)
 	go h.awaitExit(name, p)
 	return true
 }

@@ -50,7 +50,7 @@ func newRunner(cfg Config, watch bool) (*Runner, error) {
 		last:    make(map[string]*EventResult),
 	}
 	for _, w := range r.LayoutWarnings() {
-		r.log.Warn(w)
+		r.log.Warning(w)
 	}
 	return r, nil
 }

@@ -71,7 +71,7 @@ func (r *Runner) supervise(j *job, name string, p *proc, deadline time.Time, onT
 	case <-j.stop:
 		return endCancelled, r.kill(j, name, p)
 	case <-t.C:
-		r.log.Warnf("%s: event %s timed out, script pid %d", name, j.event, p.pid)
+		r.log.Warningf("%s: event %s timed out, script pid %d", name, j.event, p.pid)
 		onTimeout()
 		return endTimedOut, r.terminate(j, name, p)
 	}
@@ -102,7 +102,7 @@ func (r *Runner) kill(j *job, name string, p *proc) bool {
 // signal sends sig to process group pgid; a group already gone is fine.
 func (r *Runner) signal(pgid int, sig syscall.Signal) {
 	if err := r.cfg.Signal(pgid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
-		r.log.Warnf("Cannot send %s to process group %d: %v", unix.SignalName(sig), pgid, err)
+		r.log.Warningf("Cannot send %s to process group %d: %v", unix.SignalName(sig), pgid, err)
 	}
 }
 
@@ -146,7 +146,7 @@ func (r *Runner) skipHung(res ScriptResult, h HungScript) ScriptResult {
 	res.PID, res.StillRunning = h.PID, true
 	res.Output = fmt.Sprintf("previous run (pid %d, event %s, since %s) is still running",
 		h.PID, h.Event, h.Since.Format(time.RFC3339))
-	r.log.Warnf("%s: %s", res.Name, res.Output)
+	r.log.Warningf("%s: %s", res.Name, res.Output)
 	return res
 }
 

@@ -51,7 +51,7 @@ func newScriptCache(layout scriptdir.Layout, extra []string, log *logrus.Entry, 
 func (c *scriptCache) startWatch() {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		c.log.Warnf("Cannot watch script directories (%v): rescanning them before every event", err)
+		c.log.Warningf("Cannot watch script directories (%v): rescanning them before every event", err)
 		return
 	}
 	all := true
@@ -59,7 +59,7 @@ func (c *scriptCache) startWatch() {
 		if err := w.Add(d.Path); err != nil {
 			all = false
 			if !os.IsNotExist(err) {
-				c.log.Warnf("Cannot watch script directory %s (%v): rescanning it before every event", d.Path, err)
+				c.log.Warningf("Cannot watch script directory %s (%v): rescanning it before every event", d.Path, err)
 			}
 		}
 	}
@@ -95,7 +95,7 @@ func (c *scriptCache) loop() {
 			if !ok {
 				return
 			}
-			c.log.Warnf("Watch on script directories failed: %v", err)
+			c.log.Warningf("Watch on script directories failed: %v", err)
 			c.invalidate()
 		}
 	}
@@ -104,7 +104,7 @@ func (c *scriptCache) loop() {
 func (c *scriptCache) onEvent(ev fsnotify.Event) {
 	c.log.Debugf("Script directory change: %s", ev)
 	if c.isScriptDir(ev.Name) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
-		c.log.Warnf("Script directory %s was removed or renamed: rescanning before every event", ev.Name)
+		c.log.Warningf("Script directory %s was removed or renamed: rescanning before every event", ev.Name)
 		c.watching.Store(false)
 	}
 	c.invalidate()
@@ -132,7 +132,7 @@ func (c *scriptCache) get() ([]scriptEntry, error) {
 			c.log.Info(m)
 		}
 		if scriptdir.CountEnabled(list) == 0 && scriptdir.CountEnabled(c.cached) > 0 {
-			c.log.Warn(c.layout.NoScriptWarning())
+			c.log.Warning(c.layout.NoScriptWarning())
 		}
 	}
 	c.cached, c.cachedGen, c.scanned = list, gen, true

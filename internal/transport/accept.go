@@ -17,7 +17,7 @@ func (t *TCP) acceptLoop() {
 			if t.ctx.Err() != nil {
 				return
 			}
-			t.log.WithError(err).Warn("Accepting a node connection failed")
+			t.log.WithError(err).Warning("Accepting a node connection failed")
 			select {
 			case <-time.After(100 * time.Millisecond):
 			case <-t.ctx.Done():
@@ -37,7 +37,7 @@ func (t *TCP) accept(nc net.Conn) {
 	if err != nil {
 		nc.Close()
 		if !t.logVersionRefusal(fmt.Sprintf("Refused connection from %s", remote), err) {
-			t.log.WithField("address", remote).Warnf("Refused connection from %s: %v", remote, err)
+			t.log.Warningf("Refused connection from %s: %v", remote, err)
 		}
 		return
 	}

@@ -37,7 +37,7 @@ func (t *TCP) Broadcast(h protocol.Header, body []byte) {
 	}
 	for _, c := range t.conns() {
 		if err := c.enqueue(b); err != nil {
-			t.log.WithError(err).WithField("op", h.Op).Warn("Broadcast not queued")
+			t.log.WithError(err).WithField("op", h.Op).Warning("Broadcast not queued")
 		}
 	}
 }

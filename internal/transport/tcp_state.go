@@ -23,7 +23,7 @@ func (t *TCP) install(p *peer, c *conn) bool {
 	p.conn = c
 	t.goRun(c.readLoop)
 	t.goRun(c.writeLoop)
-	t.log.WithField("pnn", p.node.PNN).Infof("Node %d is now connected", p.node.PNN)
+	t.log.Infof("Node %d is now connected", p.node.PNN)
 	t.events.push(Event{PNN: p.node.PNN, Connected: true})
 	return true
 }
@@ -43,7 +43,7 @@ func (t *TCP) lost(c *conn, why error) {
 }
 
 func (t *TCP) disconnectedLocked(pnn uint32, why error) {
-	t.log.WithField("pnn", pnn).WithError(why).Warnf("Node %d is now disconnected", pnn)
+	t.log.WithError(why).Warningf("Node %d is now disconnected", pnn)
 	t.events.push(Event{PNN: pnn, Connected: false})
 }
 
