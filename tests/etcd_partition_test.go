@@ -217,7 +217,7 @@ func (ic *ipCluster) sampleLeaders(t *testing.T, cut time.Time, hold time.Durati
 		if len(holders) == 0 && s.noAddrAt < 0 {
 			s.noAddrAt = at.Sub(cut)
 		}
-		time.Sleep(time.Until(at.Add(partitionSampleEvery))) // sampling period
+		time.Sleep(time.Until(at.Add(partitionSampleEvery))) // Deliberate pause: sampling period while the partition lasts
 	}
 	return s
 }

@@ -366,7 +366,7 @@ func TestVanishedAddressIsTakenAgain(t *testing.T) {
 		if n := fixing(); n != after {
 			t.Fatalf("leader still fixing %s after it was back (%d more runs):\n%s", a, n-after, tail(ic.Log(leader), 30))
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // Deliberate pause: sampling period of a window spanning three of the leader's checks
 	}
 	if after == before {
 		t.Errorf("leader never noticed %s was gone: the test did not exercise the fix", a)

@@ -119,7 +119,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 		if err := ic.net.Isolate(cut...); err != nil {
 			t.Fatalf("round %d: isolate %v: %v", r, cut, err)
 		}
-		time.Sleep(d)
+		time.Sleep(d) // Deliberate pause: the cut lasts d, as the schedule says
 		atEnd := ippHoldings(ic)
 
 		healPhase := fmt.Sprintf("round %d heal", r)

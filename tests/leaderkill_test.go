@@ -41,7 +41,7 @@ func TestLeaderKillFailover(t *testing.T) {
 		if d > bound {
 			slow = append(slow, fmt.Sprintf("repetition %d: %.3f s", rep, d.Seconds()))
 			if dir := os.Getenv("CTDB_TEST_KEEP_SLOW"); dir != "" {
-				time.Sleep(2 * time.Second) // let the logs catch up for the record
+				time.Sleep(2 * time.Second) // Deliberate pause: only with CTDB_TEST_KEEP_SLOW, so the kept logs show what followed
 				for i := 0; i < 3; i++ {
 					os.MkdirAll(filepath.Join(dir, fmt.Sprint(rep)), 0o755)
 					os.WriteFile(filepath.Join(dir, fmt.Sprint(rep), fmt.Sprintf("node%d.log", i)), []byte(ic.Log(i)), 0o644)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -98,9 +99,7 @@ func (n *nfsCluster) stopGanesha(i int) {
 		return
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	for deadline := time.Now().Add(5 * time.Second); processAlive(pid) && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
+	harness.WaitGone([]int{pid}, 5*time.Second)
 }
 
 func newNFSCluster(t *testing.T, nodes, public int, interval uint32) *nfsCluster {

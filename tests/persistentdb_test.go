@@ -69,7 +69,7 @@ func trans(cl *client.Client, tr protocol.DBTrans, within time.Duration) error {
 		if err == nil || protocol.StatusOf(err) != protocol.StatusInRecovery || time.Now().After(deadline) {
 			return err
 		}
-		time.Sleep(50 * time.Millisecond) // back-off between retries, not synchronisation
+		time.Sleep(50 * time.Millisecond) // Deliberate pause: back-off between retries during a recovery, as the ctdb tool does
 	}
 }
 

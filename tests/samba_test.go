@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -266,11 +267,7 @@ func (s *sambaCluster) stopSmbd(i int) {
 		return
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
-	deadline := time.Now().Add(5 * time.Second)
-	for processAlive(pid) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if processAlive(pid) {
+	if len(harness.WaitGone([]int{pid}, 5*time.Second)) > 0 {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
@@ -287,12 +284,13 @@ func (s *sambaCluster) startSmbd(i int) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			s.t.Fatalf("service smbd start on node %d: %v\n%s", i, err, out)
 		}
-		deadline := time.Now().Add(3 * time.Second)
-		for time.Now().Before(deadline) {
+		if harness.Until(3*time.Second, 50*time.Millisecond, func() string {
 			if pid := s.smbdPid(i); pid != 0 && s.listening(i) {
-				return
+				return ""
 			}
-			time.Sleep(50 * time.Millisecond)
+			return "not up"
+		}) == nil {
+			return
 		}
 		b, _ := os.ReadFile(filepath.Join(s.nodeDir(i), "log.smbd"))
 		s.t.Logf("smbd on node %d did not come up; its log ends:\n%s", i, tail(string(b), 10))
@@ -532,16 +530,16 @@ func (s *sambaCluster) outages(addrs []netip.Addr, victim int, t0 time.Time, lim
 		wg.Add(1)
 		go func(a netip.Addr) {
 			defer wg.Done()
-			for time.Since(t0) < limit {
+			harness.Until(time.Until(t0.Add(limit)), 100*time.Millisecond, func() string {
 				h := s.holders()[a]
 				if len(h) == 1 && h[0] != victim && s.read(a, 3*time.Second) == nil {
 					mu.Lock()
 					out[a] = time.Since(t0)
 					mu.Unlock()
-					return
+					return ""
 				}
-				time.Sleep(100 * time.Millisecond)
-			}
+				return "not served elsewhere"
+			})
 		}(a)
 	}
 	wg.Wait()
@@ -589,15 +587,18 @@ func (ss *smbSession) get(k int) error {
 	if _, err := fmt.Fprintf(ss.in, "get %s %s\n", sambaFile, local); err != nil {
 		return fmt.Errorf("smbclient session gone: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var exited error
+	if harness.Until(10*time.Second, 50*time.Millisecond, func() string {
 		if b, err := os.ReadFile(local); err == nil && string(b) == sambaContent {
-			return nil
+			return ""
 		}
 		if ss.cmd.ProcessState != nil {
-			return fmt.Errorf("smbclient exited: %v", ss.cmd.ProcessState)
+			exited = fmt.Errorf("smbclient exited: %v", ss.cmd.ProcessState)
+			return ""
 		}
-		time.Sleep(50 * time.Millisecond)
+		return "no file"
+	}) == nil {
+		return exited
 	}
 	return fmt.Errorf("get %d through the open session: no file after 10 s", k)
 }
@@ -797,7 +798,7 @@ func TestSambaHungShare(t *testing.T) {
 		if f := nodeFlags(s.Cluster, 0); f != "UNHEALTHY" {
 			t.Errorf("frozen share, node %s", f)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // Deliberate pause: sampling period over three monitor intervals while frozen
 	}
 	st, _, _ := s.Ctdb(0, "event", "status", "legacy", "monitor")
 	if !strings.Contains(st, `ERROR: samba directory "`+share+`" not available`) {
@@ -837,7 +838,7 @@ func (s *sambaCluster) restart(i, k int) {
 			return
 		}
 		s.t.Logf("restart %d of node %d refused: %v; pid file held by: %q", k, i, err, fileHolders(s.PidFile(i)))
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // Deliberate pause: back-off between restarts, as a watchdog retries
 	}
 	s.t.Fatalf("restart %d of node %d: %v", k, i, err)
 }

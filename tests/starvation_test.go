@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Events fired back to back cancel every monitor (each new event cancels a
@@ -53,13 +54,12 @@ exit 0
 	}()
 	t0 := time.Now()
 	bound := time.Duration(interval+timeout+1)*time.Second + 3*time.Second // + slack for a loaded machine
-	starved := false
-	for time.Since(t0) < bound && !starved {
-		starved = nodeFlags(c, 0) == "UNHEALTHY"
-		if !starved {
-			time.Sleep(100 * time.Millisecond)
+	starved := harness.Until(bound, 100*time.Millisecond, func() string {
+		if f := nodeFlags(c, 0); f != "UNHEALTHY" {
+			return f
 		}
-	}
+		return ""
+	}) == nil
 	took := time.Since(t0)
 	close(stop)
 	n := <-fired
