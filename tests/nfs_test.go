@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,17 +80,7 @@ func (n *nfsCluster) nodeEnv(i int) []string {
 	}
 }
 
-func (n *nfsCluster) ganeshaPid(i int) int {
-	b, err := os.ReadFile(n.pidFile(i))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if pid <= 0 || !processAlive(pid) {
-		return 0
-	}
-	return pid
-}
+func (n *nfsCluster) ganeshaPid(i int) int { return harness.PidFromFile(n.pidFile(i)) }
 
 func (n *nfsCluster) stopGanesha(i int) {
 	pid := n.ganeshaPid(i)

@@ -249,17 +249,7 @@ func (s *sambaCluster) writeSmbConf(i int) {
 }
 
 // smbdPid is node i's running smbd (0 if none).
-func (s *sambaCluster) smbdPid(i int) int {
-	b, err := os.ReadFile(s.pidFile(i))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if pid <= 0 || !processAlive(pid) {
-		return 0
-	}
-	return pid
-}
+func (s *sambaCluster) smbdPid(i int) int { return harness.PidFromFile(s.pidFile(i)) }
 
 func (s *sambaCluster) stopSmbd(i int) {
 	pid := s.smbdPid(i)
@@ -666,7 +656,7 @@ func TestSambaRestartStorm(t *testing.T) {
 					t.Fatal(err)
 				}
 				eventually(t, 10*time.Second, func() string {
-					if processAlive(old) {
+					if harness.Alive(old) {
 						return fmt.Sprintf("ctdbd %d still alive", old)
 					}
 					return ""

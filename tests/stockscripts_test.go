@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
@@ -193,7 +194,7 @@ func TestStockScripts(t *testing.T) {
 		t.Errorf("ctdb shutdown: exit %d: %s%s", code, out, errOut)
 	}
 	eventually(t, 30*time.Second, func() string {
-		if n.c.PID(0) != 0 && processAlive(n.c.PID(0)) {
+		if n.c.PID(0) != 0 && harness.Alive(n.c.PID(0)) {
 			return "ctdbd still running"
 		}
 		return ""
@@ -215,15 +216,6 @@ func TestStockScripts(t *testing.T) {
 	if after := snapshotTree(t, hostNFSDir); after != hostNFS {
 		t.Errorf("the host's %s changed:\nbefore:\n%s\nafter:\n%s", hostNFSDir, hostNFS, after)
 	}
-}
-
-func processAlive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	if err != nil {
-		return false
-	}
-	st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	return !isZombie(string(st))
 }
 
 func mustRename(t *testing.T, from, to string) {
