@@ -262,20 +262,7 @@ func TestNFSGanesha(t *testing.T) {
 	if pid == 0 {
 		t.Fatalf("node %d runs no ganesha.nfsd", victim)
 	}
-	t0 := time.Now()
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(n.Cluster, victim); f != "UNHEALTHY" {
-			return "flags " + f
-		}
-		return ""
-	})
-	unhealthy := time.Since(t0)
-	if unhealthy > 2*interval*time.Second {
-		t.Errorf("node %d UNHEALTHY %v after Ganesha died, more than two monitor intervals", victim, unhealthy)
-	}
+	t0, unhealthy := killUntilUnhealthy(t, n.Cluster, victim, pid, "Ganesha", interval)
 	// Either the callout's monitor-post (the pid is gone) or, when Ganesha
 	// was still dying at the first run, the second failed NFS check.
 	if st, _, _ := n.Ctdb(victim, "event", "status", "legacy", "monitor"); !strings.Contains(st, "nfs-ganesha is not running") &&
@@ -299,12 +286,7 @@ func TestNFSGanesha(t *testing.T) {
 	if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
 		t.Fatalf("service nfs-ganesha start: %v\n%s", err, out)
 	}
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(n.Cluster, victim); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, n.Cluster, victim, "OK", 4*interval*time.Second)
 	waitConverged(t, n.Cluster, seq(2), allOK(2), 20*time.Second)
 	eventually(t, 20*time.Second, n.readAll)
 }

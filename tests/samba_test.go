@@ -451,20 +451,7 @@ func TestSambaCluster(t *testing.T) {
 				t.Fatalf("node %d runs no smbd", victim)
 			}
 			t.Logf("%s: killing smbd %d on node %d, which hosts %v", name, pid, victim, moved)
-			t0 := time.Now()
-			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			eventually(t, 4*interval*time.Second, func() string {
-				if f := nodeFlags(s.Cluster, victim); f != "UNHEALTHY" {
-					return "flags " + f
-				}
-				return ""
-			})
-			unhealthy := time.Since(t0)
-			if unhealthy > 2*interval*time.Second {
-				t.Errorf("node %d UNHEALTHY %v after smbd died, more than two monitor intervals (%d s)", victim, unhealthy, 2*interval)
-			}
+			t0, unhealthy := killUntilUnhealthy(t, s.Cluster, victim, pid, "smbd", interval)
 			if st, _, _ := s.Ctdb(victim, "event", "status", "legacy", "monitor"); !strings.Contains(st, "not listening on TCP port 445") {
 				t.Errorf("monitor status does not name the port:\n%s", st)
 			}
@@ -808,12 +795,7 @@ func TestSambaHungShare(t *testing.T) {
 	}
 
 	fs.Thaw()
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(s.Cluster, 0); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, s.Cluster, 0, "OK", 4*interval*time.Second)
 	eventually(t, 10*time.Second, s.readAll)
 }
 

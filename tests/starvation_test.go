@@ -28,12 +28,7 @@ exit 0
 `, 0o755)
 	start(t, c, 0)
 	waitRunning(t, c, 0)
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 10*time.Second)
 	if err := os.WriteFile(slow, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -73,12 +68,7 @@ exit 0
 	}
 	t.Logf("UNHEALTHY %.1f s after events began (%d events fired): %s", took.Seconds(), n, m[0])
 	os.Remove(slow)
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 10*time.Second)
 	if !strings.Contains(c.Log(0), "Node became HEALTHY") {
 		t.Errorf("no HEALTHY transition logged")
 	}
