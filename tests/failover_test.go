@@ -331,10 +331,7 @@ func TestStrayAddressesAreReleased(t *testing.T) {
 // runs for it stop: the node checks its interface, not only its books.
 func TestVanishedAddressIsTakenAgain(t *testing.T) {
 	ic := newIPCluster(t, 2, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(2), allOK(2), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(2)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 
 	leader := leaderOf(t, ic.Cluster, 0)
 	victim := 1 - leader

@@ -23,10 +23,7 @@ func TestLeaderKillFailover(t *testing.T) {
 	}
 	const bound = 500 * time.Millisecond
 	ic := newIPCluster(t, 3, map[string]uint32{"KeepaliveInterval": 1, "KeepaliveLimit": 3})
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 	var slow []string
 	for rep := 1; rep <= reps; rep++ {
 		leader := leaderOf(t, ic.Cluster, 0)
