@@ -51,6 +51,7 @@ func readBundle(t *testing.T, file string) map[string]string {
 // address: the bundle holds every node's files and command outputs, the
 // report names the difference, and secrets are masked.
 func TestDiagnosticsBundleNamesDifferentFile(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	buildOpsTools(t)
 	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts})
 	startAll(t, c)

@@ -50,6 +50,7 @@ func runToolStdin(t *testing.T, bin string, env []string, stdin string, args ...
 // reaches each through ssh; the fake ssh records the hosts and runs the
 // command here.
 func TestOnnodeThroughSSH(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	buildOpsTools(t)
 	sshDir, log := fakeSSH(t, nil)
 	base := t.TempDir()
@@ -140,6 +141,7 @@ func TestOnnodeThroughSSH(t *testing.T) {
 
 // ok and con ask the local ctdb which nodes are healthy and connected.
 func TestOnnodeOkConAnyOnLocalCluster(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	buildOpsTools(t)
 	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts})
 	startAll(t, c)

@@ -586,6 +586,7 @@ func (ss *smbSession) get(k int) error {
 // started, the client's open SMB session keeps working, and no address
 // moves. With the default tunables and with NoIPFailback=1.
 func TestSambaRestartStorm(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	for _, tc := range []struct {
 		name     string
 		tunables map[string]uint32

@@ -106,6 +106,7 @@ type stockNode struct {
 }
 
 func TestStockScripts(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	for _, f := range []string{filepath.Join(stockScriptDir, "00.ctdb.script"), filepath.Join(stockEtcDir, "nfs-linux-kernel-callout"), filepath.Join(stockEtcDir, "statd-callout")} {
 		if _, err := os.Stat(f); err != nil {
 			stockSkip(t, "Debian's ctdb package is not installed ("+f+" missing; tests/setup/machine.sh installs it)")
@@ -586,6 +587,7 @@ func TestCheckDirectoriesHungFilesystem(t *testing.T) {
 // Scripts get CTDB's environment, with $CTDB our own tool, and functions'
 // node helpers answer through it.
 func TestScriptEnvironment(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := cluster(t, localcluster.Options{Scripts: []string{"00.ctdb"}, Tunables: map[string]uint32{"MonitorInterval": 3600}})
 	out := filepath.Join(c.Base, "env.out")
 	addScript(t, c, 0, "90.env", fmt.Sprintf(`. "$CTDB_BASE/functions"
