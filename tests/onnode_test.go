@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ctdb-go/ctdb/internal/localcluster"
 )
 
 type onnodeRun struct {
@@ -142,10 +140,7 @@ func TestOnnodeThroughSSH(t *testing.T) {
 // ok and con ask the local ctdb which nodes are healthy and connected.
 func TestOnnodeOkConAnyOnLocalCluster(t *testing.T) {
 	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
-	buildOpsTools(t)
-	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts})
-	startAll(t, c)
-	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
+	c := opsCluster(t)
 	sshDir, log := fakeSSH(t, clusterHosts(c))
 	env := envWith(c.Env(0), "PATH="+sshDir+":"+binDir+":"+os.Getenv("PATH"), "ONNODE_SSH=", "CTDB_NODES_FILE=")
 

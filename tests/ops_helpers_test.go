@@ -143,3 +143,14 @@ func killUntilUnhealthy(t *testing.T, c *localcluster.Cluster, victim, pid int, 
 	}
 	return t0, d
 }
+
+// opsCluster builds the operator tools and starts a converged 3-node
+// local cluster for them to work on.
+func opsCluster(t *testing.T) *localcluster.Cluster {
+	t.Helper()
+	buildOpsTools(t)
+	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts})
+	startAll(t, c)
+	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
+	return c
+}
