@@ -531,10 +531,12 @@ func (s *sambaCluster) outages(addrs []netip.Addr, victim int, t0 time.Time, lim
 // smbSession is one smbclient process with an open SMB session, fed
 // commands on its standard input.
 type smbSession struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-	dir string
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	out  *bufio.Reader
+	dir  string
+	mu   sync.Mutex
+	said []string // smbclient's last output lines, for the error of a session that ended
 }
 
 func (s *sambaCluster) openSession(a netip.Addr) *smbSession {
@@ -553,7 +555,19 @@ func (s *sambaCluster) openSession(a netip.Addr) *smbSession {
 	ss := &smbSession{cmd: cmd, in: in, out: bufio.NewReader(pr), dir: filepath.Join(s.dir, "client")}
 	go func() { cmd.Wait(); pw.Close() }()
 	s.t.Cleanup(func() { in.Close(); cmd.Process.Kill() })
-	go io.Copy(io.Discard, ss.out)
+	go func() {
+		for {
+			l, err := ss.out.ReadString('\n')
+			if l != "" {
+				ss.mu.Lock()
+				ss.said = append(ss.said[max(0, len(ss.said)-9):], strings.TrimRight(l, "\n"))
+				ss.mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	return ss
 }
 
@@ -570,7 +584,9 @@ func (ss *smbSession) get(k int) error {
 			return ""
 		}
 		if ss.cmd.ProcessState != nil {
-			exited = fmt.Errorf("smbclient exited: %v", ss.cmd.ProcessState)
+			ss.mu.Lock()
+			exited = fmt.Errorf("smbclient exited: %v; it said: %q", ss.cmd.ProcessState, ss.said)
+			ss.mu.Unlock()
 			return ""
 		}
 		return "no file"
@@ -586,7 +602,6 @@ func (ss *smbSession) get(k int) error {
 // started, the client's open SMB session keeps working, and no address
 // moves. With the default tunables and with NoIPFailback=1.
 func TestSambaRestartStorm(t *testing.T) {
-	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	for _, tc := range []struct {
 		name     string
 		tunables map[string]uint32

@@ -55,17 +55,11 @@ func pdbFile(dir, name string, lines []string) (string, error) {
 }
 
 func runPersistentDB(e *Env, sys system.System, r *Rec) error {
-	c, stop, err := newClu(e, sys, "pdb", system.ClusterOptions{Nodes: 3})
+	c, stop, err := newConverged(e, sys, "pdb", 3)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := c.startAll(seq(3)); err != nil {
-		return err
-	}
-	if _, err := c.waitConverged(seq(3), allOK(seq(3)), startTimeout); err != nil {
-		return err
-	}
 	if _, _, err := c.ctdb(0, statusTimeout, "attach", pdbName, "persistent"); err != nil {
 		return err
 	}
