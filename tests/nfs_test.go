@@ -193,18 +193,7 @@ func copyTree(t *testing.T, from, to string) {
 	}
 }
 
-func (n *nfsCluster) holders() map[netip.Addr][]int {
-	out := map[netip.Addr][]int{}
-	for i, h := range n.hosts {
-		ps, _ := h.Addrs("eth0")
-		for _, p := range ps {
-			if strings.HasPrefix(p.Addr().String(), nfsPrefix) {
-				out[p.Addr()] = append(out[p.Addr()], i)
-			}
-		}
-	}
-	return out
-}
+func (n *nfsCluster) holders() map[netip.Addr][]int { return harness.HoldersOf(n.hosts, nfsPrefix) }
 
 func (n *nfsCluster) read(a netip.Addr, timeout time.Duration) error {
 	var data []byte

@@ -323,18 +323,7 @@ func (s *sambaCluster) readAll() string {
 	return ""
 }
 
-func (s *sambaCluster) holders() map[netip.Addr][]int {
-	out := map[netip.Addr][]int{}
-	for i, h := range s.hosts {
-		ps, _ := h.Addrs("eth0")
-		for _, p := range ps {
-			if strings.HasPrefix(p.Addr().String(), sambaPrefix) {
-				out[p.Addr()] = append(out[p.Addr()], i)
-			}
-		}
-	}
-	return out
-}
+func (s *sambaCluster) holders() map[netip.Addr][]int { return harness.HoldersOf(s.hosts, sambaPrefix) }
 
 // placement is "ADDR@NODE ..." in address order ("-" for no node, "+"
 // between several).
