@@ -9,9 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/ctdb-go/ctdb/internal/localcluster"
 )
 
 // readBundle returns the files of a .tar.gz by their path below the top
@@ -51,10 +48,8 @@ func readBundle(t *testing.T, file string) map[string]string {
 // address: the bundle holds every node's files and command outputs, the
 // report names the difference, and secrets are masked.
 func TestDiagnosticsBundleNamesDifferentFile(t *testing.T) {
-	buildOpsTools(t)
-	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts})
-	startAll(t, c)
-	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
+	c := opsCluster(t)
 	for i := 0; i < 3; i++ {
 		pa := "10.99.0.1/24 eth0\n10.99.0.2/24 eth0\n"
 		if i == 2 {

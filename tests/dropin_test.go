@@ -173,10 +173,7 @@ func macOf(t *testing.T, h *netns.Host) net.HardwareAddr {
 // seen by a sniffer in the client's namespace, coming from B's interface.
 func TestTicklesAfterTakeover(t *testing.T) {
 	ic := newIPCluster(t, 2, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(2), allOK(2), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(2)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 	const a, b = 0, 1
 	pub := ic.addrsOf(a)[0]
 
@@ -349,10 +346,7 @@ func checkScriptControls(t *testing.T, c *localcluster.Cluster) {
 // the tickle it would never notice).
 func TestTickleResetsIdleClient(t *testing.T) {
 	ic := newIPCluster(t, 2, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(2), allOK(2), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(2)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 	// A is the node that is not the leader: the leader's side must stay
 	// able to take the cluster lock.
 	b := leaderOf(t, ic.Cluster, 0)

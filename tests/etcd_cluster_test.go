@@ -199,7 +199,7 @@ func TestEtcdLockCluster(t *testing.T) {
 	})
 	t.Logf("SIGSTOP of the leader's ctdbd: new term after %v", time.Since(t0).Round(time.Millisecond))
 	for time.Since(t0) < etcdTTL*time.Second+3*time.Second {
-		time.Sleep(100 * time.Millisecond) // keep it stopped beyond the TTL
+		time.Sleep(100 * time.Millisecond) // Deliberate pause: keep it stopped beyond the TTL
 	}
 	syscall.Kill(pid, syscall.SIGCONT)
 	resumed := time.Now()
@@ -232,7 +232,7 @@ func TestEtcdLockCluster(t *testing.T) {
 		if ft := fenceToken(c, leader); ft == tok && strings.Contains(ctdb(t, c, leader, "status"), fmt.Sprintf("\nLeader:%d\n", leader)) {
 			t.Fatalf("the resumed node %d shows itself as leader with its old token %d", leader, tok)
 		}
-		time.Sleep(200 * time.Millisecond) // sampling period
+		time.Sleep(200 * time.Millisecond) // Deliberate pause: sampling period of a 5 s window after the resume
 	}
 	if _, err := ippLeader(c); err != nil {
 		t.Errorf("after the resume: %v", err)

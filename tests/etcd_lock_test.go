@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 	"github.com/sirupsen/logrus"
 )
@@ -45,13 +46,15 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 // lockUntil retries TryLock until it gets the lock or the deadline passes;
 // it returns when it got it.
 func (l *testLocker) lockUntil(deadline time.Time) (time.Time, bool) {
-	for time.Now().Before(deadline) {
-		if res, _ := l.TryLock(time.Second); res == clusterlock.ResultLocked {
-			return time.Now(), true
+	var at time.Time
+	ok := harness.Until(time.Until(deadline), 100*time.Millisecond, func() string {
+		if res, _ := l.TryLock(time.Second); res != clusterlock.ResultLocked {
+			return res.String()
 		}
-		time.Sleep(100 * time.Millisecond) // pacing between attempts, not synchronisation
-	}
-	return time.Time{}, false
+		at = time.Now()
+		return ""
+	}) == nil
+	return at, ok
 }
 
 // TestEtcdLockHelper runs ctdb_etcd_lock against a real 3-member etcd,

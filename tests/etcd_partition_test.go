@@ -47,10 +47,7 @@ func TestEtcdLockPartitions(t *testing.T) {
 	if err := netns.Check(); err != nil {
 		t.Skipf("skipping: network namespaces unavailable: %v", err)
 	}
-	rounds := envInt(t, "CTDB_ETCD_PARTITION_ROUNDS", 4)
-	seed := int64(envInt(t, "CTDB_ETCD_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
-	t.Logf("%d rounds, seed %d (CTDB_ETCD_PARTITION_SEED=%d replays it)", rounds, seed, seed)
-	rng := rand.New(rand.NewSource(seed))
+	rounds, rng := lockPartitionSchedule(t, "CTDB_ETCD_PARTITION")
 
 	ec := newEtcdIPCluster(t, 3)
 	c := ec.Cluster
@@ -94,6 +91,17 @@ func TestEtcdLockPartitions(t *testing.T) {
 	}
 	t.Logf("convergence after heals: %v", convs)
 
+}
+
+// lockPartitionSchedule reads the number of rounds (default 4) and the
+// random seed of a lock partition test from <prefix>_ROUNDS and
+// <prefix>_SEED, and logs how to replay the seed.
+func lockPartitionSchedule(t *testing.T, prefix string) (int, *rand.Rand) {
+	t.Helper()
+	rounds := envInt(t, prefix+"_ROUNDS", 4)
+	seed := int64(envInt(t, prefix+"_SEED", int(time.Now().UnixNano()%1e9)))
+	t.Logf("%d rounds, seed %d (%s_SEED=%d replays it)", rounds, seed, prefix, seed)
+	return rounds, rand.New(rand.NewSource(seed))
 }
 
 func fmtDur(d time.Duration) string {
@@ -217,7 +225,7 @@ func (ic *ipCluster) sampleLeaders(t *testing.T, cut time.Time, hold time.Durati
 		if len(holders) == 0 && s.noAddrAt < 0 {
 			s.noAddrAt = at.Sub(cut)
 		}
-		time.Sleep(time.Until(at.Add(partitionSampleEvery))) // sampling period
+		time.Sleep(time.Until(at.Add(partitionSampleEvery))) // Deliberate pause: sampling period while the partition lasts
 	}
 	return s
 }

@@ -331,10 +331,7 @@ func TestStrayAddressesAreReleased(t *testing.T) {
 // runs for it stop: the node checks its interface, not only its books.
 func TestVanishedAddressIsTakenAgain(t *testing.T) {
 	ic := newIPCluster(t, 2, nil)
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(2), allOK(2), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(2)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 
 	leader := leaderOf(t, ic.Cluster, 0)
 	victim := 1 - leader
@@ -366,7 +363,7 @@ func TestVanishedAddressIsTakenAgain(t *testing.T) {
 		if n := fixing(); n != after {
 			t.Fatalf("leader still fixing %s after it was back (%d more runs):\n%s", a, n-after, tail(ic.Log(leader), 30))
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // Deliberate pause: sampling period of a window spanning three of the leader's checks
 	}
 	if after == before {
 		t.Errorf("leader never noticed %s was gone: the test did not exercise the fix", a)

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,10 +93,7 @@ func TestFcntlLockPartitions(t *testing.T) {
 	if err := netns.Check(); err != nil {
 		t.Skipf("skipping: network namespaces unavailable: %v", err)
 	}
-	rounds := envInt(t, "CTDB_FCNTL_PARTITION_ROUNDS", 4)
-	seed := int64(envInt(t, "CTDB_FCNTL_PARTITION_SEED", int(time.Now().UnixNano()%1e9)))
-	t.Logf("%d rounds, seed %d (CTDB_FCNTL_PARTITION_SEED=%d replays it)", rounds, seed, seed)
-	rng := rand.New(rand.NewSource(seed))
+	rounds, rng := lockPartitionSchedule(t, "CTDB_FCNTL_PARTITION")
 
 	v := newViewIPCluster(t, 3)
 	c := v.Cluster

@@ -4,6 +4,7 @@ package tests
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,7 +34,19 @@ func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
+// parallelTests is how many t.Parallel tests of this package run at once
+// unless -test.parallel says otherwise: they mostly wait on daemons, so
+// three fit on two cores, and the two long partition schedules then run
+// side by side whatever order Go starts them in.
+const parallelTests = 3
+
 func runMain(m *testing.M) int {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(parallelTests))
+	}
 	var err error
 	srcDir, err = filepath.Abs("..")
 	if err != nil {

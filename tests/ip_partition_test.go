@@ -80,6 +80,7 @@ func ippPlan(rng *rand.Rand, kind ippCut, leader, n int) []int {
 // heal each address is on exactly one node again within ippRehostLimit.
 // While a cut holds, addresses may be on no node: that is allowed.
 func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	if err := netns.Check(); err != nil {
 		harness.SkipSuite(t, suite.Netns, err.Error())
 	}
@@ -119,7 +120,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 		if err := ic.net.Isolate(cut...); err != nil {
 			t.Fatalf("round %d: isolate %v: %v", r, cut, err)
 		}
-		time.Sleep(d)
+		time.Sleep(d) // Deliberate pause: the cut lasts d, as the schedule says
 		atEnd := ippHoldings(ic)
 
 		healPhase := fmt.Sprintf("round %d heal", r)
@@ -168,6 +169,7 @@ func TestPublicIPsNeverOnTwoNodesUnderPartitions(t *testing.T) {
 // address: none may be on two nodes. It reports how long each moved
 // address was on no node.
 func TestPublicIPsNeverOnTwoNodesOnKill(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	if err := netns.Check(); err != nil {
 		harness.SkipSuite(t, suite.Netns, err.Error())
 	}

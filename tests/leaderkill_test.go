@@ -23,10 +23,7 @@ func TestLeaderKillFailover(t *testing.T) {
 	}
 	const bound = 500 * time.Millisecond
 	ic := newIPCluster(t, 3, map[string]uint32{"KeepaliveInterval": 1, "KeepaliveLimit": 3})
-	startAll(t, ic.Cluster)
-	waitConverged(t, ic.Cluster, seq(3), allOK(3), 30*time.Second)
-	eventually(t, 20*time.Second, func() string { return ic.hostedOnceBy(seq(3)) })
-	ic.waitBalanced(t)
+	ic.startSettled(t)
 	var slow []string
 	for rep := 1; rep <= reps; rep++ {
 		leader := leaderOf(t, ic.Cluster, 0)
@@ -41,7 +38,7 @@ func TestLeaderKillFailover(t *testing.T) {
 		if d > bound {
 			slow = append(slow, fmt.Sprintf("repetition %d: %.3f s", rep, d.Seconds()))
 			if dir := os.Getenv("CTDB_TEST_KEEP_SLOW"); dir != "" {
-				time.Sleep(2 * time.Second) // let the logs catch up for the record
+				time.Sleep(2 * time.Second) // Deliberate pause: only with CTDB_TEST_KEEP_SLOW, so the kept logs show what followed
 				for i := 0; i < 3; i++ {
 					os.MkdirAll(filepath.Join(dir, fmt.Sprint(rep)), 0o755)
 					os.WriteFile(filepath.Join(dir, fmt.Sprint(rep), fmt.Sprintf("node%d.log", i)), []byte(ic.Log(i)), 0o644)

@@ -18,6 +18,7 @@ import (
 // no events.d at all, and notify.sh with an events/notification hook. The
 // cluster must become OK with the scripts really running.
 func TestMigrationFromCTDB(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	stockConf, err := os.ReadFile("/etc/ctdb/ctdb.conf")
 	if err != nil {
 		t.Skipf("Debian's ctdb package is not installed (tests/setup/debian-packages): %v", err)
@@ -125,6 +126,7 @@ func TestMigrationFromCTDB(t *testing.T) {
 // TestNoScriptsWarns: a node whose scripts are all in the wrong place (CTDB
 // names in events.d) is warned about at startup, naming the directories.
 func TestNoScriptsWarns(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := cluster(t, localcluster.Options{Nodes: 1})
 	etc := c.ConfigDir(0)
 	ents, err := os.ReadDir(filepath.Join(etc, "events.d"))
@@ -175,6 +177,7 @@ func writeFile(t *testing.T, p, content string, mode os.FileMode) {
 // TestNotifyHook: notify.sh runs events/notification/*.script on init,
 // setup, startup, healthy and unhealthy, in that order.
 func TestNotifyHook(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := cluster(t, localcluster.Options{Nodes: 1, Scripts: []string{"00.ctdb"}, Tunables: map[string]uint32{"MonitorInterval": 1}})
 	etc := c.ConfigDir(0)
 	addScript(t, c, 0, "50.flaky", "[ \"$1\" = monitor ] && [ -e \"$CTDB_BASE/fail\" ] && exit 1\nexit 0\n", 0o755)

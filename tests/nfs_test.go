@@ -11,13 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -80,17 +80,7 @@ func (n *nfsCluster) nodeEnv(i int) []string {
 	}
 }
 
-func (n *nfsCluster) ganeshaPid(i int) int {
-	b, err := os.ReadFile(n.pidFile(i))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if pid <= 0 || !processAlive(pid) {
-		return 0
-	}
-	return pid
-}
+func (n *nfsCluster) ganeshaPid(i int) int { return harness.PidFromFile(n.pidFile(i)) }
 
 func (n *nfsCluster) stopGanesha(i int) {
 	pid := n.ganeshaPid(i)
@@ -98,9 +88,7 @@ func (n *nfsCluster) stopGanesha(i int) {
 		return
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	for deadline := time.Now().Add(5 * time.Second); processAlive(pid) && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
+	harness.WaitGone([]int{pid}, 5*time.Second)
 }
 
 func newNFSCluster(t *testing.T, nodes, public int, interval uint32) *nfsCluster {
@@ -205,18 +193,7 @@ func copyTree(t *testing.T, from, to string) {
 	}
 }
 
-func (n *nfsCluster) holders() map[netip.Addr][]int {
-	out := map[netip.Addr][]int{}
-	for i, h := range n.hosts {
-		ps, _ := h.Addrs("eth0")
-		for _, p := range ps {
-			if strings.HasPrefix(p.Addr().String(), nfsPrefix) {
-				out[p.Addr()] = append(out[p.Addr()], i)
-			}
-		}
-	}
-	return out
-}
+func (n *nfsCluster) holders() map[netip.Addr][]int { return harness.HoldersOf(n.hosts, nfsPrefix) }
 
 func (n *nfsCluster) read(a netip.Addr, timeout time.Duration) error {
 	var data []byte
@@ -274,20 +251,7 @@ func TestNFSGanesha(t *testing.T) {
 	if pid == 0 {
 		t.Fatalf("node %d runs no ganesha.nfsd", victim)
 	}
-	t0 := time.Now()
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(n.Cluster, victim); f != "UNHEALTHY" {
-			return "flags " + f
-		}
-		return ""
-	})
-	unhealthy := time.Since(t0)
-	if unhealthy > 2*interval*time.Second {
-		t.Errorf("node %d UNHEALTHY %v after Ganesha died, more than two monitor intervals", victim, unhealthy)
-	}
+	t0, unhealthy := killUntilUnhealthy(t, n.Cluster, victim, pid, "Ganesha", interval)
 	// Either the callout's monitor-post (the pid is gone) or, when Ganesha
 	// was still dying at the first run, the second failed NFS check.
 	if st, _, _ := n.Ctdb(victim, "event", "status", "legacy", "monitor"); !strings.Contains(st, "nfs-ganesha is not running") &&
@@ -311,12 +275,7 @@ func TestNFSGanesha(t *testing.T) {
 	if out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput(); err != nil {
 		t.Fatalf("service nfs-ganesha start: %v\n%s", err, out)
 	}
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(n.Cluster, victim); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, n.Cluster, victim, "OK", 4*interval*time.Second)
 	waitConverged(t, n.Cluster, seq(2), allOK(2), 20*time.Second)
 	eventually(t, 20*time.Second, n.readAll)
 }

@@ -91,21 +91,11 @@ exit 0
 `, 0o755)
 	start(t, c, 0)
 	waitRunning(t, c, 0)
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 10*time.Second)
 	if err := os.WriteFile(flag, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "UNHEALTHY" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "UNHEALTHY", 10*time.Second)
 	out, _, code := c.Ctdb(0, "nodestatus")
 	if code != 2 || out != "pnn:0 127.0.0.1        UNHEALTHY (THIS NODE)\n" {
 		t.Fatalf("nodestatus exit %d: %q", code, out)
@@ -121,12 +111,7 @@ exit 0
 		t.Fatalf("script output not logged with ctdb-eventd tag and script prefix:\n%s", tail(c.Log(0), 20))
 	}
 	os.Remove(flag)
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 10*time.Second)
 }
 
 // A script that ignores SIGTERM and forks children, run past the timeout:
@@ -200,19 +185,9 @@ exit 0
 	if f := nodeFlags(c, 0); f != "OK" {
 		t.Fatalf("unhealthy after 2 of 3 timeouts: %s", f)
 	}
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "UNHEALTHY" {
-			return f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "UNHEALTHY", 10*time.Second)
 	os.Remove(flag)
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 10*time.Second)
 }
 
 func TestBigOutputIsCapped(t *testing.T) {

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ctdb-go/ctdb/internal/localcluster"
 )
 
 type onnodeRun struct {
@@ -50,6 +48,7 @@ func runToolStdin(t *testing.T, bin string, env []string, stdin string, args ...
 // reaches each through ssh; the fake ssh records the hosts and runs the
 // command here.
 func TestOnnodeThroughSSH(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	buildOpsTools(t)
 	sshDir, log := fakeSSH(t, nil)
 	base := t.TempDir()
@@ -140,10 +139,8 @@ func TestOnnodeThroughSSH(t *testing.T) {
 
 // ok and con ask the local ctdb which nodes are healthy and connected.
 func TestOnnodeOkConAnyOnLocalCluster(t *testing.T) {
-	buildOpsTools(t)
-	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts})
-	startAll(t, c)
-	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
+	c := opsCluster(t)
 	sshDir, log := fakeSSH(t, clusterHosts(c))
 	env := envWith(c.Env(0), "PATH="+sshDir+":"+binDir+":"+os.Getenv("PATH"), "ONNODE_SSH=", "CTDB_NODES_FILE=")
 

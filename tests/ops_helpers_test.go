@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
 )
@@ -122,4 +124,33 @@ func envWith(env []string, kv ...string) []string {
 		}
 	}
 	return append(out, kv...)
+}
+
+// killUntilUnhealthy kills a service's process (pid, named what) on node
+// victim and waits until the node is UNHEALTHY: within two monitor
+// intervals, or the test fails. It returns when it killed and how long
+// the node took.
+func killUntilUnhealthy(t *testing.T, c *localcluster.Cluster, victim, pid int, what string, interval uint32) (time.Time, time.Duration) {
+	t.Helper()
+	t0 := time.Now()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFlags(t, c, victim, "UNHEALTHY", 4*time.Duration(interval)*time.Second)
+	d := time.Since(t0)
+	if d > 2*time.Duration(interval)*time.Second {
+		t.Errorf("node %d UNHEALTHY %v after %s died, more than two monitor intervals (%d s)", victim, d, what, 2*interval)
+	}
+	return t0, d
+}
+
+// opsCluster builds the operator tools and starts a converged 3-node
+// local cluster for them to work on.
+func opsCluster(t *testing.T) *localcluster.Cluster {
+	t.Helper()
+	buildOpsTools(t)
+	c := cluster(t, localcluster.Options{Nodes: 3, Scripts: clusterScripts})
+	startAll(t, c)
+	waitConverged(t, c, seq(3), allOK(3), 30*time.Second)
+	return c
 }

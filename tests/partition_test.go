@@ -70,6 +70,7 @@ func (k partitionKind) String() string {
 // every sample that no two nodes lead at once and that after every heal
 // the cluster agrees again on one leader and one generation.
 func TestPartitionsNeverTwoLeaders(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	if err := netns.Check(); err != nil {
 		harness.SkipSuite(t, suite.Netns, err.Error())
 	}

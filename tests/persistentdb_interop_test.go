@@ -76,6 +76,7 @@ func ptransInput(m map[string]string) string {
 }
 
 func TestPersistentDBInteropWithCTDB417(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	needTdbdump(t)
 	ref, refBase := startReference(t)
 	refCtdb(t, ref, "attach", "interop.tdb", "persistent")
@@ -158,6 +159,7 @@ func TestPersistentDBInteropWithCTDB417(t *testing.T) {
 }
 
 func TestPersistentDBStock00ctdbStartup(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	needTdbdump(t)
 	stock := filepath.Join(stockScriptDir, "00.ctdb.script")
 	body, err := os.ReadFile(stock)

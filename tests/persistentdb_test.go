@@ -69,7 +69,7 @@ func trans(cl *client.Client, tr protocol.DBTrans, within time.Duration) error {
 		if err == nil || protocol.StatusOf(err) != protocol.StatusInRecovery || time.Now().After(deadline) {
 			return err
 		}
-		time.Sleep(50 * time.Millisecond) // back-off between retries, not synchronisation
+		time.Sleep(50 * time.Millisecond) // Deliberate pause: back-off between retries during a recovery, as the ctdb tool does
 	}
 }
 
@@ -103,6 +103,7 @@ func identical(t *testing.T, c *localcluster.Cluster, nodes []int) string {
 }
 
 func TestPersistentDBConcurrentTransactions(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := dbCluster(t, 3)
 	const total = 1000
 	var wg sync.WaitGroup
@@ -249,6 +250,7 @@ func checkAcked(t *testing.T, c *localcluster.Cluster, nodes []int, ws []*writer
 }
 
 func TestPersistentDBNodeKilledDuringCommits(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := dbCluster(t, 3)
 	leader := leaderOf(t, c, 0)
 	victim := (leader + 1) % 3
@@ -268,6 +270,7 @@ func TestPersistentDBNodeKilledDuringCommits(t *testing.T) {
 }
 
 func TestPersistentDBLeaderKilledDuringCommit(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := dbCluster(t, 3)
 	leader := leaderOf(t, c, 0)
 	rest := without(seq(3), leader)
@@ -285,6 +288,7 @@ func TestPersistentDBLeaderKilledDuringCommit(t *testing.T) {
 }
 
 func TestPersistentDBCorruptFileRefusesStart(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	needTdbdump(t)
 	c := cluster(t, localcluster.Options{Nodes: 1, Scripts: []string{}})
 	dir := filepath.Join(c.VarDir(0), "persistent")
@@ -309,6 +313,7 @@ func TestPersistentDBCorruptFileRefusesStart(t *testing.T) {
 }
 
 func TestPersistentDBToolOutputsAndBadInput(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	needTdbdump(t)
 	c := cluster(t, localcluster.Options{Nodes: 1, Scripts: []string{"00.ctdb"}})
 	start(t, c, 0)
@@ -371,6 +376,7 @@ func TestPersistentDBToolOutputsAndBadInput(t *testing.T) {
 // Committed transactions survive kill -9 of every node (TDB's synced
 // transactions), and the copies come back identical.
 func TestPersistentDBSurvivesKillOfEveryNode(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := dbCluster(t, 3)
 	ws, stop := startStream(t, c, seq(3))
 	moreCommits(t, ws, 10)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -171,15 +172,14 @@ func TestPrometheusScrapesLeader(t *testing.T) {
 
 	// Wait until Prometheus has all three nodes agreeing on a leader.
 	leader := -1.0
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	harness.Until(60*time.Second, 100*time.Millisecond, func() string {
 		res, err := promQuery(hc, base, "ctdb_leader_pnn")
 		if v, ok := agreed(res, 3); err == nil && ok && v >= 0 {
 			leader = v
-			break
+			return ""
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return "no agreed leader"
+	})
 	if leader < 0 {
 		res, err := promQuery(hc, base, "ctdb_leader_pnn")
 		t.Fatalf("no leader agreed through PromQL within 60 s: %v %v", res, err)
@@ -200,11 +200,12 @@ func TestPrometheusScrapesLeader(t *testing.T) {
 		"sum(ctdb_ready)": 3,
 	} {
 		var res map[string]float64
-		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		harness.Until(10*time.Second, 200*time.Millisecond, func() string {
 			if res, err = promQuery(hc, base, q); err == nil && res[""] == want {
-				break
+				return ""
 			}
-		}
+			return "not yet"
+		})
 		if res[""] != want {
 			t.Errorf("%s = %v (%v), want %v", q, res, err, want)
 		}
@@ -223,7 +224,7 @@ func TestPrometheusScrapesLeader(t *testing.T) {
 	killed := time.Now()
 	var known, seen time.Time
 	newLeader := -1
-	for time.Since(killed) < 30*time.Second && seen.IsZero() {
+	harness.Until(30*time.Second, 50*time.Millisecond, func() string {
 		if known.IsZero() {
 			if out, _, code := c.Ctdb(survivor, "leader"); code == 0 {
 				if n, err := strconv.Atoi(strings.TrimSpace(out)); err == nil && n != L {
@@ -234,10 +235,11 @@ func TestPrometheusScrapesLeader(t *testing.T) {
 		if res, err := promQuery(hc, base, "ctdb_leader_pnn"); err == nil {
 			if v, ok := agreed(res, 2); ok && v >= 0 && int(v) != L {
 				seen, newLeader = time.Now(), int(v)
+				return ""
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return "PromQL shows no new leader"
+	})
 	if seen.IsZero() {
 		res, err := promQuery(hc, base, "ctdb_leader_pnn")
 		t.Fatalf("PromQL never showed a new leader after kill -9 of %d: %v %v", L, res, err)

@@ -145,7 +145,7 @@ func quorumWatch(t *testing.T, ic *ipCluster, cut time.Time, minority, majority 
 		if served < 0 && ic.hostedOnceBy(majority) == "" {
 			served = at.Sub(cut)
 		}
-		time.Sleep(time.Until(at.Add(partitionSampleEvery))) // sampling period
+		time.Sleep(time.Until(at.Add(partitionSampleEvery))) // Deliberate pause: sampling period while the partition lasts
 	}
 	return served
 }

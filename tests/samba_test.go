@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -248,17 +249,7 @@ func (s *sambaCluster) writeSmbConf(i int) {
 }
 
 // smbdPid is node i's running smbd (0 if none).
-func (s *sambaCluster) smbdPid(i int) int {
-	b, err := os.ReadFile(s.pidFile(i))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if pid <= 0 || !processAlive(pid) {
-		return 0
-	}
-	return pid
-}
+func (s *sambaCluster) smbdPid(i int) int { return harness.PidFromFile(s.pidFile(i)) }
 
 func (s *sambaCluster) stopSmbd(i int) {
 	pid := s.smbdPid(i)
@@ -266,11 +257,7 @@ func (s *sambaCluster) stopSmbd(i int) {
 		return
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
-	deadline := time.Now().Add(5 * time.Second)
-	for processAlive(pid) && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if processAlive(pid) {
+	if len(harness.WaitGone([]int{pid}, 5*time.Second)) > 0 {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
@@ -287,12 +274,13 @@ func (s *sambaCluster) startSmbd(i int) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			s.t.Fatalf("service smbd start on node %d: %v\n%s", i, err, out)
 		}
-		deadline := time.Now().Add(3 * time.Second)
-		for time.Now().Before(deadline) {
+		if harness.Until(3*time.Second, 50*time.Millisecond, func() string {
 			if pid := s.smbdPid(i); pid != 0 && s.listening(i) {
-				return
+				return ""
 			}
-			time.Sleep(50 * time.Millisecond)
+			return "not up"
+		}) == nil {
+			return
 		}
 		b, _ := os.ReadFile(filepath.Join(s.nodeDir(i), "log.smbd"))
 		s.t.Logf("smbd on node %d did not come up; its log ends:\n%s", i, tail(string(b), 10))
@@ -335,18 +323,7 @@ func (s *sambaCluster) readAll() string {
 	return ""
 }
 
-func (s *sambaCluster) holders() map[netip.Addr][]int {
-	out := map[netip.Addr][]int{}
-	for i, h := range s.hosts {
-		ps, _ := h.Addrs("eth0")
-		for _, p := range ps {
-			if strings.HasPrefix(p.Addr().String(), sambaPrefix) {
-				out[p.Addr()] = append(out[p.Addr()], i)
-			}
-		}
-	}
-	return out
-}
+func (s *sambaCluster) holders() map[netip.Addr][]int { return harness.HoldersOf(s.hosts, sambaPrefix) }
 
 // placement is "ADDR@NODE ..." in address order ("-" for no node, "+"
 // between several).
@@ -463,20 +440,7 @@ func TestSambaCluster(t *testing.T) {
 				t.Fatalf("node %d runs no smbd", victim)
 			}
 			t.Logf("%s: killing smbd %d on node %d, which hosts %v", name, pid, victim, moved)
-			t0 := time.Now()
-			if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			eventually(t, 4*interval*time.Second, func() string {
-				if f := nodeFlags(s.Cluster, victim); f != "UNHEALTHY" {
-					return "flags " + f
-				}
-				return ""
-			})
-			unhealthy := time.Since(t0)
-			if unhealthy > 2*interval*time.Second {
-				t.Errorf("node %d UNHEALTHY %v after smbd died, more than two monitor intervals (%d s)", victim, unhealthy, 2*interval)
-			}
+			t0, unhealthy := killUntilUnhealthy(t, s.Cluster, victim, pid, "smbd", interval)
 			if st, _, _ := s.Ctdb(victim, "event", "status", "legacy", "monitor"); !strings.Contains(st, "not listening on TCP port 445") {
 				t.Errorf("monitor status does not name the port:\n%s", st)
 			}
@@ -532,16 +496,16 @@ func (s *sambaCluster) outages(addrs []netip.Addr, victim int, t0 time.Time, lim
 		wg.Add(1)
 		go func(a netip.Addr) {
 			defer wg.Done()
-			for time.Since(t0) < limit {
+			harness.Until(time.Until(t0.Add(limit)), 100*time.Millisecond, func() string {
 				h := s.holders()[a]
 				if len(h) == 1 && h[0] != victim && s.read(a, 3*time.Second) == nil {
 					mu.Lock()
 					out[a] = time.Since(t0)
 					mu.Unlock()
-					return
+					return ""
 				}
-				time.Sleep(100 * time.Millisecond)
-			}
+				return "not served elsewhere"
+			})
 		}(a)
 	}
 	wg.Wait()
@@ -556,10 +520,12 @@ func (s *sambaCluster) outages(addrs []netip.Addr, victim int, t0 time.Time, lim
 // smbSession is one smbclient process with an open SMB session, fed
 // commands on its standard input.
 type smbSession struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-	dir string
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	out  *bufio.Reader
+	dir  string
+	mu   sync.Mutex
+	said []string // smbclient's last output lines, for the error of a session that ended
 }
 
 func (s *sambaCluster) openSession(a netip.Addr) *smbSession {
@@ -578,7 +544,19 @@ func (s *sambaCluster) openSession(a netip.Addr) *smbSession {
 	ss := &smbSession{cmd: cmd, in: in, out: bufio.NewReader(pr), dir: filepath.Join(s.dir, "client")}
 	go func() { cmd.Wait(); pw.Close() }()
 	s.t.Cleanup(func() { in.Close(); cmd.Process.Kill() })
-	go io.Copy(io.Discard, ss.out)
+	go func() {
+		for {
+			l, err := ss.out.ReadString('\n')
+			if l != "" {
+				ss.mu.Lock()
+				ss.said = append(ss.said[max(0, len(ss.said)-9):], strings.TrimRight(l, "\n"))
+				ss.mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
 	return ss
 }
 
@@ -589,15 +567,20 @@ func (ss *smbSession) get(k int) error {
 	if _, err := fmt.Fprintf(ss.in, "get %s %s\n", sambaFile, local); err != nil {
 		return fmt.Errorf("smbclient session gone: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var exited error
+	if harness.Until(10*time.Second, 50*time.Millisecond, func() string {
 		if b, err := os.ReadFile(local); err == nil && string(b) == sambaContent {
-			return nil
+			return ""
 		}
 		if ss.cmd.ProcessState != nil {
-			return fmt.Errorf("smbclient exited: %v", ss.cmd.ProcessState)
+			ss.mu.Lock()
+			exited = fmt.Errorf("smbclient exited: %v; it said: %q", ss.cmd.ProcessState, ss.said)
+			ss.mu.Unlock()
+			return ""
 		}
-		time.Sleep(50 * time.Millisecond)
+		return "no file"
+	}) == nil {
+		return exited
 	}
 	return fmt.Errorf("get %d through the open session: no file after 10 s", k)
 }
@@ -665,7 +648,7 @@ func TestSambaRestartStorm(t *testing.T) {
 					t.Fatal(err)
 				}
 				eventually(t, 10*time.Second, func() string {
-					if processAlive(old) {
+					if harness.Alive(old) {
 						return fmt.Sprintf("ctdbd %d still alive", old)
 					}
 					return ""
@@ -797,7 +780,7 @@ func TestSambaHungShare(t *testing.T) {
 		if f := nodeFlags(s.Cluster, 0); f != "UNHEALTHY" {
 			t.Errorf("frozen share, node %s", f)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond) // Deliberate pause: sampling period over three monitor intervals while frozen
 	}
 	st, _, _ := s.Ctdb(0, "event", "status", "legacy", "monitor")
 	if !strings.Contains(st, `ERROR: samba directory "`+share+`" not available`) {
@@ -817,12 +800,7 @@ func TestSambaHungShare(t *testing.T) {
 	}
 
 	fs.Thaw()
-	eventually(t, 4*interval*time.Second, func() string {
-		if f := nodeFlags(s.Cluster, 0); f != "OK" {
-			return "flags " + f
-		}
-		return ""
-	})
+	waitFlags(t, s.Cluster, 0, "OK", 4*interval*time.Second)
 	eventually(t, 10*time.Second, s.readAll)
 }
 
@@ -837,7 +815,7 @@ func (s *sambaCluster) restart(i, k int) {
 			return
 		}
 		s.t.Logf("restart %d of node %d refused: %v; pid file held by: %q", k, i, err, fileHolders(s.PidFile(i)))
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // Deliberate pause: back-off between restarts, as a watchdog retries
 	}
 	s.t.Fatalf("restart %d of node %d: %v", k, i, err)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // Events fired back to back cancel every monitor (each new event cancels a
@@ -27,12 +28,7 @@ exit 0
 `, 0o755)
 	start(t, c, 0)
 	waitRunning(t, c, 0)
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 10*time.Second)
 	if err := os.WriteFile(slow, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -53,13 +49,12 @@ exit 0
 	}()
 	t0 := time.Now()
 	bound := time.Duration(interval+timeout+1)*time.Second + 3*time.Second // + slack for a loaded machine
-	starved := false
-	for time.Since(t0) < bound && !starved {
-		starved = nodeFlags(c, 0) == "UNHEALTHY"
-		if !starved {
-			time.Sleep(100 * time.Millisecond)
+	starved := harness.Until(bound, 100*time.Millisecond, func() string {
+		if f := nodeFlags(c, 0); f != "UNHEALTHY" {
+			return f
 		}
-	}
+		return ""
+	}) == nil
 	took := time.Since(t0)
 	close(stop)
 	n := <-fired
@@ -73,12 +68,7 @@ exit 0
 	}
 	t.Logf("UNHEALTHY %.1f s after events began (%d events fired): %s", took.Seconds(), n, m[0])
 	os.Remove(slow)
-	eventually(t, 10*time.Second, func() string {
-		if f := nodeFlags(c, 0); f != "OK" {
-			return f
-		}
-		return ""
-	})
+	waitFlags(t, c, 0, "OK", 10*time.Second)
 	if !strings.Contains(c.Log(0), "Node became HEALTHY") {
 		t.Errorf("no HEALTHY transition logged")
 	}

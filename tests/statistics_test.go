@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // statField is a named value of `ctdb -X statistics` (or one row of -X
@@ -57,14 +58,14 @@ func TestStatisticsCounted(t *testing.T) {
 	start(t, c, 0)
 	start(t, c, 1)
 	var s map[string]string
-	for end := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+	if err := harness.Until(30*time.Second, 200*time.Millisecond, func() string {
 		s = xStatistics(t, c, 0, "statistics")[0]
 		if num(t, s, "keepalive_packets_recv") >= 2 && num(t, s, "num_recoveries") >= 1 && s["num_reclock_recd_latency"] != "" {
-			break
+			return ""
 		}
-		if time.Now().After(end) {
-			t.Fatalf("counters never moved: %v", s)
-		}
+		return fmt.Sprintf("counters never moved: %v", s)
+	}); err != nil {
+		t.Fatal(err)
 	}
 	for _, k := range []string{"num_recoveries", "client_packets_sent", "client_packets_recv", "client.req_control",
 		"node_packets_sent", "node_packets_recv", "keepalive_packets_sent", "keepalive_packets_recv",
@@ -94,10 +95,13 @@ func TestStatisticsCounted(t *testing.T) {
 	// One history period a second (StatHistoryInterval 1).
 	before := len(xStatistics(t, c, 0, "stats"))
 	var h []map[string]string
-	for end := time.Now().Add(10 * time.Second); len(h) < before+3; time.Sleep(200 * time.Millisecond) {
-		if h = xStatistics(t, c, 0, "stats"); time.Now().After(end) {
-			t.Fatalf("history: %d periods, then %d 10 s later", before, len(h))
+	if harness.Until(10*time.Second, 200*time.Millisecond, func() string {
+		if h = xStatistics(t, c, 0, "stats"); len(h) < before+3 {
+			return "too few periods"
 		}
+		return ""
+	}) != nil {
+		t.Fatalf("history: %d periods, then %d 10 s later", before, len(h))
 	}
 	for i, p := range h {
 		d := num(t, p, "Current time of statistics") - num(t, p, "Statistics collected since")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
@@ -105,6 +106,7 @@ type stockNode struct {
 }
 
 func TestStockScripts(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	for _, f := range []string{filepath.Join(stockScriptDir, "00.ctdb.script"), filepath.Join(stockEtcDir, "nfs-linux-kernel-callout"), filepath.Join(stockEtcDir, "statd-callout")} {
 		if _, err := os.Stat(f); err != nil {
 			stockSkip(t, "Debian's ctdb package is not installed ("+f+" missing; tests/setup/machine.sh installs it)")
@@ -193,7 +195,7 @@ func TestStockScripts(t *testing.T) {
 		t.Errorf("ctdb shutdown: exit %d: %s%s", code, out, errOut)
 	}
 	eventually(t, 30*time.Second, func() string {
-		if n.c.PID(0) != 0 && processAlive(n.c.PID(0)) {
+		if n.c.PID(0) != 0 && harness.Alive(n.c.PID(0)) {
 			return "ctdbd still running"
 		}
 		return ""
@@ -215,15 +217,6 @@ func TestStockScripts(t *testing.T) {
 	if after := snapshotTree(t, hostNFSDir); after != hostNFS {
 		t.Errorf("the host's %s changed:\nbefore:\n%s\nafter:\n%s", hostNFSDir, hostNFS, after)
 	}
-}
-
-func processAlive(pid int) bool {
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	if err != nil {
-		return false
-	}
-	st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	return !isZombie(string(st))
 }
 
 func mustRename(t *testing.T, from, to string) {
@@ -594,6 +587,7 @@ func TestCheckDirectoriesHungFilesystem(t *testing.T) {
 // Scripts get CTDB's environment, with $CTDB our own tool, and functions'
 // node helpers answer through it.
 func TestScriptEnvironment(t *testing.T) {
+	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := cluster(t, localcluster.Options{Scripts: []string{"00.ctdb"}, Tunables: map[string]uint32{"MonitorInterval": 3600}})
 	out := filepath.Join(c.Base, "env.out")
 	addScript(t, c, 0, "90.env", fmt.Sprintf(`. "$CTDB_BASE/functions"

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // hostNFSDir is the host's NFS state directory. statd-callout's notify
@@ -83,21 +85,19 @@ func (n *stockNode) statdRunning() []int {
 // waitStatdCallouts waits until no statd-callout of this node runs; one
 // still running after 15 s is killed by PID and reported.
 func (n *stockNode) waitStatdCallouts() {
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		pids := n.statdRunning()
-		if len(pids) == 0 {
-			return
+	var pids []int
+	if harness.Until(15*time.Second, 50*time.Millisecond, func() string {
+		if pids = n.statdRunning(); len(pids) > 0 {
+			return fmt.Sprint(pids)
 		}
-		if time.Now().After(deadline) {
-			for _, p := range pids {
-				_ = syscall.Kill(p, syscall.SIGKILL)
-			}
-			n.t.Errorf("statd-callout still running after 15 s (PIDs %v), killed", pids)
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+		return ""
+	}) == nil {
+		return
 	}
+	for _, p := range pids {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	n.t.Errorf("statd-callout still running after 15 s (PIDs %v), killed", pids)
 }
 
 // inDaemonNS runs argv in the daemon's network and mount namespaces: the

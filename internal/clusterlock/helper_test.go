@@ -73,7 +73,7 @@ func TestHelperPingTimeout(t *testing.T) {
 		if _, err := h.stdin.Write([]byte{'.'}); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // Deliberate pause: pings paced every 100 ms, well inside the 0.5 s ping timeout
 	}
 	expectAnswer(t, file, ResultContended)
 	took := h.waitEOF(5 * time.Second)

@@ -118,7 +118,7 @@ func TestHoldPingTimeout(t *testing.T) {
 	start := time.Now()
 	for time.Since(start) < 300*time.Millisecond {
 		f.pings <- struct{}{}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // Deliberate pause: pings paced well inside the 100 ms ping timeout
 	}
 	expectHolding(t, done, 0)
 	lastPing := time.Now()

@@ -66,6 +66,7 @@ func TestLockerLockPingRelease(t *testing.T) {
 	lost := a.Lost()
 	mustTryLock(t, a, time.Second, ResultLocked) // already held: no new helper
 	// Pinging keeps the lock across several ping timeouts and re-checks.
+	// Deliberate pause: pings paced every 100 ms (in the loop's post statement) over 1.5 s.
 	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if err := a.Ping(); err != nil {
 			t.Fatalf("Ping: %v", err)

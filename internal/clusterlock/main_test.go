@@ -51,7 +51,7 @@ func testHelperMain(args []string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 3
 		}
-		time.Sleep(d)
+		time.Sleep(d) // Deliberate pause: the "slow" helper answers late, which is what the tests of slow helpers need
 		args = args[2:]
 	}
 	return HelperMain(args)

@@ -44,7 +44,7 @@ func handler(ctx context.Context, h protocol.Header, req any) (any, error) {
 		}
 		return protocol.Tunable{Name: name, Value: 15}, nil
 	case protocol.OpPing:
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // Deliberate pause: a slow request, so replies come out of order and a 5 ms deadline passes
 		return protocol.PingReply{Clients: 1}, nil
 	case protocol.OpShutdown:
 		panic("boom")

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"io"
 	"net/netip"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/transport"
 	"github.com/ctdb-go/ctdb/internal/tunables"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // memDaemon is node pnn of a cluster whose transport is net, built by New
@@ -55,27 +57,22 @@ func TestDaemonUsesTransportFromOptions(t *testing.T) {
 		defer d.mu.Unlock()
 		return d.st.nodes[pnn].Flags
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	if err := poll.Until(5*time.Second, 10*time.Millisecond, func() string {
 		d0.mu.Lock()
 		leader, epoch := d0.st.leader, d0.st.maxEpoch
 		d0.mu.Unlock()
 		if leader == 1 && epoch == 3 && flags(d0, 1)&protocol.FlagDisconnected == 0 &&
 			flags(d1, 0)&protocol.FlagDisconnected == 0 {
-			break
+			return ""
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node 0: leader %d epoch %d, flags of node 1 %#x; node 1: flags of node 0 %#x",
-				leader, epoch, flags(d0, 1), flags(d1, 0))
-		}
-		time.Sleep(10 * time.Millisecond)
+		return fmt.Sprintf("node 0: leader %d epoch %d, flags of node 1 %#x; node 1: flags of node 0 %#x",
+			leader, epoch, flags(d0, 1), flags(d1, 0))
+	}); err != nil {
+		t.Fatal(err)
 	}
 
 	net.Kill(1)
-	for deadline = time.Now().Add(5 * time.Second); flags(d0, 1)&protocol.FlagDisconnected == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("node 0 did not see node 1 disconnect")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.True(5*time.Second, 10*time.Millisecond, func() bool { return flags(d0, 1)&protocol.FlagDisconnected != 0 }) {
+		t.Fatal("node 0 did not see node 1 disconnect")
 	}
 }

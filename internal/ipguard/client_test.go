@@ -27,14 +27,29 @@ func TestPingEvery(t *testing.T) {
 // guard only once per period.
 func TestPingIsPaced(t *testing.T) {
 	w := &nopCloser{}
-	c := &Client{w: w, every: 100 * time.Millisecond}
-	start := time.Now()
-	for time.Since(start) < 350*time.Millisecond {
-		c.Ping()
-		time.Sleep(10 * time.Millisecond)
+	c := &Client{w: w, every: time.Hour}
+	pings := func() int { return strings.Count(w.String(), "ping\n") }
+	c.Ping()
+	c.Ping()
+	c.Ping()
+	if n := pings(); n != 1 {
+		t.Fatalf("%d pings from three calls within a period, want 1", n)
 	}
-	if n := strings.Count(w.String(), "ping\n"); n < 3 || n > 4 {
-		t.Errorf("%d pings in 350 ms at one per 100 ms, want 3 or 4", n)
+	// The period has passed: the clock is driven by moving the last ping back.
+	c.mu.Lock()
+	c.lastPing = c.lastPing.Add(-c.every)
+	c.mu.Unlock()
+	c.Ping()
+	c.Ping()
+	if n := pings(); n != 2 {
+		t.Errorf("%d pings after one more period, want 2", n)
+	}
+	c.mu.Lock()
+	c.lastPing = c.lastPing.Add(-c.every + time.Minute)
+	c.mu.Unlock()
+	c.Ping()
+	if n := pings(); n != 2 {
+		t.Errorf("%d pings a minute before the period ends, want still 2", n)
 	}
 	var none *Client
 	none.Ping() // no guard: no panic

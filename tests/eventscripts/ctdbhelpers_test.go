@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // ctdbHelpers are the 54 helpers of CTDB 4.17's functions (all but its
@@ -323,8 +325,7 @@ func TestScriptLogAndBackground(t *testing.T) {
 	expectEmpty(t, "script_log", n.fn("60.nfs", `script_log mytag "one message"; printf 'a\nb\n' | script_log mytag`))
 	expectEmpty(t, "background", n.fn("60.nfs", `background_with_logging sh -c 'echo from background; echo to stderr >&2'`))
 	line := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d \S+ ctdb-eventd\[\d+\]: (.*)$`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	if err := poll.Until(10*time.Second, 50*time.Millisecond, func() string {
 		data, _ := os.ReadFile(logf)
 		var msgs []string
 		for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
@@ -337,12 +338,11 @@ func TestScriptLogAndBackground(t *testing.T) {
 		got := strings.Join(msgs, "|")
 		if strings.HasPrefix(got, "mytag: one message|mytag: a|mytag: b") && strings.Contains(got, "60.nfs&: from background") &&
 			strings.Contains(got, "60.nfs&: to stderr") {
-			return
+			return ""
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("log: %q", got)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return fmt.Sprintf("log: %q", got)
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 

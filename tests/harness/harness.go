@@ -69,6 +69,20 @@ func CopyFile(src, dst string, mode os.FileMode) error { return localcluster.Cop
 // Alive reports whether pid runs (a zombie counts as gone).
 func Alive(pid int) bool { return localcluster.Alive(pid) }
 
+// PidFromFile returns the PID in a daemon's pid file when that process
+// runs, else 0.
+func PidFromFile(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid <= 0 || !Alive(pid) {
+		return 0
+	}
+	return pid
+}
+
 // WaitGone waits up to timeout until none of pids runs and returns those
 // still running then.
 func WaitGone(pids []int, timeout time.Duration) []int {

@@ -118,12 +118,16 @@ func (n *IPNet) StartLabelServers() error {
 }
 
 // Holders samples which nodes have each public address on eth0.
-func (n *IPNet) Holders() map[netip.Addr][]int {
+func (n *IPNet) Holders() map[netip.Addr][]int { return HoldersOf(n.Hosts, PublicPrefix) }
+
+// HoldersOf samples which of hosts (by index) have each address starting
+// with prefix on eth0.
+func HoldersOf(hosts []*netns.Host, prefix string) map[netip.Addr][]int {
 	out := map[netip.Addr][]int{}
-	for i, h := range n.Hosts {
+	for i, h := range hosts {
 		ps, _ := h.Addrs("eth0")
 		for _, p := range ps {
-			if strings.HasPrefix(p.Addr().String(), PublicPrefix) {
+			if strings.HasPrefix(p.Addr().String(), prefix) {
 				out[p.Addr()] = append(out[p.Addr()], i)
 			}
 		}

@@ -85,7 +85,7 @@ func Sniff(iface string, d time.Duration) ([]Announcement, error) {
 	if err != nil {
 		return nil, err
 	}
-	time.Sleep(d)
+	time.Sleep(d) // Deliberate pause: the capture window the caller asked for
 	err = s.Close()
 	return s.Announcements(), err
 }

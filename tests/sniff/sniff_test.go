@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/netif"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/ctdb-go/ctdb/tests/netns"
 )
 
@@ -99,18 +100,16 @@ func arpResolved(t *testing.T, h *netns.Host, a netip.Addr) bool {
 // timeout or on error.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
+	if poll.Until(timeout, 20*time.Millisecond, func() string {
 		ok, err := cond()
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
-		if ok {
-			return
+		if !ok {
+			return "false"
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v", what, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return ""
+	}) != nil {
+		t.Fatalf("%s: not true after %v", what, timeout)
 	}
 }

@@ -50,6 +50,23 @@ func newClu(e *Env, sys system.System, label string, o system.ClusterOptions) (*
 	return cl, stop, nil
 }
 
+// newConverged is newClu for n nodes, all started and converged.
+func newConverged(e *Env, sys system.System, label string, n int) (*clu, func(), error) {
+	c, stop, err := newClu(e, sys, label, system.ClusterOptions{Nodes: n})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.startAll(seq(n)); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	if _, err := c.waitConverged(seq(n), allOK(seq(n)), startTimeout); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return c, stop, nil
+}
+
 // errToolTimeout: the system's tool did not answer in time.
 var errToolTimeout = errors.New("ctdb tool timed out")
 

@@ -28,17 +28,11 @@ func controlLatency() Scenario {
 }
 
 func runControlLatency(e *Env, sys system.System, r *Rec) error {
-	c, stop, err := newClu(e, sys, "control", system.ClusterOptions{Nodes: 3})
+	c, stop, err := newConverged(e, sys, "control", 3)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := c.startAll(seq(3)); err != nil {
-		return err
-	}
-	if _, err := c.waitConverged(seq(3), allOK(seq(3)), startTimeout); err != nil {
-		return err
-	}
 	for i := 0; i < controlWarmup; i++ {
 		c.status(0)
 	}

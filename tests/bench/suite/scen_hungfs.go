@@ -120,9 +120,9 @@ func hungOnce(e *Env, c *clu, fs *hangfs.FS, mnt string, r *Rec) error {
 	counted := make(chan [2][]int, 1)
 	go func() {
 		var c [2][]int
-		time.Sleep(time.Until(t0.Add(hungHalf * hungInterval * time.Second)))
+		time.Sleep(time.Until(t0.Add(hungHalf * hungInterval * time.Second))) // Deliberate pause: count stuck processes at this point of the freeze
 		c[0] = stuckProcs(mnt)
-		time.Sleep(time.Until(t0.Add(hungCount * hungInterval * time.Second)))
+		time.Sleep(time.Until(t0.Add(hungCount * hungInterval * time.Second))) // Deliberate pause: and again at its end
 		c[1] = stuckProcs(mnt)
 		counted <- c
 	}()

@@ -56,7 +56,7 @@ func runMonitorCost(e *Env, sys system.System, r *Rec) error {
 	if _, err := c.waitConverged([]int{0}, allOK([]int{0}), startTimeout); err != nil {
 		return err
 	}
-	time.Sleep(idleSettle(e))
+	time.Sleep(idleSettle(e)) // Deliberate pause: start-up activity dies down before idle CPU is measured
 	pids := daemonProcs(c, 0)
 	if len(pids) == 0 {
 		return fmt.Errorf("no daemon process found")
@@ -76,7 +76,7 @@ func runMonitorCost(e *Env, sys system.System, r *Rec) error {
 			return err
 		}
 		cpu0 := procfs.CPU(pids)
-		time.Sleep(time.Duration((float64(k) + 0.5) * float64(period)))
+		time.Sleep(time.Duration((float64(k) + 0.5) * float64(period))) // Deliberate pause: the measurement window of k monitor cycles
 		cpu1 := procfs.CPU(pids)
 		for _, p := range pids {
 			if !procfs.Alive(p) {
@@ -161,7 +161,7 @@ func (c *clu) monitorPeriod() (time.Duration, error) {
 	p1 := time.Since(b1)
 	b1 = time.Now()
 	if p1 > 4*monitorPoll {
-		time.Sleep(4*p1 - 3*p1/10)
+		time.Sleep(4*p1 - 3*p1/10) // Deliberate pause: let about four cycles pass, then time the next end over them
 		// The text of the run before the one awaited.
 		if prev, err = c.monitorStatus(); err != nil {
 			return 0, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness/poll"
 )
 
 // Persistent databases: commit latency and throughput of `ctdb ptrans`,
@@ -54,17 +55,11 @@ func pdbFile(dir, name string, lines []string) (string, error) {
 }
 
 func runPersistentDB(e *Env, sys system.System, r *Rec) error {
-	c, stop, err := newClu(e, sys, "pdb", system.ClusterOptions{Nodes: 3})
+	c, stop, err := newConverged(e, sys, "pdb", 3)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := c.startAll(seq(3)); err != nil {
-		return err
-	}
-	if _, err := c.waitConverged(seq(3), allOK(seq(3)), startTimeout); err != nil {
-		return err
-	}
 	if _, _, err := c.ctdb(0, statusTimeout, "attach", pdbName, "persistent"); err != nil {
 		return err
 	}
@@ -153,17 +148,16 @@ func pdbRejoin(e *Env, c *clu, r *Rec) error {
 		if err := c.Start(2); err != nil {
 			return fmt.Errorf("repetition %d: restart node 2: %w", rep+1, err)
 		}
-		deadline := t0.Add(5 * time.Minute)
-		for {
-			got, _, err := c.ctdb(2, statusTimeout, "getdbseqnum", pdbName)
-			if err == nil && got == want {
-				break
+		var got string
+		if poll.Until(time.Until(t0.Add(5*time.Minute)), 20*time.Millisecond, func() string {
+			var err error
+			if got, _, err = c.ctdb(2, statusTimeout, "getdbseqnum", pdbName); err == nil && got == want {
+				return ""
 			}
-			if time.Now().After(deadline) {
-				r.Never(metric, 300)
-				return fmt.Errorf("repetition %d: node 2 at %q, want %q after 5 min", rep+1, strings.TrimSpace(got), strings.TrimSpace(want))
-			}
-			time.Sleep(20 * time.Millisecond) // polling interval
+			return "behind"
+		}) != nil {
+			r.Never(metric, 300)
+			return fmt.Errorf("repetition %d: node 2 at %q, want %q after 5 min", rep+1, strings.TrimSpace(got), strings.TrimSpace(want))
 		}
 		r.Add(metric, seconds(time.Since(t0)))
 		if _, err := c.waitConverged(seq(3), allOK(seq(3)), startTimeout); err != nil {

@@ -102,7 +102,7 @@ func scaleOnce(e *Env, sys system.System, r *Rec, n int) error {
 	}
 	r.Add(startM, seconds(d))
 
-	time.Sleep(idleSettle(e))
+	time.Sleep(idleSettle(e)) // Deliberate pause: start-up activity dies down before idle CPU is measured
 	cpu, rss := c.idle(idleWindow(e))
 	r.Add(cpuM, cpu)
 	r.Add(rssM, rss)
@@ -144,7 +144,7 @@ func (c *clu) idle(window time.Duration) (cpuPct, rssMiB float64) {
 		cpu0[i] = procfs.CPU(pids[i])
 	}
 	t0 := time.Now()
-	time.Sleep(window)
+	time.Sleep(window) // Deliberate pause: the measurement window
 	el := time.Since(t0)
 	for i := range pids {
 		cpuPct += float64(procfs.CPU(pids[i])-cpu0[i]) / float64(el) * 100
