@@ -117,7 +117,7 @@ func (d *Daemon) ctlPID(context.Context, protocol.Header, any) (any, error) {
 func (d *Daemon) ctlNodemap(context.Context, protocol.Header, any) (any, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return protocol.Nodemap{Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...)}, nil
+	return protocol.Nodemap{Nodes: append([]protocol.NodeInfo(nil), d.st.Nodes...)}, nil
 }
 
 func (d *Daemon) ctlStatus(context.Context, protocol.Header, any) (any, error) {

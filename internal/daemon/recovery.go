@@ -6,6 +6,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/eventd"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/stats"
 )
@@ -21,26 +22,13 @@ var fenced = map[protocol.Op]bool{
 }
 
 // checkFence refuses a stale fenced control, and otherwise raises the
-// newest epoch seen to the sender's.
+// newest epoch seen to the sender's (nodestate: Fence).
 func (d *Daemon) checkFence(h protocol.Header) error {
-	epoch, ok := protocol.FenceEpoch(h.Flags)
-	if !ok {
-		return protocol.Errorf(protocol.StatusNotPermitted, "%s must come from the leader with its generation and epoch", h.Op)
-	}
-	if !d.hasQuorum() {
-		return protocol.Errorf(protocol.StatusNotPermitted, "refusing %s: node %d has no quorum", h.Op, d.st.pnn)
-	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	gen := d.st.generation
-	if gen != GenerationInvalid && h.Generation < gen {
-		return protocol.Errorf(protocol.StatusStaleGen, "refusing %s from generation %d: this node is at generation %d", h.Op, h.Generation, gen)
-	}
-	if epoch < d.st.maxEpoch {
-		return protocol.Errorf(protocol.StatusStaleGen, "refusing %s from leader epoch %d: leader epoch %d has been seen", h.Op, epoch, d.st.maxEpoch)
-	}
-	d.st.maxEpoch = epoch
-	return nil
+	acts := d.stepLocked(nodestate.Input{Kind: nodestate.Fence, Op: h.Op, Generation: h.Generation,
+		FenceFlags: h.Flags, NodeGeneration: d.st.generation})
+	d.mu.Unlock()
+	return d.do(context.Background(), acts)
 }
 
 // lockCheckTimeout bounds the check that the leader holds the lock.
@@ -101,10 +89,10 @@ func (d *Daemon) setRecMode(mode int32) {
 	d.st.recmode = mode
 	switch {
 	case old == protocol.RecModeNormal && mode == protocol.RecModeActive:
-		d.st.recStart = time.Now()
+		d.st.recStart = d.clk.Now()
 	case old == protocol.RecModeActive && mode == protocol.RecModeNormal:
 		// uptime shows the last completed recovery.
-		d.st.lastRecStart, d.st.recEnd = d.st.recStart, time.Now()
+		d.st.lastRecStart, d.st.recEnd = d.st.recStart, d.clk.Now()
 		d.obs.reg.Recovery(d.st.recEnd.Sub(d.st.recStart))
 	}
 	d.mu.Unlock()
@@ -176,7 +164,7 @@ func (d *Daemon) ctlBan(_ context.Context, _ protocol.Header, req any) (any, err
 	} else {
 		d.st.self().Flags |= protocol.FlagBanned
 		d.st.recmode = protocol.RecModeActive
-		d.st.banTimer = time.AfterFunc(time.Duration(secs)*time.Second, d.banExpired)
+		d.st.banTimer = d.clk.AfterFunc(time.Duration(secs)*time.Second, d.banExpired)
 	}
 	d.mu.Unlock()
 	if secs == 0 {
