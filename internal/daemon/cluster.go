@@ -106,7 +106,7 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 	return protocol.NodeSelf{
 		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.generation,
 		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
-		Leader: d.st.Leader, Epoch: d.st.MaxEpoch, Started: d.st.priority,
+		Leader: d.st.Leader, Epoch: d.st.MaxEpoch, Started: d.st.Priority,
 		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
 		Nodes:          append([]protocol.NodeInfo(nil), d.st.Nodes...),
 		NoQuorum:       d.quorumOn() && !d.st.HasQuorum(),

@@ -115,7 +115,7 @@ func New(o Options) (*Daemon, error) {
 	d.initStats()
 	now := d.clk.Now()
 	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
-		started: now, priority: now, recStart: now}
+		started: now, recStart: now}
 	var nodes []protocol.NodeInfo
 	for _, n := range cfg.Nodes {
 		// Not connected yet: CTDB's flags for a node it cannot reach.

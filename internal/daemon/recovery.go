@@ -154,34 +154,26 @@ func (d *Daemon) ctlSetVNNMap(_ context.Context, _ protocol.Header, req any) (an
 // inactive: it takes no part in the cluster until the ban ends.
 func (d *Daemon) ctlBan(_ context.Context, _ protocol.Header, req any) (any, error) {
 	secs := req.(*protocol.Ban).Seconds
+	return nil, d.do(context.Background(), d.step(nodestate.Input{Kind: nodestate.Ban, Seconds: secs}))
+}
+
+// setBanTimer stops the ban timer and starts it for after if not zero.
+func (d *Daemon) setBanTimer(after time.Duration) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.st.banTimer != nil {
 		d.st.banTimer.Stop()
 		d.st.banTimer = nil
 	}
-	if secs == 0 {
-		d.st.self().Flags &^= protocol.FlagBanned
-	} else {
-		d.st.self().Flags |= protocol.FlagBanned
-		d.st.recmode = protocol.RecModeActive
-		d.st.banTimer = d.clk.AfterFunc(time.Duration(secs)*time.Second, d.banExpired)
+	if after > 0 {
+		d.st.banTimer = d.clk.AfterFunc(after, d.banExpired)
 	}
-	d.mu.Unlock()
-	if secs == 0 {
-		d.log.Info("Node unbanned")
-	} else {
-		d.log.Warningf("Banning this node for %d seconds", secs)
-		go d.releaseAll(context.Background())
-	}
-	d.stateChanged()
-	return nil, nil
 }
 
 func (d *Daemon) banExpired() {
 	d.mu.Lock()
-	d.st.self().Flags &^= protocol.FlagBanned
+	acts := d.stepLocked(nodestate.Input{Kind: nodestate.BanExpired})
 	d.st.banTimer = nil
 	d.mu.Unlock()
-	d.log.Info("Ban period expired, node unbanned")
-	d.stateChanged()
+	d.do(context.Background(), acts)
 }

@@ -37,13 +37,10 @@ type nodeState struct {
 	generation uint32
 	vnnmap     []uint32
 	recmode    int32
-	// priority is when this node last became active (CTDB's priority
-	// time, used by elections without a lock).
-	priority time.Time
-	banTimer clock.Timer
-	runstate Runstate
-	started  time.Time
-	recStart time.Time // start of the current (or last) recovery
+	banTimer   clock.Timer
+	runstate   Runstate
+	started    time.Time
+	recStart   time.Time // start of the current (or last) recovery
 	// lastRecStart and recEnd bound the last completed recovery.
 	lastRecStart time.Time
 	recEnd       time.Time

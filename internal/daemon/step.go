@@ -77,6 +77,19 @@ func (d *Daemon) do(ctx context.Context, acts []nodestate.Action) error {
 			d.stateChanged()
 		case nodestate.Notify:
 			d.notify(a.Msg)
+		case nodestate.StopServing:
+			go func(event string) {
+				d.releaseAll(context.WithoutCancel(ctx))
+				if event != "" {
+					d.runEvent(context.WithoutCancel(ctx), event, nil, 0)
+				}
+			}(a.Msg)
+		case nodestate.BanTimer:
+			d.setBanTimer(a.After)
+		case nodestate.RecoveryActive:
+			d.mu.Lock()
+			d.st.recmode = protocol.RecModeActive
+			d.mu.Unlock()
 		}
 	}
 	return refused

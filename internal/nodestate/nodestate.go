@@ -62,6 +62,10 @@ type State struct {
 	// back yet (it is asked for once, not on every tick).
 	Releasing bool
 
+	// Priority is when this node last became active (CTDB's priority
+	// time, used by elections without a lock).
+	Priority time.Time
+
 	Health health.Tracker
 	Starve health.Starvation
 	// HealthNotified: "healthy" or "unhealthy" (HealthNotifiedAs) has been
@@ -74,7 +78,7 @@ type State struct {
 // with the leader now (the release bound runs from startup).
 func New(self uint32, nodes []protocol.NodeInfo, quorumOn bool, now time.Time) *State {
 	return &State{Self: self, Nodes: nodes, QuorumOn: quorumOn, Leader: protocol.PNNUnknown,
-		LastLeader: now, Heard: map[uint32]time.Time{}, Health: *health.NewTracker()}
+		LastLeader: now, Heard: map[uint32]time.Time{}, Priority: now, Health: *health.NewTracker()}
 }
 
 // SelfInfo is this node's own entry.

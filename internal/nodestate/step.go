@@ -52,7 +52,17 @@ const (
 	// Serving: the node starts serving public addresses; the hold bound
 	// runs from now.
 	Serving
+	// ModifyFlags: an administrator sets Set and clears Clear on this node
+	// (DISABLED, STOPPED).
+	ModifyFlags
+	// Ban: the node is banned for Seconds (0 lifts the ban).
+	Ban
+	// BanExpired: the ban's time is up.
+	BanExpired
 )
+
+// AdminFlags are the flags an administrator may set or clear on a node.
+const AdminFlags = protocol.FlagPermanentlyDisabled | protocol.FlagStopped
 
 // Input is one event and the time it happened.
 type Input struct {
@@ -75,6 +85,9 @@ type Input struct {
 	Watched bool
 	Result  health.Result
 	Detail  string
+
+	Set, Clear uint32
+	Seconds    uint32
 }
 
 // ActionKind is what the caller must do.
@@ -100,6 +113,14 @@ const (
 	StateChanged
 	// Notify: run the notification hook with Msg ("healthy", "unhealthy").
 	Notify
+	// StopServing: in the background, release every public address, then
+	// run the event Msg if it is set.
+	StopServing
+	// BanTimer: stop the ban timer, and start it for After if not zero
+	// (then step with BanExpired when it fires).
+	BanTimer
+	// RecoveryActive: set the recovery mode ACTIVE.
+	RecoveryActive
 )
 
 // Level is a log level.
@@ -120,6 +141,7 @@ type Action struct {
 	Msg    string
 	Status int32
 	Leader protocol.LeaderMsg
+	After  time.Duration
 }
 
 // Step takes one input and returns what to do, in order.
@@ -167,12 +189,57 @@ func (s *State) Step(in Input) []Action {
 		s.Releasing = false
 	case Serving:
 		s.LastLeader = in.Now
+	case ModifyFlags:
+		return s.modifyFlags(in)
+	case Ban:
+		return s.ban(in)
+	case BanExpired:
+		s.SelfInfo().Flags &^= protocol.FlagBanned
+		return []Action{logf(Info, "Ban period expired, node unbanned"), {Kind: StateChanged}}
 	case MonitorDue:
 		return s.monitorDue(in)
 	case MonitorDone:
 		return s.monitorDone(in)
 	}
 	return nil
+}
+
+// modifyFlags applies an administrator's flag change. A node that becomes
+// inactive restarts its priority time (CTDB's election priority); one
+// that becomes STOPPED gives up its addresses and runs the stopped event.
+func (s *State) modifyFlags(in Input) []Action {
+	if bad := (in.Set | in.Clear) &^ AdminFlags; bad != 0 {
+		return []Action{{Kind: Refuse, Status: protocol.StatusNotPermitted, Msg: sprintf("flags 0x%x cannot be changed by a control", bad)}}
+	}
+	self := s.SelfInfo()
+	old := self.Flags
+	self.Flags = (old | in.Set) &^ in.Clear
+	now := self.Flags
+	if now&protocol.FlagInactive != 0 {
+		s.Priority = in.Now
+	}
+	var out []Action
+	if old != now {
+		out = append(out, logf(Info, "Node flags changed from 0x%x to 0x%x", old, now), Action{Kind: StateChanged})
+	}
+	if old&protocol.FlagStopped == 0 && now&protocol.FlagStopped != 0 {
+		out = append(out, Action{Kind: StopServing, Msg: "stopped"})
+	}
+	return out
+}
+
+// ban bans this node for in.Seconds (0 lifts the ban). A banned node is
+// inactive: it is in recovery and holds no address until the ban ends.
+func (s *State) ban(in Input) []Action {
+	self := s.SelfInfo()
+	after := time.Duration(in.Seconds) * time.Second
+	if in.Seconds == 0 {
+		self.Flags &^= protocol.FlagBanned
+		return []Action{{Kind: BanTimer}, logf(Info, "Node unbanned"), {Kind: StateChanged}}
+	}
+	self.Flags |= protocol.FlagBanned
+	return []Action{{Kind: BanTimer, After: after}, {Kind: RecoveryActive},
+		logf(Warning, "Banning this node for %d seconds", in.Seconds), {Kind: StopServing}, {Kind: StateChanged}}
 }
 
 func (s *State) peerConnected(in Input) []Action {
@@ -415,6 +482,18 @@ func (a Action) String() string {
 		return "state changed"
 	case Notify:
 		return "notify " + a.Msg
+	case StopServing:
+		if a.Msg == "" {
+			return "stop serving"
+		}
+		return "stop serving, then event " + a.Msg
+	case BanTimer:
+		if a.After == 0 {
+			return "stop ban timer"
+		}
+		return fmt.Sprintf("ban timer %v", a.After)
+	case RecoveryActive:
+		return "recovery active"
 	}
 	return fmt.Sprintf("action %d", a.Kind)
 }

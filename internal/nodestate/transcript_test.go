@@ -416,3 +416,34 @@ func TestReleaseBoundBeatsReassignment(t *testing.T) {
 		t.Errorf("defaults: %v, want 17.5s", got)
 	}
 }
+
+// Flag change requests: only DISABLED and STOPPED may be set by a control;
+// a node that stops gives up its addresses and runs the stopped event; a
+// ban puts the node in recovery, releases its addresses and ends by
+// itself; an inactive node's priority time restarts.
+func TestTranscriptFlagChangesAndBan(t *testing.T) {
+	s := newNode(0, 2, false)
+	p := ctdbParams(t)
+	run(t, s, p, []line{
+		{"0s", Input{Kind: ModifyFlags, Set: protocol.FlagBanned}, []string{"refuse 7: flags 0x8 cannot be changed by a control"}},
+		{"1s", Input{Kind: ModifyFlags, Set: protocol.FlagPermanentlyDisabled}, []string{
+			"log info: Node flags changed from 0x0 to 0x4", "state changed"}},
+		{"2s", Input{Kind: ModifyFlags, Set: protocol.FlagPermanentlyDisabled}, []string{"-"}},
+		{"3s", Input{Kind: ModifyFlags, Set: protocol.FlagStopped}, []string{
+			"log info: Node flags changed from 0x4 to 0x24", "state changed", "stop serving, then event stopped"}},
+		{"4s", Input{Kind: ModifyFlags, Clear: protocol.FlagStopped | protocol.FlagPermanentlyDisabled}, []string{
+			"log info: Node flags changed from 0x24 to 0x0", "state changed"}},
+		{"5s", Input{Kind: Ban, Seconds: 300}, []string{
+			"ban timer 5m0s", "recovery active", "log warning: Banning this node for 300 seconds", "stop serving", "state changed"}},
+		{"305s", Input{Kind: BanExpired}, []string{"log info: Ban period expired, node unbanned", "state changed"}},
+		{"306s", Input{Kind: Ban, Seconds: 10}, []string{
+			"ban timer 10s", "recovery active", "log warning: Banning this node for 10 seconds", "stop serving", "state changed"}},
+		{"307s", Input{Kind: Ban, Seconds: 0}, []string{"stop ban timer", "log info: Node unbanned", "state changed"}},
+	})
+	if f := s.SelfInfo().Flags; f != 0 {
+		t.Fatalf("flags %#x after unban, want 0", f)
+	}
+	if !s.Priority.Equal(t0.Add(3 * time.Second)) {
+		t.Fatalf("priority time %v, want 3 s (the last change that left the node inactive)", s.Priority.Sub(t0))
+	}
+}
