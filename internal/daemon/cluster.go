@@ -104,8 +104,8 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return protocol.NodeSelf{
-		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.generation,
-		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
+		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.Generation,
+		VNNMap: append([]uint32(nil), d.st.VNNMap...), RecMode: d.st.recmode,
 		Leader: d.st.Leader, Epoch: d.st.MaxEpoch, Started: d.st.Priority,
 		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
 		Nodes:          append([]protocol.NodeInfo(nil), d.st.Nodes...),

@@ -114,7 +114,7 @@ func New(o Options) (*Daemon, error) {
 	}
 	d.initStats()
 	now := d.clk.Now()
-	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
+	d.st = nodeState{pnn: pnn, recmode: protocol.RecModeActive,
 		started: now, recStart: now}
 	var nodes []protocol.NodeInfo
 	for _, n := range cfg.Nodes {
@@ -343,7 +343,7 @@ func (d *Daemon) runstate() Runstate {
 func (d *Daemon) waitFirstRecovery(ctx context.Context) {
 	for {
 		d.mu.Lock()
-		done := d.st.generation != GenerationInvalid && d.st.recmode == protocol.RecModeNormal
+		done := d.st.Generation != GenerationInvalid && d.st.recmode == protocol.RecModeNormal
 		d.mu.Unlock()
 		if done {
 			d.log.Info("First recovery done")

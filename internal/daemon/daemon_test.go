@@ -13,9 +13,8 @@ import (
 func testDaemon(gen, maxEpoch uint32) *Daemon {
 	lg := logrus.New()
 	d := &Daemon{log: logrus.NewEntry(lg), clk: clock.Real(), tun: tunables.Defaults()}
-	d.st = nodeState{generation: gen}
 	d.st.State = *nodestate.New(0, []protocol.NodeInfo{{}}, false, d.clk.Now())
-	d.st.MaxEpoch = maxEpoch
+	d.st.Generation, d.st.MaxEpoch = gen, maxEpoch
 	return d
 }
 

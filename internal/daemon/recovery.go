@@ -26,7 +26,7 @@ var fenced = map[protocol.Op]bool{
 func (d *Daemon) checkFence(h protocol.Header) error {
 	d.mu.Lock()
 	acts := d.stepLocked(nodestate.Input{Kind: nodestate.Fence, Op: h.Op, Generation: h.Generation,
-		FenceFlags: h.Flags, NodeGeneration: d.st.generation})
+		FenceFlags: h.Flags})
 	d.mu.Unlock()
 	return d.do(context.Background(), acts)
 }
@@ -133,21 +133,7 @@ func (d *Daemon) recoveryEvent(ctx context.Context, event string) error {
 
 func (d *Daemon) ctlSetVNNMap(_ context.Context, _ protocol.Header, req any) (any, error) {
 	r := req.(*protocol.SetVNNMap)
-	if r.Generation <= GenerationInvalid {
-		return nil, protocol.Errorf(protocol.StatusBadRequest, "invalid generation %d", r.Generation)
-	}
-	d.mu.Lock()
-	if d.st.generation != GenerationInvalid && r.Generation < d.st.generation {
-		cur := d.st.generation
-		d.mu.Unlock()
-		return nil, protocol.Errorf(protocol.StatusStaleGen, "refusing generation %d: this node is at generation %d", r.Generation, cur)
-	}
-	d.st.generation = r.Generation
-	d.st.vnnmap = append([]uint32(nil), r.VNNMap...)
-	d.mu.Unlock()
-	d.log.Infof("New generation %d, vnnmap %v", r.Generation, r.VNNMap)
-	d.stateChanged()
-	return nil, nil
+	return nil, d.do(context.Background(), d.step(nodestate.Input{Kind: nodestate.SetVNNMap, Generation: r.Generation, VNNMap: r.VNNMap}))
 }
 
 // ctlBan bans this node for the given seconds (0 unbans). A banned node is

@@ -33,14 +33,12 @@ func (r Runstate) String() string {
 // health) is the state machine nodestate.State, stepped by Daemon.step.
 type nodeState struct {
 	nodestate.State
-	pnn        uint32 // = State.Self
-	generation uint32
-	vnnmap     []uint32
-	recmode    int32
-	banTimer   clock.Timer
-	runstate   Runstate
-	started    time.Time
-	recStart   time.Time // start of the current (or last) recovery
+	pnn      uint32 // = State.Self
+	recmode  int32
+	banTimer clock.Timer
+	runstate Runstate
+	started  time.Time
+	recStart time.Time // start of the current (or last) recovery
 	// lastRecStart and recEnd bound the last completed recovery.
 	lastRecStart time.Time
 	recEnd       time.Time
@@ -52,8 +50,8 @@ func (s *nodeState) status() protocol.Status {
 	return protocol.Status{
 		PNN:        s.pnn,
 		Nodes:      append([]protocol.NodeInfo(nil), s.Nodes...),
-		Generation: s.generation,
-		VNNMap:     append([]uint32(nil), s.vnnmap...),
+		Generation: s.Generation,
+		VNNMap:     append([]uint32(nil), s.VNNMap...),
 		RecMode:    s.recmode,
 		Leader:     s.Leader,
 		FenceToken: s.LeaderToken,

@@ -40,6 +40,10 @@ type State struct {
 	Nodes []protocol.NodeInfo // indexed by PNN
 	// QuorumOn: "[cluster] quorum = majority".
 	QuorumOn bool
+	// Generation and VNNMap are set by the leader's recoveries; an older
+	// generation than this node's is refused.
+	Generation uint32
+	VNNMap     []uint32
 
 	// Leader is the leader shown, LeaderEpoch its epoch and LeaderToken
 	// its fencing token (0 if none); MaxEpoch is the newest leader epoch
@@ -77,7 +81,7 @@ type State struct {
 // and UNHEALTHY (deleted ones DELETED), no leader, healthy, last contact
 // with the leader now (the release bound runs from startup).
 func New(self uint32, nodes []protocol.NodeInfo, quorumOn bool, now time.Time) *State {
-	return &State{Self: self, Nodes: nodes, QuorumOn: quorumOn, Leader: protocol.PNNUnknown,
+	return &State{Self: self, Nodes: nodes, QuorumOn: quorumOn, Generation: GenerationInvalid, Leader: protocol.PNNUnknown,
 		LastLeader: now, Heard: map[uint32]time.Time{}, Priority: now, Health: *health.NewTracker()}
 }
 

@@ -35,9 +35,10 @@ const (
 	// LockLost: this node's recovery daemon lost the cluster lock; Held is
 	// the number of public addresses held.
 	LockLost
-	// Fence: a fenced control Op arrived with Generation and FenceFlags;
-	// NodeGeneration is this node's generation.
+	// Fence: a fenced control Op arrived with Generation and FenceFlags.
 	Fence
+	// SetVNNMap: the leader's recovery sets Generation and VNNMap.
+	SetVNNMap
 	// Tick: time passed. Held is the number of public addresses held,
 	// Linked the peers the transport has a connection to.
 	Tick
@@ -77,10 +78,10 @@ type Input struct {
 	Held      int
 	Linked    map[uint32]bool
 
-	Op             protocol.Op
-	Generation     uint32
-	FenceFlags     uint32
-	NodeGeneration uint32
+	Op         protocol.Op
+	Generation uint32
+	FenceFlags uint32
+	VNNMap     []uint32
 
 	Watched bool
 	Result  health.Result
@@ -183,6 +184,8 @@ func (s *State) Step(in Input) []Action {
 		}
 	case Fence:
 		return s.fence(in)
+	case SetVNNMap:
+		return s.setVNNMap(in)
 	case Tick:
 		return s.tick(in)
 	case Released:
@@ -314,7 +317,7 @@ func (s *State) fence(in Input) []Action {
 	if !s.HasQuorum() {
 		return refuse(protocol.StatusNotPermitted, "refusing %s: node %d has no quorum", in.Op, s.Self)
 	}
-	if gen := in.NodeGeneration; gen != GenerationInvalid && in.Generation < gen {
+	if gen := s.Generation; gen != GenerationInvalid && in.Generation < gen {
 		return refuse(protocol.StatusStaleGen, "refusing %s from generation %d: this node is at generation %d", in.Op, in.Generation, gen)
 	}
 	if epoch < s.MaxEpoch {
@@ -322,6 +325,21 @@ func (s *State) fence(in Input) []Action {
 	}
 	s.MaxEpoch = epoch
 	return nil
+}
+
+// setVNNMap takes a recovery's generation and vnnmap, unless the
+// generation is older than this node's.
+func (s *State) setVNNMap(in Input) []Action {
+	if in.Generation <= GenerationInvalid {
+		return []Action{{Kind: Refuse, Status: protocol.StatusBadRequest, Msg: sprintf("invalid generation %d", in.Generation)}}
+	}
+	if s.Generation != GenerationInvalid && in.Generation < s.Generation {
+		return []Action{{Kind: Refuse, Status: protocol.StatusStaleGen,
+			Msg: sprintf("refusing generation %d: this node is at generation %d", in.Generation, s.Generation)}}
+	}
+	s.Generation = in.Generation
+	s.VNNMap = append([]uint32(nil), in.VNNMap...)
+	return []Action{logf(Info, "New generation %d, vnnmap %v", in.Generation, in.VNNMap), {Kind: StateChanged}}
 }
 
 // tick applies the quorum rule and the release-before-reassign bound at

@@ -104,8 +104,11 @@ func tick(held int, linked ...uint32) Input {
 	return Input{Kind: Tick, Held: held, Linked: l}
 }
 func released() Input { return Input{Kind: Released} }
-func fence(op protocol.Op, gen, epoch, nodeGen uint32) Input {
-	return Input{Kind: Fence, Op: op, Generation: gen, FenceFlags: protocol.FenceFlags(epoch), NodeGeneration: nodeGen}
+func fence(op protocol.Op, gen, epoch uint32) Input {
+	return Input{Kind: Fence, Op: op, Generation: gen, FenceFlags: protocol.FenceFlags(epoch)}
+}
+func vnnmap(gen uint32, pnns ...uint32) Input {
+	return Input{Kind: SetVNNMap, Generation: gen, VNNMap: pnns}
 }
 func monitor(r health.Result, detail string) Input {
 	return Input{Kind: MonitorDone, Result: r, Detail: detail}
@@ -212,22 +215,25 @@ func TestTranscriptLeaderChange(t *testing.T) {
 
 // A fenced control from an older leader epoch or generation is refused;
 // an accepted one raises the newest epoch seen, so the old leader's next
-// control is refused too.
+// control is refused too. A node that has not recovered yet takes any
+// generation; a recovery's generation older than the node's is refused.
 func TestTranscriptStaleTokenRefused(t *testing.T) {
 	s := newNode(0, 2, false)
 	p := ctdbParams(t)
 	run(t, s, p, []line{
 		{"0s", claim(1, 3, 30), []string{"show leader: 1"}},
-		{"1s", fence(protocol.OpTakeIP, 7, 3, 7), []string{"-"}},
-		{"2s", fence(protocol.OpTakeIP, 7, 2, 7), []string{
+		{"0.5s", fence(protocol.OpSetRecMode, 2, 3), []string{"-"}}, // not recovered yet: any generation
+		{"0.6s", vnnmap(7, 0, 1), []string{"log info: New generation 7, vnnmap [0 1]", "state changed"}},
+		{"1s", fence(protocol.OpTakeIP, 7, 3), []string{"-"}},
+		{"2s", fence(protocol.OpTakeIP, 7, 2), []string{
 			"refuse 4: refusing TAKEOVER_IP from leader epoch 2: leader epoch 3 has been seen"}},
-		{"3s", fence(protocol.OpSetRecMode, 6, 3, 7), []string{
+		{"3s", fence(protocol.OpSetRecMode, 6, 3), []string{
 			"refuse 4: refusing SET_RECMODE from generation 6: this node is at generation 7"}},
-		{"4s", fence(protocol.OpSetRecMode, 2, 0, GenerationInvalid), []string{
-			"refuse 4: refusing SET_RECMODE from leader epoch 0: leader epoch 3 has been seen"}},
+		{"3.5s", vnnmap(6, 0), []string{"refuse 4: refusing generation 6: this node is at generation 7"}},
+		{"3.6s", vnnmap(GenerationInvalid, 0), []string{"refuse 3: invalid generation 1"}},
 		// A new leader's control at epoch 4 is taken; epoch 3 is now stale.
-		{"5s", fence(protocol.OpSetRecMode, 8, 4, 7), []string{"-"}},
-		{"6s", fence(protocol.OpSetRecMode, 8, 3, 8), []string{
+		{"5s", fence(protocol.OpSetRecMode, 8, 4), []string{"-"}},
+		{"6s", fence(protocol.OpSetRecMode, 8, 3), []string{
 			"refuse 4: refusing SET_RECMODE from leader epoch 3: leader epoch 4 has been seen"}},
 		{"7s", Input{Kind: Fence, Op: protocol.OpSetRecMode, Generation: 9}, []string{
 			"refuse 7: SET_RECMODE must come from the leader with its generation and epoch"}},
@@ -240,6 +246,9 @@ func TestTranscriptStaleTokenRefused(t *testing.T) {
 	if s.LeaderToken != 41 {
 		t.Fatalf("token %d, want 41 (the stale claim's 31 must not replace it)", s.LeaderToken)
 	}
+	if s.Generation != 7 || len(s.VNNMap) != 2 {
+		t.Fatalf("generation %d vnnmap %v after refused ones, want 7 [0 1]", s.Generation, s.VNNMap)
+	}
 }
 
 // Without quorum the node follows nobody, refuses fenced controls and
@@ -250,7 +259,7 @@ func TestTranscriptNoQuorumRefuses(t *testing.T) {
 	run(t, s, p, []line{
 		{"0s", tick(0), []string{"log error: Quorum lost: LOST (1 of 3 nodes): not leading, holding no public address", "state changed"}},
 		{"1s", claim(1, 1, 1), []string{"ignore leader: node 1 claims to lead at epoch 1: this node has no quorum"}},
-		{"2s", fence(protocol.OpTakeIP, 2, 1, 1), []string{"refuse 7: refusing TAKEOVER_IP: node 0 has no quorum"}},
+		{"2s", fence(protocol.OpTakeIP, 2, 1), []string{"refuse 7: refusing TAKEOVER_IP: node 0 has no quorum"}},
 		{"3s", Input{Kind: LockConfirmed}, []string{"refuse 7: node 0 has no quorum"}},
 	})
 }
