@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/ctrlsock"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/stats"
 	"github.com/ctdb-go/ctdb/internal/transport"
@@ -89,7 +90,7 @@ func (d *Daemon) keepaliveTuner(ctx context.Context, tcp *transport.TCP) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Second):
+		case <-d.clk.After(time.Second):
 		}
 		if niv, nlim := d.keepaliveParams(); niv != iv || nlim != lim {
 			iv, lim = niv, nlim
@@ -103,12 +104,12 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return protocol.NodeSelf{
-		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.generation,
-		VNNMap: append([]uint32(nil), d.st.vnnmap...), RecMode: d.st.recmode,
-		Leader: d.st.leader, Epoch: d.st.maxEpoch, Started: d.st.priority,
+		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.Generation,
+		VNNMap: append([]uint32(nil), d.st.VNNMap...), RecMode: d.st.recmode,
+		Leader: d.st.Leader, Epoch: d.st.MaxEpoch, Started: d.st.Priority,
 		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
-		Nodes:          append([]protocol.NodeInfo(nil), d.st.nodes...),
-		NoQuorum:       d.quorumOn() && !d.hasQuorum(),
+		Nodes:          append([]protocol.NodeInfo(nil), d.st.Nodes...),
+		NoQuorum:       d.quorumOn() && !d.st.HasQuorum(),
 		TunableChanges: d.tun.Changes(),
 	}
 }
@@ -156,47 +157,23 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 			return
 		case ev = <-d.cl.tr.Events():
 		}
-		d.mu.Lock()
-		if int(ev.PNN) < len(d.st.nodes) && ev.PNN != d.st.pnn {
-			n := &d.st.nodes[ev.PNN]
-			if ev.Connected {
-				n.Flags &^= protocol.FlagDisconnected
-			} else {
-				// What we knew of its flags is void. As in CTDB, a
-				// node that is gone is DISCONNECTED and UNHEALTHY (its
-				// own flags replace these once it is back).
-				n.Flags = protocol.FlagDisconnected | protocol.FlagUnhealthy | n.Flags&protocol.FlagDeleted
-				if d.st.leader == ev.PNN {
-					d.st.leader = protocol.PNNUnknown
-					d.obs.reg.Election()
-				}
-			}
+		in := nodestate.Input{Kind: nodestate.PeerDisconnected, PNN: ev.PNN}
+		if ev.Connected {
+			in.Kind = nodestate.PeerConnected
 		}
-		d.mu.Unlock()
+		acts := d.step(in)
 		if !ev.Connected {
 			d.peerGone(ev.PNN)
 		}
 		if ev.Connected {
 			d.broadcastSelf()
-			d.announceLeadership(ev.PNN)
+		}
+		d.do(ctx, acts) // on connect: tell it that this node leads
+		if ev.Connected {
 			d.pushAllTickles(ev.PNN)
 		}
 		d.pushRecd(protocol.MsgPeer, protocol.PeerEvent{PNN: ev.PNN, Connected: ev.Connected})
 	}
-}
-
-// announceLeadership tells a node that just connected that this node
-// leads, without waiting for the next broadcast.
-func (d *Daemon) announceLeadership(pnn uint32) {
-	d.mu.Lock()
-	lead := d.st.leader == d.st.pnn
-	m := protocol.LeaderMsg{From: d.st.pnn, Leader: d.st.pnn, Epoch: d.st.leaderEpoch, Token: d.st.leaderToken}
-	d.mu.Unlock()
-	if !lead {
-		return
-	}
-	body, _ := protocol.MarshalBody(m)
-	d.cl.tr.Send(pnn, protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, body)
 }
 
 // recvLoop handles frames from other nodes.
@@ -208,9 +185,8 @@ func (d *Daemon) recvLoop(ctx context.Context) {
 			return
 		case f = <-d.cl.tr.Recv():
 		}
-		d.noteLeaderContact(f.SrcPNN)
 		d.countNodeFrame(f)
-		d.noteHeard(f.SrcPNN)
+		d.step(nodestate.Input{Kind: nodestate.Frame, PNN: f.SrcPNN})
 		switch f.Kind {
 		case protocol.KindRequest:
 			go d.serveRemote(ctx, f)
@@ -262,48 +238,23 @@ func (d *Daemon) onMessage(f protocol.Frame) {
 // learnPeer records a peer's own flags (a node is the authority on its own
 // flags) unless we see it disconnected.
 func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
-	if s.PNN != pnn || !d.cl.tr.Connected(pnn) {
+	if s.PNN != pnn {
 		return
 	}
+	connected := d.cl.tr.Connected(pnn)
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if int(pnn) >= len(d.st.nodes) || pnn == d.st.pnn {
-		return
+	d.stepLocked(nodestate.Input{Kind: nodestate.PeerSelf, PNN: pnn, Flags: s.Flags, Connected: connected})
+	known := int(pnn) < len(d.st.Nodes) && pnn != d.st.pnn
+	d.mu.Unlock()
+	if connected && known {
+		d.obs.reg.PeerRunstate(pnn, s.Runstate)
 	}
-	d.st.nodes[pnn].Flags = s.Flags &^ protocol.FlagDisconnected
-	d.obs.reg.PeerRunstate(pnn, s.Runstate)
 }
 
 // noteLeader mirrors leader broadcasts for `ctdb status`; the recovery
-// daemon decides, ctdbd only shows. A claim from an older epoch than one
-// already seen is ignored.
+// daemon decides, ctdbd only shows (nodestate: LeaderAnnounced).
 func (d *Daemon) noteLeader(m protocol.LeaderMsg) {
-	if m.Leader != protocol.PNNUnknown && !d.hasQuorum() {
-		return // a node without quorum follows nobody (quorumLoop)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	switch {
-	case m.Leader == protocol.PNNUnknown:
-		if m.Epoch >= d.st.leaderEpoch {
-			d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
-		}
-	case m.Leader == m.From && m.Epoch >= d.st.maxEpoch:
-		d.st.leader, d.st.leaderEpoch, d.st.maxEpoch = m.From, m.Epoch, m.Epoch
-		d.st.leaderToken = m.Token
-		if m.From != d.st.pnn {
-			// The claim is a frame from the new leader's node: contact.
-			// (recvLoop counted it before the leader was known.)
-			d.ip.mu.Lock()
-			d.ip.lastLeader = time.Now()
-			d.ip.mu.Unlock()
-		}
-	}
-	if d.st.leader == protocol.PNNUnknown {
-		d.obs.reg.Election()
-	} else {
-		d.obs.reg.Leader()
-	}
+	d.do(context.Background(), d.step(nodestate.Input{Kind: nodestate.LeaderAnnounced, Leader: m}))
 }
 
 // serveRemote answers a control forwarded by another node.
@@ -356,7 +307,7 @@ const forwardTimeout = 5 * time.Second
 // forward sends a control to node dst and returns its reply data.
 func (d *Daemon) forward(ctx context.Context, h protocol.Header, req any) (any, error) {
 	dst := h.DstPNN
-	if d.cl.tr == nil || int(dst) >= len(d.st.nodes) {
+	if d.cl.tr == nil || int(dst) >= len(d.st.Nodes) {
 		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d does not exist", dst)
 	}
 	gone := d.goneCh(dst) // before the check: a drop after it closes gone

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/eventd"
 	"github.com/ctdb-go/ctdb/internal/logging"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/sirupsen/logrus"
 )
@@ -117,7 +118,7 @@ func (d *Daemon) ctlPID(context.Context, protocol.Header, any) (any, error) {
 func (d *Daemon) ctlNodemap(context.Context, protocol.Header, any) (any, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return protocol.Nodemap{Nodes: append([]protocol.NodeInfo(nil), d.st.nodes...)}, nil
+	return protocol.Nodemap{Nodes: append([]protocol.NodeInfo(nil), d.st.Nodes...)}, nil
 }
 
 func (d *Daemon) ctlStatus(context.Context, protocol.Header, any) (any, error) {
@@ -180,7 +181,7 @@ func (d *Daemon) ctlSetTunable(_ context.Context, _ protocol.Header, req any) (a
 func (d *Daemon) ctlUptime(context.Context, protocol.Header, any) (any, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return protocol.Uptime{Now: time.Now(), Started: d.st.started, RecoveryStart: d.st.lastRecStart, RecoveryEnd: d.st.recEnd}, nil
+	return protocol.Uptime{Now: d.clk.Now(), Started: d.st.started, RecoveryStart: d.st.lastRecStart, RecoveryEnd: d.st.recEnd}, nil
 }
 
 func (d *Daemon) ctlGetDebug(context.Context, protocol.Header, any) (any, error) {
@@ -280,33 +281,11 @@ func (d *Daemon) ctlScriptSet(_ context.Context, _ protocol.Header, req any) (an
 	return nil, nil
 }
 
-// Flags an administrator may set or clear on a node.
-const adminFlags = protocol.FlagPermanentlyDisabled | protocol.FlagStopped
-
+// ctlModifyFlags sets or clears an administrator's flags (nodestate:
+// ModifyFlags).
 func (d *Daemon) ctlModifyFlags(ctx context.Context, _ protocol.Header, req any) (any, error) {
 	r := req.(*protocol.ModifyFlags)
-	if (r.Set|r.Clear)&^adminFlags != 0 {
-		return nil, protocol.Errorf(protocol.StatusNotPermitted, "flags 0x%x cannot be changed by a control", (r.Set|r.Clear)&^adminFlags)
-	}
-	d.mu.Lock()
-	old := d.st.self().Flags
-	d.st.self().Flags = (old | r.Set) &^ r.Clear
-	now := d.st.self().Flags
-	if now&protocol.FlagInactive != 0 {
-		d.st.priority = time.Now()
-	}
-	d.mu.Unlock()
-	if old != now {
-		d.log.Infof("Node flags changed from 0x%x to 0x%x", old, now)
-		d.stateChanged()
-	}
-	if old&protocol.FlagStopped == 0 && now&protocol.FlagStopped != 0 {
-		go func() {
-			d.releaseAll(context.WithoutCancel(ctx))
-			d.runEvent(context.WithoutCancel(ctx), "stopped", nil, 0)
-		}()
-	}
-	return nil, nil
+	return nil, d.do(ctx, d.step(nodestate.Input{Kind: nodestate.ModifyFlags, Set: r.Set, Clear: r.Clear}))
 }
 
 func (d *Daemon) ctlCapabilities(context.Context, protocol.Header, any) (any, error) {

@@ -18,11 +18,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clock"
 	"github.com/ctdb-go/ctdb/internal/config"
 	"github.com/ctdb-go/ctdb/internal/ctrlsock"
 	"github.com/ctdb-go/ctdb/internal/eventd"
-	"github.com/ctdb-go/ctdb/internal/health"
 	"github.com/ctdb-go/ctdb/internal/logging"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/transport"
 	"github.com/ctdb-go/ctdb/internal/tunables"
@@ -53,6 +54,10 @@ type Options struct {
 	// Transport, if set, is the node transport to use instead of TCP to
 	// the nodes file's addresses (tests: a transport.MemNetwork node).
 	Transport transport.Transport
+	// Clock drives the daemon's decisions (monitor schedule, release
+	// bound, quorum, bans); nil is the system clock (tests:
+	// clock.NewFake).
+	Clock clock.Clock
 }
 
 // Daemon is one running ctdbd.
@@ -68,23 +73,18 @@ type Daemon struct {
 	ln     net.Listener
 	pid    *pidFile
 
-	mu     sync.Mutex
-	st     nodeState
-	health *health.Tracker
-	starve health.Starvation // monitoring is never starved (see monitor.go)
-	cl     clusterState
-	ip     ipState
-	obs    observer
+	clk clock.Clock
+	mu  sync.Mutex
+	st  nodeState
+	cl  clusterState
+	ip  ipState
+	obs observer
 
-	notifyCh chan string // node-state events for the notification hook
-	// healthNotified: "healthy" or "unhealthy" (healthNotifiedAs) was
-	// sent; only the monitor loop uses these.
-	healthNotified, healthNotifiedAs bool
-	unmonitoredWarned                time.Time // last "monitor ran no script" warning
-	tk                               tickleState
-	sc                               scriptCmdState
-	q                                quorumState
-	dbs                              *dbState
+	notifyCh          chan string // node-state events for the notification hook
+	unmonitoredWarned time.Time   // last "monitor ran no script" warning
+	tk                tickleState
+	sc                scriptCmdState
+	dbs               *dbState
 
 	shutdownOnce sync.Once
 	shutdownCh   chan struct{}
@@ -105,13 +105,18 @@ func New(o Options) (*Daemon, error) {
 		log:        o.Logger.WithField(logging.TagField, "ctdbd"),
 		tun:        cfg.Tunables,
 		opts:       o,
-		health:     health.NewTracker(),
+		clk:        o.Clock,
 		shutdownCh: make(chan struct{}),
 		notifyCh:   make(chan string, 16),
 	}
+	if d.clk == nil {
+		d.clk = clock.Real()
+	}
 	d.initStats()
-	d.st = nodeState{pnn: pnn, generation: GenerationInvalid, recmode: protocol.RecModeActive,
-		leader: protocol.PNNUnknown, started: time.Now(), priority: time.Now(), recStart: time.Now()}
+	now := d.clk.Now()
+	d.st = nodeState{pnn: pnn, recmode: protocol.RecModeActive,
+		started: now, recStart: now}
+	var nodes []protocol.NodeInfo
 	for _, n := range cfg.Nodes {
 		// Not connected yet: CTDB's flags for a node it cannot reach.
 		flags := protocol.FlagDisconnected | protocol.FlagUnhealthy
@@ -121,8 +126,9 @@ func New(o Options) (*Daemon, error) {
 		if n.PNN == pnn {
 			flags = 0
 		}
-		d.st.nodes = append(d.st.nodes, protocol.NodeInfo{PNN: n.PNN, Address: n.Addr.String(), Flags: flags})
+		nodes = append(nodes, protocol.NodeInfo{PNN: n.PNN, Address: n.Addr.String(), Flags: flags})
 	}
+	d.st.State = *nodestate.New(pnn, nodes, d.quorumOn(), now)
 	d.sc.leader.Store(cfg.Cluster.LeaderCapability)
 	d.sc.lmaster.Store(true)
 	if cfg.Legacy.StartAsDisabled {
@@ -337,7 +343,7 @@ func (d *Daemon) runstate() Runstate {
 func (d *Daemon) waitFirstRecovery(ctx context.Context) {
 	for {
 		d.mu.Lock()
-		done := d.st.generation != GenerationInvalid && d.st.recmode == protocol.RecModeNormal
+		done := d.st.Generation != GenerationInvalid && d.st.recmode == protocol.RecModeNormal
 		d.mu.Unlock()
 		if done {
 			d.log.Info("First recovery done")
@@ -347,7 +353,7 @@ func (d *Daemon) waitFirstRecovery(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(100 * time.Millisecond):
+		case <-d.clk.After(100 * time.Millisecond):
 		}
 	}
 }
@@ -366,7 +372,7 @@ func (d *Daemon) waitStartup(ctx context.Context) {
 		d.sdStatus("Startup event failed, retrying in 5 s")
 		select {
 		case <-ctx.Done():
-		case <-time.After(5 * time.Second):
+		case <-d.clk.After(5 * time.Second):
 		}
 	}
 }

@@ -2,40 +2,24 @@ package daemon
 
 import (
 	"testing"
-	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clock"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/internal/tunables"
 	"github.com/sirupsen/logrus"
 )
 
-// The release bound must always be strictly shorter than the earliest
-// moment the leader can reassign a silent node's addresses.
-func TestReleaseBoundBeatsReassignment(t *testing.T) {
-	for iv := 1; iv <= 10; iv++ {
-		for lim := 2; lim <= 10; lim++ {
-			interval := time.Duration(iv) * time.Second
-			release := releaseBound(interval, lim)
-			reassign := time.Duration(lim-1) * interval
-			if release >= reassign || release <= 0 {
-				t.Errorf("interval %v limit %d: release after %v, leader may reassign after %v", interval, lim, release, reassign)
-			}
-		}
-	}
-	if got := releaseBound(time.Second, 3); got != 1500*time.Millisecond {
-		t.Errorf("KeepaliveInterval=1 KeepaliveLimit=3: %v, want 1.5s", got)
-	}
-	if got := releaseBound(5*time.Second, 5); got != 17500*time.Millisecond {
-		t.Errorf("defaults: %v, want 17.5s", got)
-	}
-}
-
 func testDaemon(gen, maxEpoch uint32) *Daemon {
 	lg := logrus.New()
-	d := &Daemon{log: logrus.NewEntry(lg)}
-	d.st = nodeState{generation: gen, maxEpoch: maxEpoch, nodes: []protocol.NodeInfo{{}}}
+	d := &Daemon{log: logrus.NewEntry(lg), clk: clock.Real(), tun: tunables.Defaults()}
+	d.st.State = *nodestate.New(0, []protocol.NodeInfo{{}}, false, d.clk.Now())
+	d.st.Generation, d.st.MaxEpoch = gen, maxEpoch
 	return d
 }
 
+// The driver turns the machine's refusal into the control's error (the
+// rule itself is tested in internal/nodestate).
 func TestFencing(t *testing.T) {
 	cases := []struct {
 		name            string
@@ -66,8 +50,8 @@ func TestFencing(t *testing.T) {
 			if !c.ok && c.fenced && !protocol.IsStatus(err, protocol.StatusStaleGen) {
 				t.Fatalf("refusal status: %v", err)
 			}
-			if d.st.maxEpoch != c.epochAfter {
-				t.Fatalf("max epoch %d, want %d", d.st.maxEpoch, c.epochAfter)
+			if d.st.MaxEpoch != c.epochAfter {
+				t.Fatalf("max epoch %d, want %d", d.st.MaxEpoch, c.epochAfter)
 			}
 		})
 	}
@@ -77,16 +61,16 @@ func TestNoteLeaderIgnoresOlderClaims(t *testing.T) {
 	d := testDaemon(5, 0)
 	d.noteLeader(protocol.LeaderMsg{From: 2, Leader: 2, Epoch: 4})
 	d.noteLeader(protocol.LeaderMsg{From: 1, Leader: 1, Epoch: 3})
-	if d.st.leader != 2 {
-		t.Fatalf("leader %d after an older claim, want 2", d.st.leader)
+	if d.st.Leader != 2 {
+		t.Fatalf("leader %d after an older claim, want 2", d.st.Leader)
 	}
 	d.noteLeader(protocol.LeaderMsg{From: 1, Leader: protocol.PNNUnknown, Epoch: 4})
-	if d.st.leader != protocol.PNNUnknown {
+	if d.st.Leader != protocol.PNNUnknown {
 		t.Fatalf("election call did not clear the leader")
 	}
 	d.noteLeader(protocol.LeaderMsg{From: 0, Leader: 0, Epoch: 5})
-	if d.st.leader != 0 || d.st.maxEpoch != 5 {
-		t.Fatalf("newer claim not followed: leader %d epoch %d", d.st.leader, d.st.maxEpoch)
+	if d.st.Leader != 0 || d.st.MaxEpoch != 5 {
+		t.Fatalf("newer claim not followed: leader %d epoch %d", d.st.Leader, d.st.MaxEpoch)
 	}
 }
 

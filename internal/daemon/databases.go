@@ -172,7 +172,7 @@ func (d *Daemon) activeNodes() []uint32 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []uint32
-	for _, n := range d.st.nodes {
+	for _, n := range d.st.Nodes {
 		if n.Flags&protocol.FlagInactive == 0 {
 			out = append(out, n.PNN)
 		}
@@ -183,7 +183,7 @@ func (d *Daemon) activeNodes() []uint32 {
 func (d *Daemon) recState() (recmode int32, gen, leader uint32) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.st.recmode, d.st.generation, d.st.leader
+	return d.st.recmode, d.st.Generation, d.st.Leader
 }
 
 func (d *Daemon) ctlDBAttach(ctx context.Context, _ protocol.Header, req any) (any, error) {

@@ -100,7 +100,7 @@ func (d *Daemon) ctlTakeoverRun(context.Context, protocol.Header, any) (any, err
 
 func (d *Daemon) askTakeover(move *protocol.MoveIP) error {
 	d.mu.Lock()
-	leader := d.st.leader
+	leader := d.st.Leader
 	d.mu.Unlock()
 	if leader != d.st.pnn {
 		return protocol.Errorf(protocol.StatusNotPermitted, "node %d is not the leader (leader: %d)", d.st.pnn, int32(leader))
@@ -112,7 +112,7 @@ func (d *Daemon) askTakeover(move *protocol.MoveIP) error {
 // requestTakeover asks the leader (wherever it is) for a takeover run.
 func (d *Daemon) requestTakeover(ctx context.Context) {
 	d.mu.Lock()
-	leader := d.st.leader
+	leader := d.st.Leader
 	d.mu.Unlock()
 	if leader == protocol.PNNUnknown {
 		return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/eventd"
 	"github.com/ctdb-go/ctdb/internal/health"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
@@ -19,20 +20,20 @@ import (
 // whose monitor has not completed for MonitorInterval + EventScriptTimeout
 // is marked UNHEALTHY (see health.Starvation).
 func (d *Daemon) monitorLoop(ctx context.Context) {
-	next := time.Now()
+	next := d.clk.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Until(next)):
+		case <-d.clk.After(next.Sub(d.clk.Now())):
 		}
-		start := time.Now()
+		start := d.clk.Now()
 		can, watched := d.monitorState()
 		d.watchStarvation(start, watched)
 		if !can {
 			// In recovery or inactive: look again soon rather than a
 			// whole interval later.
-			next = time.Now().Add(min(time.Second, d.monitorInterval()))
+			next = d.clk.Now().Add(min(time.Second, d.monitorInterval()))
 			continue
 		}
 		res, err := d.runEvent(ctx, "monitor", nil, 0)
@@ -42,9 +43,9 @@ func (d *Daemon) monitorLoop(ctx context.Context) {
 		d.observeMonitor(res, err)
 		d.warnUnmonitored(res, start)
 		if monitorResult(res, err) == health.Cancelled {
-			next = nextMonitor(next, min(time.Second, d.monitorInterval()), time.Now())
+			next = nextMonitor(next, min(time.Second, d.monitorInterval()), d.clk.Now())
 		} else {
-			next = nextMonitor(next, d.monitorInterval(), time.Now())
+			next = nextMonitor(next, d.monitorInterval(), d.clk.Now())
 		}
 	}
 }
@@ -80,46 +81,13 @@ func (d *Daemon) monitorState() (can, watched bool) {
 	return watched && d.st.recmode == protocol.RecModeNormal, watched
 }
 
-// watchStarvation applies the starvation bound at now.
+// watchStarvation applies the starvation bound at now (nodestate:
+// MonitorDue).
 func (d *Daemon) watchStarvation(now time.Time, watched bool) {
-	interval, timeout := d.monitorInterval(), d.eventTimeout()
 	d.mu.Lock()
-	switch {
-	case !watched:
-		d.starve = health.Starvation{}
-	case d.starve.Since.IsZero():
-		d.starve.Reset(now)
-	}
-	began := d.starve.Check(now, interval, timeout)
-	reason := d.starve.Reason(now)
-	changed, healthy := d.applyHealthLocked()
+	acts := d.st.Step(nodestate.Input{Kind: nodestate.MonitorDue, Now: now, Params: d.params(), Watched: watched})
 	d.mu.Unlock()
-	if began {
-		d.log.Errorf("Monitoring starved (%s) - node marked UNHEALTHY", reason)
-	}
-	if changed {
-		d.stateChanged()
-		d.notifyHealth(healthy, false)
-		if healthy {
-			d.log.Info("Node became HEALTHY")
-		} else {
-			d.log.Info("Node became UNHEALTHY")
-		}
-	}
-}
-
-// applyHealthLocked sets the UNHEALTHY flag from the monitor results and
-// the starvation rule; it returns whether the flag changed, and the health.
-func (d *Daemon) applyHealthLocked() (changed, healthy bool) {
-	healthy = d.health.Healthy && !d.starve.Starved
-	self := d.st.self()
-	was := self.Flags&protocol.FlagUnhealthy == 0
-	if healthy {
-		self.Flags &^= protocol.FlagUnhealthy
-	} else {
-		self.Flags |= protocol.FlagUnhealthy
-	}
-	return was != healthy, healthy
+	d.do(context.Background(), acts)
 }
 
 func monitorResult(res *eventd.EventResult, err error) health.Result {
@@ -138,36 +106,18 @@ func monitorResult(res *eventd.EventResult, err error) health.Result {
 	return health.Failed
 }
 
-// observeMonitor feeds a monitor result to the health tracker and updates
-// the node's UNHEALTHY flag.
+// observeMonitor feeds a monitor result to the state machine, which sets
+// the node's health (nodestate: MonitorDone).
 func (d *Daemon) observeMonitor(res *eventd.EventResult, err error) {
 	r := monitorResult(res, err)
 	if r != health.Cancelled && res != nil {
 		d.obs.reg.Monitor(monitorFacts(res))
 	}
-	limit, _ := d.tun.Get("MonitorTimeoutCount")
-	d.mu.Lock()
-	trackerChanged := d.health.Observe(r, int(limit))
-	ended := d.starve.Ran(r, time.Now())
-	timeouts := d.health.Timeouts
-	changed, healthy := d.applyHealthLocked()
-	d.mu.Unlock()
-	if changed {
-		d.stateChanged()
+	in := nodestate.Input{Kind: nodestate.MonitorDone, Result: r}
+	if r == health.Failed || r == health.TimedOut {
+		in.Detail = describeResult(res, err)
 	}
-	d.notifyHealth(healthy, r == health.TimedOut && !trackerChanged)
-	switch {
-	case r == health.TimedOut && !trackerChanged:
-		d.log.Warningf("Monitor event timed out (%d of %d before the node counts as unhealthy)", timeouts, limit)
-	case changed && healthy:
-		d.log.Info("Monitor event OK - node re-enabled")
-		d.log.Info("Node became HEALTHY")
-	case changed || (ended && !healthy):
-		d.log.Errorf("Monitor event failed (%s) - node marked UNHEALTHY", describeResult(res, err))
-		if changed {
-			d.log.Info("Node became UNHEALTHY")
-		}
-	}
+	d.do(context.Background(), d.step(in))
 }
 
 func describeResult(res *eventd.EventResult, err error) string {
@@ -175,21 +125,6 @@ func describeResult(res *eventd.EventResult, err error) string {
 		return err.Error()
 	}
 	return describeFailure(res)
-}
-
-// notifyHealth tells the notification hook "healthy" or "unhealthy" after
-// the first monitor result (a timeout below the limit does not count) and
-// after every change.
-func (d *Daemon) notifyHealth(healthy, pending bool) {
-	if pending || (d.healthNotified && d.healthNotifiedAs == healthy) {
-		return
-	}
-	d.healthNotified, d.healthNotifiedAs = true, healthy
-	if healthy {
-		d.notify("healthy")
-	} else {
-		d.notify("unhealthy")
-	}
 }
 
 // unmonitoredWarnEvery is how often a node whose monitor runs no script at

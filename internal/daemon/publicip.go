@@ -8,10 +8,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/config"
 	"github.com/ctdb-go/ctdb/internal/eventd"
 	"github.com/ctdb-go/ctdb/internal/netif"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
@@ -32,9 +32,6 @@ type ipState struct {
 	// misplaced is the leader's count of misplaced addresses.
 	misplaced int
 	guard     *ipGuard
-	// lastLeader is when this node last heard from the leader's node, or,
-	// on the leader, when its recovery daemon last confirmed the lock.
-	lastLeader time.Time
 }
 
 func (s *ipState) find(a netip.Addr) (config.PublicAddress, bool) {
@@ -46,66 +43,17 @@ func (s *ipState) find(a netip.Addr) (config.PublicAddress, bool) {
 	return config.PublicAddress{}, false
 }
 
-// releaseBound is how long a node keeps its addresses after it last heard
-// from the leader: strictly shorter than the leader's reassignment of a
-// silent node's addresses. The leader drops a silent node after KeepaliveLimit
-// intervals without a frame from it, and the node's last frame (a keepalive)
-// is at most one interval older than the cut, so the leader reassigns no
-// earlier than (KeepaliveLimit-1) x KeepaliveInterval after the cut. The node
-// releases half an interval before that.
-func releaseBound(interval time.Duration, limit int) time.Duration {
-	b := time.Duration(limit-1)*interval - interval/2
-	return max(b, interval/2)
-}
-
-func (d *Daemon) releaseBoundNow() time.Duration {
-	iv, lim := d.keepaliveParams()
-	return releaseBound(iv, lim)
-}
-
-// holdBound is how long a node keeps its addresses without word from the
-// leader (or, on the leader, without its recovery daemon confirming the
-// lock): the release bound, and never more than half the lock helper's
-// ping timeout. A leader whose recovery daemon stops pinging loses the lock
-// one ping timeout after the last ping, and another node may then take
-// over its addresses; it must have let them go by then.
-func (d *Daemon) holdBound() time.Duration {
-	return min(d.releaseBoundNow(), clusterlock.DefaultPingTimeout/2)
-}
-
 // ctlLockHeld: the local recovery daemon holds the lock and has just
-// pinged its helper.
-func (d *Daemon) ctlLockHeld(context.Context, protocol.Header, any) (any, error) {
-	if !d.hasQuorum() {
-		// The recovery daemon gives the lock up: a node without quorum
-		// never leads.
-		return nil, protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum", d.st.pnn)
-	}
-	d.ip.mu.Lock()
-	d.ip.lastLeader = time.Now()
-	d.ip.mu.Unlock()
-	d.obs.reg.LockConfirmed()
-	return nil, nil
+// pinged its helper (refused without quorum).
+func (d *Daemon) ctlLockHeld(ctx context.Context, _ protocol.Header, _ any) (any, error) {
+	return nil, d.do(ctx, d.step(nodestate.Input{Kind: nodestate.LockConfirmed}))
 }
 
 // ctlLockLost: the local recovery daemon lost the cluster lock. This node
-// no longer leads, and its addresses go now: another node may hold the
-// lock soon (the etcd lock can be granted elsewhere once the helper's
-// lease runs out) and then reassign them.
+// no longer leads, and its addresses go now.
 func (d *Daemon) ctlLockLost(ctx context.Context, _ protocol.Header, _ any) (any, error) {
-	d.mu.Lock()
-	if d.st.leader == d.st.pnn {
-		d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
-	}
-	d.mu.Unlock()
-	d.ip.mu.Lock()
-	n := len(d.ip.held)
-	d.ip.mu.Unlock()
-	if n > 0 {
-		d.log.Errorf("Cluster lock lost: releasing all %d public addresses", n)
-		d.releaseAll(context.WithoutCancel(ctx))
-	}
-	return nil, nil
+	acts := d.step(nodestate.Input{Kind: nodestate.LockLost, Held: d.heldCount()})
+	return nil, d.do(context.WithoutCancel(ctx), acts)
 }
 
 // startPublicIPs starts the guard and the watch that releases every
@@ -114,26 +62,14 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 	d.ip.list = append([]config.PublicAddress(nil), d.cfg.PublicAddresses...)
 	d.ip.assigned = map[netip.Addr]uint32{}
 	d.ip.held = map[netip.Addr]string{}
-	d.ip.lastLeader = time.Now()
-	g, err := startGuard(d.holdBound(), d.opts.LogLocation, d.cfg.Logging.Level)
+	d.step(nodestate.Input{Kind: nodestate.Serving})
+	g, err := startGuard(d.params().HoldBound(), d.opts.LogLocation, d.cfg.Logging.Level)
 	if err != nil {
 		return fmt.Errorf("address guard: %w", err)
 	}
 	d.ip.guard = g
 	go d.leaderContactLoop(ctx)
 	return nil
-}
-
-// noteLeaderContact records a frame from pnn if it is the leader's node.
-func (d *Daemon) noteLeaderContact(pnn uint32) {
-	d.mu.Lock()
-	isLeader := d.st.leader == pnn
-	d.mu.Unlock()
-	if isLeader {
-		d.ip.mu.Lock()
-		d.ip.lastLeader = time.Now()
-		d.ip.mu.Unlock()
-	}
 }
 
 // leaderContactLoop pings the guard, and releases all addresses when no
@@ -147,29 +83,21 @@ func (d *Daemon) noteLeaderContact(pnn uint32) {
 // moment the hold bound runs out if no contact comes before (a wake-up
 // then finds the newer contact and sleeps again).
 func (d *Daemon) leaderContactLoop(ctx context.Context) {
-	timer := time.NewTimer(0)
+	timer := d.clk.NewTimer(0)
 	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-timer.C:
+		case <-timer.C():
 		}
 		d.ip.guard.ping()
-		bound := d.holdBound()
-		d.ip.mu.Lock()
-		silent := time.Since(d.ip.lastLeader)
-		n := len(d.ip.held)
-		d.ip.mu.Unlock()
-		if n > 0 && silent > bound {
-			d.log.Errorf("No contact with the leader for %.1f s: releasing all %d public addresses", silent.Seconds(), n)
-			d.releaseAll(ctx)
-		}
+		left := d.tick(ctx) // releases all addresses past the bound
 		// Just past the bound, or the guard's next ping, whichever is
 		// first; never longer than a second, so that a changed tunable
 		// applies soon.
 		next := min(time.Second, d.ip.guard.nextPing())
-		if left := bound - silent; left >= 0 {
+		if left >= 0 {
 			next = min(next, left+time.Millisecond)
 		}
 		timer.Reset(max(next, 10*time.Millisecond))

@@ -2,134 +2,45 @@ package daemon
 
 import (
 	"context"
-	"sync"
 	"time"
 
-	"github.com/ctdb-go/ctdb/internal/cluster"
 	"github.com/ctdb-go/ctdb/internal/config"
-	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
-// quorumState is this node's quorum under "[cluster] quorum = majority":
-// which peers it has heard from lately, and the rule's last answer.
-type quorumState struct {
-	mu    sync.Mutex
-	heard map[uint32]time.Time // last frame from each peer
-	q     cluster.Quorum
-	known bool // q has been computed at least once
-}
+// Quorum under "[cluster] quorum = majority" is decided by the state
+// machine (nodestate: which peers this node heard from lately, the
+// majority rule, releasing every address without quorum); the daemon
+// feeds it every frame and the passing time.
 
 func (d *Daemon) quorumOn() bool {
 	return d.cfg != nil && d.cfg.Cluster.Quorum == config.QuorumMajority
 }
 
-// noteHeard records a frame from pnn.
-func (d *Daemon) noteHeard(pnn uint32) {
-	d.q.mu.Lock()
-	if d.q.heard == nil {
-		d.q.heard = map[uint32]time.Time{}
-	}
-	d.q.heard[pnn] = time.Now()
-	d.q.mu.Unlock()
-}
-
-// quorumWindow is how recent a peer's last frame must be for it to count:
-// the release bound of a node cut off from the leader. A peer sends at
-// least one frame (a keepalive) every KeepaliveInterval, shorter than the
-// bound when KeepaliveLimit >= 3, so a connected peer never drops out; and
-// a node cut off from the majority loses quorum, and its addresses, within
-// the same bound as one cut off from the leader, before the majority's
-// leader can reassign them.
-func (d *Daemon) quorumWindow() time.Duration { return d.releaseBoundNow() }
-
-// computeQuorum applies the majority rule at now.
-func (d *Daemon) computeQuorum(now time.Time) cluster.Quorum {
-	d.mu.Lock()
-	nodes := nodeFlagsOf(d.st.nodes)
-	self := d.st.pnn
-	d.mu.Unlock()
-	win := d.quorumWindow()
-	heard := map[uint32]bool{}
-	d.q.mu.Lock()
-	for pnn, at := range d.q.heard {
-		if now.Sub(at) <= win && d.cl.tr.Connected(pnn) {
-			heard[pnn] = true
-		}
-	}
-	d.q.mu.Unlock()
-	return cluster.MajorityQuorum(cluster.QuorumInput{Self: self, Nodes: nodes, Heard: heard})
-}
-
 // hasQuorum is the last computed answer (true with the rule off).
 func (d *Daemon) hasQuorum() bool {
-	if !d.quorumOn() {
-		return true
-	}
-	d.q.mu.Lock()
-	defer d.q.mu.Unlock()
-	return d.q.known && d.q.q.Have
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.st.HasQuorum()
 }
 
 // quorumText is what `ctdb status` and the node info show: "" with the
 // rule off.
 func (d *Daemon) quorumText() string {
-	if !d.quorumOn() {
-		return ""
-	}
-	d.q.mu.Lock()
-	defer d.q.mu.Unlock()
-	if !d.q.known {
-		return "LOST (not computed yet)"
-	}
-	return d.q.q.String()
-}
-
-func nodeFlagsOf(nodes []protocol.NodeInfo) []cluster.NodeFlags {
-	out := make([]cluster.NodeFlags, len(nodes))
-	for i, n := range nodes {
-		out[i] = cluster.NodeFlags{PNN: n.PNN, Flags: n.Flags}
-	}
-	return out
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.st.QuorumText()
 }
 
 // quorumLoop re-evaluates quorum every 200 ms. When quorum goes, the node
 // releases every public address at once and the recovery daemon is woken,
 // so a leader without quorum steps down.
 func (d *Daemon) quorumLoop(ctx context.Context) {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-d.clk.After(200 * time.Millisecond):
 		}
-		q := d.computeQuorum(time.Now())
-		d.q.mu.Lock()
-		changed := !d.q.known || q.Have != d.q.q.Have
-		d.q.q, d.q.known = q, true
-		d.q.mu.Unlock()
-		if changed && !q.Have {
-			d.mu.Lock()
-			d.st.leader, d.st.leaderToken = protocol.PNNUnknown, 0
-			d.mu.Unlock()
-		}
-		if changed {
-			if q.Have {
-				d.log.Infof("Quorum: %s", q)
-			} else {
-				d.log.Errorf("Quorum lost: %s: not leading, holding no public address", q)
-			}
-			d.stateChanged()
-		}
-		if !q.Have {
-			d.ip.mu.Lock()
-			n := len(d.ip.held)
-			d.ip.mu.Unlock()
-			if n > 0 {
-				d.log.Errorf("No quorum: releasing all %d public addresses", n)
-				d.releaseAll(ctx)
-			}
-		}
+		d.tick(ctx)
 	}
 }

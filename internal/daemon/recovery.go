@@ -6,6 +6,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/eventd"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/stats"
 )
@@ -21,26 +22,13 @@ var fenced = map[protocol.Op]bool{
 }
 
 // checkFence refuses a stale fenced control, and otherwise raises the
-// newest epoch seen to the sender's.
+// newest epoch seen to the sender's (nodestate: Fence).
 func (d *Daemon) checkFence(h protocol.Header) error {
-	epoch, ok := protocol.FenceEpoch(h.Flags)
-	if !ok {
-		return protocol.Errorf(protocol.StatusNotPermitted, "%s must come from the leader with its generation and epoch", h.Op)
-	}
-	if !d.hasQuorum() {
-		return protocol.Errorf(protocol.StatusNotPermitted, "refusing %s: node %d has no quorum", h.Op, d.st.pnn)
-	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	gen := d.st.generation
-	if gen != GenerationInvalid && h.Generation < gen {
-		return protocol.Errorf(protocol.StatusStaleGen, "refusing %s from generation %d: this node is at generation %d", h.Op, h.Generation, gen)
-	}
-	if epoch < d.st.maxEpoch {
-		return protocol.Errorf(protocol.StatusStaleGen, "refusing %s from leader epoch %d: leader epoch %d has been seen", h.Op, epoch, d.st.maxEpoch)
-	}
-	d.st.maxEpoch = epoch
-	return nil
+	acts := d.stepLocked(nodestate.Input{Kind: nodestate.Fence, Op: h.Op, Generation: h.Generation,
+		FenceFlags: h.Flags})
+	d.mu.Unlock()
+	return d.do(context.Background(), acts)
 }
 
 // lockCheckTimeout bounds the check that the leader holds the lock.
@@ -101,10 +89,10 @@ func (d *Daemon) setRecMode(mode int32) {
 	d.st.recmode = mode
 	switch {
 	case old == protocol.RecModeNormal && mode == protocol.RecModeActive:
-		d.st.recStart = time.Now()
+		d.st.recStart = d.clk.Now()
 	case old == protocol.RecModeActive && mode == protocol.RecModeNormal:
 		// uptime shows the last completed recovery.
-		d.st.lastRecStart, d.st.recEnd = d.st.recStart, time.Now()
+		d.st.lastRecStart, d.st.recEnd = d.st.recStart, d.clk.Now()
 		d.obs.reg.Recovery(d.st.recEnd.Sub(d.st.recStart))
 	}
 	d.mu.Unlock()
@@ -145,55 +133,33 @@ func (d *Daemon) recoveryEvent(ctx context.Context, event string) error {
 
 func (d *Daemon) ctlSetVNNMap(_ context.Context, _ protocol.Header, req any) (any, error) {
 	r := req.(*protocol.SetVNNMap)
-	if r.Generation <= GenerationInvalid {
-		return nil, protocol.Errorf(protocol.StatusBadRequest, "invalid generation %d", r.Generation)
-	}
-	d.mu.Lock()
-	if d.st.generation != GenerationInvalid && r.Generation < d.st.generation {
-		cur := d.st.generation
-		d.mu.Unlock()
-		return nil, protocol.Errorf(protocol.StatusStaleGen, "refusing generation %d: this node is at generation %d", r.Generation, cur)
-	}
-	d.st.generation = r.Generation
-	d.st.vnnmap = append([]uint32(nil), r.VNNMap...)
-	d.mu.Unlock()
-	d.log.Infof("New generation %d, vnnmap %v", r.Generation, r.VNNMap)
-	d.stateChanged()
-	return nil, nil
+	return nil, d.do(context.Background(), d.step(nodestate.Input{Kind: nodestate.SetVNNMap, Generation: r.Generation, VNNMap: r.VNNMap}))
 }
 
 // ctlBan bans this node for the given seconds (0 unbans). A banned node is
 // inactive: it takes no part in the cluster until the ban ends.
 func (d *Daemon) ctlBan(_ context.Context, _ protocol.Header, req any) (any, error) {
 	secs := req.(*protocol.Ban).Seconds
+	return nil, d.do(context.Background(), d.step(nodestate.Input{Kind: nodestate.Ban, Seconds: secs}))
+}
+
+// setBanTimer stops the ban timer and starts it for after if not zero.
+func (d *Daemon) setBanTimer(after time.Duration) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.st.banTimer != nil {
 		d.st.banTimer.Stop()
 		d.st.banTimer = nil
 	}
-	if secs == 0 {
-		d.st.self().Flags &^= protocol.FlagBanned
-	} else {
-		d.st.self().Flags |= protocol.FlagBanned
-		d.st.recmode = protocol.RecModeActive
-		d.st.banTimer = time.AfterFunc(time.Duration(secs)*time.Second, d.banExpired)
+	if after > 0 {
+		d.st.banTimer = d.clk.AfterFunc(after, d.banExpired)
 	}
-	d.mu.Unlock()
-	if secs == 0 {
-		d.log.Info("Node unbanned")
-	} else {
-		d.log.Warningf("Banning this node for %d seconds", secs)
-		go d.releaseAll(context.Background())
-	}
-	d.stateChanged()
-	return nil, nil
 }
 
 func (d *Daemon) banExpired() {
 	d.mu.Lock()
-	d.st.self().Flags &^= protocol.FlagBanned
+	acts := d.stepLocked(nodestate.Input{Kind: nodestate.BanExpired})
 	d.st.banTimer = nil
 	d.mu.Unlock()
-	d.log.Info("Ban period expired, node unbanned")
-	d.stateChanged()
+	d.do(context.Background(), acts)
 }

@@ -19,7 +19,7 @@ func (d *Daemon) ctlReloadNodes(context.Context, protocol.Header, any) (any, err
 		d.mu.Unlock()
 		return nil, protocol.Errorf(protocol.StatusBadRequest, "the new nodes file deletes this node (%d)", d.st.pnn)
 	}
-	for i, old := range d.st.nodes {
+	for i, old := range d.st.Nodes {
 		if i < len(nodes) && !nodes[i].Deleted && old.Flags&protocol.FlagDeleted == 0 && nodes[i].Addr.String() != old.Address {
 			d.mu.Unlock()
 			return nil, protocol.Errorf(protocol.StatusBadRequest, "node %d changes address from %s to %s: delete it and add a new node instead", i, old.Address, nodes[i].Addr)
@@ -28,8 +28,8 @@ func (d *Daemon) ctlReloadNodes(context.Context, protocol.Header, any) (any, err
 	var out []protocol.NodeInfo
 	for _, n := range nodes {
 		flags := protocol.FlagDisconnected | protocol.FlagUnhealthy // not connected yet, as in CTDB
-		if int(n.PNN) < len(d.st.nodes) {
-			flags = d.st.nodes[n.PNN].Flags
+		if int(n.PNN) < len(d.st.Nodes) {
+			flags = d.st.Nodes[n.PNN].Flags
 		}
 		if n.Deleted {
 			flags = protocol.FlagDeleted | protocol.FlagDisconnected
@@ -38,7 +38,7 @@ func (d *Daemon) ctlReloadNodes(context.Context, protocol.Header, any) (any, err
 		}
 		out = append(out, protocol.NodeInfo{PNN: n.PNN, Address: n.Addr.String(), Flags: flags})
 	}
-	d.st.nodes = out
+	d.st.Nodes = out
 	d.cfg.Nodes = nodes
 	d.mu.Unlock()
 	d.cl.tr.SetNodes(d.transportNodes())

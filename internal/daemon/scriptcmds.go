@@ -117,7 +117,7 @@ func (d *Daemon) ctlSetCapabilities(_ context.Context, _ protocol.Header, req an
 // ctlRecover hands a recovery request to the leader's recovery daemon.
 func (d *Daemon) ctlRecover(ctx context.Context, _ protocol.Header, _ any) (any, error) {
 	d.mu.Lock()
-	leader := d.st.leader
+	leader := d.st.Leader
 	d.mu.Unlock()
 	switch leader {
 	case protocol.PNNUnknown:

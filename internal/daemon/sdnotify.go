@@ -45,7 +45,7 @@ func (d *Daemon) sdStatus(msg string) {
 // recovery is done.
 func (d *Daemon) firstRecoveryStatus() string {
 	d.mu.Lock()
-	leader, self := d.st.leader, d.st.pnn
+	leader, self := d.st.Leader, d.st.pnn
 	d.mu.Unlock()
 	switch {
 	case leader == self:
@@ -103,7 +103,7 @@ func (d *Daemon) watchdogLoop(ctx context.Context) {
 // the leader, e.g. "Running: node UNHEALTHY, leader 2".
 func (d *Daemon) runningStatus() string {
 	d.mu.Lock()
-	flags, leader := d.st.self().Flags, d.st.leader
+	flags, leader := d.st.self().Flags, d.st.Leader
 	d.mu.Unlock()
 	var names []string
 	for _, f := range []struct {

@@ -3,11 +3,13 @@ package daemon
 import (
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clock"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
 // GenerationInvalid is CTDB's INVALID_GENERATION: no recovery has completed.
-const GenerationInvalid uint32 = 1
+const GenerationInvalid = nodestate.GenerationInvalid
 
 // Runstate is the daemon's life-cycle stage, with CTDB's names.
 type Runstate int
@@ -27,23 +29,13 @@ func (r Runstate) String() string {
 }
 
 // nodeState is the node's view of the cluster. It is guarded by Daemon.mu.
+// The part that ctdbd's decisions work on (peer flags, leader, quorum,
+// health) is the state machine nodestate.State, stepped by Daemon.step.
 type nodeState struct {
-	pnn        uint32
-	nodes      []protocol.NodeInfo // indexed by PNN
-	generation uint32
-	vnnmap     []uint32
-	recmode    int32
-	leader     uint32
-	// leaderEpoch is the epoch of the leader shown; maxEpoch the newest
-	// leader epoch seen from anyone: fenced controls from an older epoch
-	// are refused.
-	leaderEpoch uint32
-	maxEpoch    uint32
-	leaderToken int64 // the leader's fencing token, 0 if none
-	// priority is when this node last became active (CTDB's priority
-	// time, used by elections without a lock).
-	priority time.Time
-	banTimer *time.Timer
+	nodestate.State
+	pnn      uint32 // = State.Self
+	recmode  int32
+	banTimer clock.Timer
 	runstate Runstate
 	started  time.Time
 	recStart time.Time // start of the current (or last) recovery
@@ -52,16 +44,16 @@ type nodeState struct {
 	recEnd       time.Time
 }
 
-func (s *nodeState) self() *protocol.NodeInfo { return &s.nodes[s.pnn] }
+func (s *nodeState) self() *protocol.NodeInfo { return s.SelfInfo() }
 
 func (s *nodeState) status() protocol.Status {
 	return protocol.Status{
 		PNN:        s.pnn,
-		Nodes:      append([]protocol.NodeInfo(nil), s.nodes...),
-		Generation: s.generation,
-		VNNMap:     append([]uint32(nil), s.vnnmap...),
+		Nodes:      append([]protocol.NodeInfo(nil), s.Nodes...),
+		Generation: s.Generation,
+		VNNMap:     append([]uint32(nil), s.VNNMap...),
 		RecMode:    s.recmode,
-		Leader:     s.leader,
-		FenceToken: s.leaderToken,
+		Leader:     s.Leader,
+		FenceToken: s.LeaderToken,
 	}
 }

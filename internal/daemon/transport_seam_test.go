@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/config"
 	"github.com/ctdb-go/ctdb/internal/logging"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/transport"
 	"github.com/ctdb-go/ctdb/internal/tunables"
@@ -48,18 +49,18 @@ func TestDaemonUsesTransportFromOptions(t *testing.T) {
 		}
 	}
 	d1.mu.Lock()
-	d1.st.leader, d1.st.leaderEpoch, d1.st.maxEpoch = 1, 3, 3
+	d1.st.Leader, d1.st.LeaderEpoch, d1.st.MaxEpoch = 1, 3, 3
 	d1.mu.Unlock()
-	d1.announceLeadership(0)
+	d1.do(t.Context(), d1.step(nodestate.Input{Kind: nodestate.PeerConnected, PNN: 0}))
 
 	flags := func(d *Daemon, pnn uint32) uint32 {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		return d.st.nodes[pnn].Flags
+		return d.st.Nodes[pnn].Flags
 	}
 	if err := poll.Until(5*time.Second, 10*time.Millisecond, func() string {
 		d0.mu.Lock()
-		leader, epoch := d0.st.leader, d0.st.maxEpoch
+		leader, epoch := d0.st.Leader, d0.st.MaxEpoch
 		d0.mu.Unlock()
 		if leader == 1 && epoch == 3 && flags(d0, 1)&protocol.FlagDisconnected == 0 &&
 			flags(d1, 0)&protocol.FlagDisconnected == 0 {
