@@ -266,12 +266,20 @@ func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
 		return
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if int(pnn) >= len(d.st.nodes) || pnn == d.st.pnn {
+		d.mu.Unlock()
 		return
 	}
+	old := d.st.nodes[pnn].Flags
 	d.st.nodes[pnn].Flags = s.Flags &^ protocol.FlagDisconnected
 	d.obs.reg.PeerRunstate(pnn, s.Runstate)
+	changed := old != d.st.nodes[pnn].Flags
+	d.mu.Unlock()
+	if changed {
+		// The recovery daemon reads the node map only when told that it
+		// changed (a keepalive's payload can be the first to carry it).
+		d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
+	}
 }
 
 // noteLeader mirrors leader broadcasts for `ctdb status`; the recovery

@@ -324,6 +324,9 @@ func (d *Daemon) setRunstate(r Runstate) {
 	d.st.runstate = r
 	d.mu.Unlock()
 	d.log.Infof("Set runstate to %s (%d)", r, r)
+	// The leader assigns addresses by runstate: tell it now, and the
+	// local recovery daemon, rather than wait for a periodic check.
+	d.stateChanged()
 }
 
 func (d *Daemon) runstate() Runstate {

@@ -92,6 +92,31 @@ type Recoverd struct {
 	// fetched (at tunFetched).
 	tunChanges uint64
 	tunFetched time.Time
+	// stale: ctdbd pushed a change (MsgRecdWake, MsgPeer, a new leader, a
+	// takeover or recovery request) since r.info was fetched and the
+	// views were gathered. ctdbd pushes every change of its node map,
+	// flags, recovery mode, generation, leader and quorum, so while
+	// nothing is pushed neither the local fetch nor the leader's gathering
+	// of every node's view is repeated, except every stateRecheck.
+	stale bool
+	// fetched is when r.info was last fetched, gathered when the leader
+	// last gathered every node's view.
+	fetched, gathered time.Time
+	// viewsStale: r.info was fetched since the leader last gathered the
+	// views. settled: the last gathering found nothing to recover.
+	viewsStale, settled bool
+}
+
+// stateRecheck is how often the local state is fetched, and every node's
+// view gathered on the leader, although ctdbd pushed no change: a safety
+// net for a push lost on the way (the client drops messages when its
+// buffer is full) or a change that ctdbd does not push. It bounds how
+// late such a change can be seen; pushed changes are seen at once.
+func (r *Recoverd) stateRecheck() time.Duration { return 5 * r.interval() }
+
+// needFetch: r.info must be fetched again before this pass uses it.
+func (r *Recoverd) needFetch(now time.Time) bool {
+	return r.stale || r.fetched.IsZero() || now.Sub(r.fetched) >= r.stateRecheck()
 }
 
 // fastRaceEvery and fastRaceWindow pace lock retries after a lost race
@@ -144,8 +169,11 @@ func (r *Recoverd) Run(ctx context.Context) error {
 	defer r.release()
 	go r.pingLoop(ctx)
 	r.startupRace()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		r.step(ctx)
+		timer.Reset(r.wait())
 		select {
 		case <-ctx.Done():
 			return nil
@@ -154,15 +182,34 @@ func (r *Recoverd) Run(ctx context.Context) error {
 		case <-r.lost():
 			r.log.Error("Cluster lock lost")
 			r.ls.OnLockLost(r.now())
+			r.stale = true
 		case f := <-r.c.Messages():
 			r.onMessage(f)
-		case <-time.After(r.wait()):
+		case <-timer.C:
+		}
+	}
+}
+
+// drainMessages handles the messages ctdbd has already pushed, so that a
+// pass works on every change told so far.
+func (r *Recoverd) drainMessages() {
+	for {
+		select {
+		case f := <-r.c.Messages():
+			r.onMessage(f)
+		default:
+			return
 		}
 	}
 }
 
 // wait is how long the main loop sleeps when nothing happens: a
-// RecoverInterval, or fastRaceEvery while a lost race is retried.
+// RecoverInterval, or fastRaceEvery while a lost race is retried. The
+// pass it paces is cheap while nothing changed (no control, see
+// needFetch); it remains periodic because time itself is an input: the
+// leader's broadcast is due every BroadcastInterval, a follower starts an
+// election when no broadcast came for LeaderTimeout, and the leader checks
+// the public addresses every ipCheckInterval.
 func (r *Recoverd) wait() time.Duration {
 	if !r.contended.IsZero() && time.Since(r.contended) < fastRaceWindow && r.leaderless() {
 		return min(fastRaceEvery, r.interval())
@@ -271,10 +318,15 @@ func (r *Recoverd) fetchInfo() error {
 	ctx, cancel := callCtx()
 	defer cancel()
 	var info protocol.NodeSelf
+	// Changes pushed from now on are not in this answer's past: the
+	// next one makes the state stale again.
+	r.stale = false
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+		r.stale = true
 		return err
 	}
-	r.info = info
+	r.info, r.fetched = info, r.now()
+	r.viewsStale = true
 	return nil
 }
 
@@ -310,10 +362,17 @@ func (r *Recoverd) interval() time.Duration {
 func (r *Recoverd) onMessage(f protocol.Frame) {
 	now := r.now()
 	switch f.Op {
+	case protocol.MsgRecdWake:
+		r.stale = true
 	case protocol.MsgLeader:
 		var m protocol.LeaderMsg
 		if protocol.UnmarshalBody(f.Body, &m) != nil {
 			return
+		}
+		if m.Leader != r.ls.Leader() || m.From != m.Leader {
+			// A new or withdrawn claim: ctdbd's leader changed too.
+			// The current leader's periodic broadcast changes nothing.
+			r.stale = true
 		}
 		err := r.ls.OnBroadcast(cluster.Broadcast{From: m.From, Leader: m.Leader, Epoch: m.Epoch}, now)
 		switch {
@@ -326,13 +385,16 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 		var t protocol.TakeoverReq
 		if protocol.UnmarshalBody(f.Body, &t) == nil {
 			r.to.need = true
+			r.stale = true
 			if t.Move != nil {
 				r.to.move = t.Move
 			}
 		}
 	case protocol.MsgRecover:
 		r.forceRec = true
+		r.stale = true
 	case protocol.MsgPeer:
+		r.stale = true
 		var p protocol.PeerEvent
 		if protocol.UnmarshalBody(f.Body, &p) == nil && !p.Connected {
 			r.ls.OnDisconnect(p.PNN)
@@ -350,12 +412,15 @@ func callCtx() (context.Context, context.CancelFunc) {
 
 // step is one pass of the main loop.
 func (r *Recoverd) step(parent context.Context) {
-	err := r.fetchInfo()
-	if err != nil {
-		// No ping for the lock helper while our ctdbd does not answer: if
-		// it hangs, the helper releases the lock and another node leads.
-		r.log.Warningf("Local ctdbd does not answer: %v", err)
-		return
+	r.drainMessages()
+	if r.needFetch(r.now()) {
+		if err := r.fetchInfo(); err != nil {
+			// No ping for the lock helper while our ctdbd does not answer:
+			// if it hangs, the helper releases the lock and another node
+			// leads.
+			r.log.Warningf("Local ctdbd does not answer: %v", err)
+			return
+		}
 	}
 	if r.tun == nil || r.info.TunableChanges != r.tunChanges || time.Since(r.tunFetched) >= tunablesRefetch {
 		r.refreshTunables()
