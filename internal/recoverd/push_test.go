@@ -67,3 +67,31 @@ func TestLeaderRechecksWithoutPush(t *testing.T) {
 		t.Errorf("seen after %d pass although not pushed: the test does not test the re-check", passes)
 	}
 }
+
+// While the main loop is busy (a long recovery), pingLoop repeats the
+// leader's claim every BroadcastInterval so that the followers do not
+// call an election; a withdrawn claim is never repeated.
+func TestClaimRepeatedOnlyWhileLeading(t *testing.T) {
+	f := newFakeCluster(3)
+	r, clock, _ := newTestRecoverd(t, f)
+	lead(t, r, clock)
+	r.broadcast(r.self)
+	sent := f.callCount(0, protocol.OpBroadcast)
+	clock.advance(broadcastEvery / 2)
+	r.repeatClaim(t.Context())
+	if n := f.callCount(0, protocol.OpBroadcast) - sent; n != 0 {
+		t.Fatalf("claim repeated %d times before BroadcastInterval", n)
+	}
+	clock.advance(broadcastEvery / 2)
+	r.repeatClaim(t.Context())
+	if n := f.callCount(0, protocol.OpBroadcast) - sent; n != 1 {
+		t.Fatalf("claim repeated %d times after BroadcastInterval, want 1", n)
+	}
+	r.broadcast(protocol.PNNUnknown) // stepping down
+	sent = f.callCount(0, protocol.OpBroadcast)
+	clock.advance(10 * broadcastEvery)
+	r.repeatClaim(t.Context())
+	if n := f.callCount(0, protocol.OpBroadcast) - sent; n != 0 {
+		t.Fatalf("withdrawn claim repeated %d times", n)
+	}
+}

@@ -9,6 +9,7 @@ package recoverd
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -102,6 +103,12 @@ type Recoverd struct {
 	// fetched is when r.info was last fetched, gathered when the leader
 	// last gathered every node's view.
 	fetched, gathered time.Time
+	// claim is this node's last leader broadcast while it leads (nil
+	// otherwise), and claimAt when it was last sent; both under claimMu.
+	// pingLoop repeats it while the main loop is busy (see repeatClaim).
+	claimMu sync.Mutex
+	claim   *protocol.LeaderMsg
+	claimAt time.Time
 	// viewsStale: r.info was fetched since the leader last gathered the
 	// views. settled: the last gathering found nothing to recover.
 	viewsStale, settled bool
@@ -271,6 +278,9 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
 		}
 		cancel()
+		if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
+			r.repeatClaim(ctx)
+		}
 	}
 }
 
@@ -439,6 +449,11 @@ func (r *Recoverd) step(parent context.Context) {
 		r.contended = time.Time{}
 	}
 	r.leading.Store(r.ls.HoldsLock())
+	if !r.ls.HoldsLock() {
+		r.claimMu.Lock()
+		r.claim = nil // not leading: nothing for pingLoop to repeat
+		r.claimMu.Unlock()
+	}
 	if act == cluster.ActionNone && r.leaderless() {
 		// Quiet retry: while no leader is known, try the lock every pass
 		// instead of waiting out the leader timeout after a lost race.
@@ -505,10 +520,42 @@ func (r *Recoverd) broadcast(leader uint32) {
 	if leader == r.self && r.ls.HoldsLock() {
 		m.Token = r.token
 	}
+	r.claimMu.Lock()
+	defer r.claimMu.Unlock()
+	r.claim, r.claimAt = nil, r.now()
+	if leader == r.self {
+		r.claim = &m
+	}
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpBroadcast, m, nil); err != nil {
 		r.log.Warningf("Leader broadcast failed: %v", err)
 	}
 }
+
+// repeatClaim sends the leader's last broadcast again when the main loop
+// has not sent one for BroadcastInterval: it is busy in a recovery,
+// which can take seconds on a large cluster. Without this, the followers
+// hear nothing for LeaderTimeout, call an election against a leader that
+// still holds the lock, and the election's lock races and the recoveries
+// that follow slowed a 32-node start to 13 s. Only pingLoop calls it,
+// after confirming that this node still holds the lock and that its
+// ctdbd answers; a step-down clears the claim under claimMu before it
+// broadcasts, so a withdrawn claim is never repeated.
+func (r *Recoverd) repeatClaim(ctx context.Context) {
+	r.claimMu.Lock()
+	defer r.claimMu.Unlock()
+	if r.claim == nil || r.now().Sub(r.claimAt) < broadcastEvery {
+		return
+	}
+	r.claimAt = r.now()
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpBroadcast, *r.claim, nil); err != nil {
+		r.log.Warningf("Leader broadcast failed: %v", err)
+	}
+}
+
+// broadcastEvery is cluster.DefaultLeaderConfig's BroadcastInterval.
+var broadcastEvery = cluster.DefaultLeaderConfig(0).BroadcastInterval
 
 // race is the election: with a lock, a race for it; without one, the
 // longest running eligible node wins.
