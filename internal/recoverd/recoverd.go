@@ -109,6 +109,11 @@ type Recoverd struct {
 	claimMu sync.Mutex
 	claim   *protocol.LeaderMsg
 	claimAt time.Time
+	// raced is when the lock was last tried. The quiet retry while no
+	// leader is known is paced by wait(), not by the pushed messages that
+	// wake the loop: each try starts a lock helper, and a starting node
+	// gets a message for every peer that connects.
+	raced time.Time
 	// viewsStale: r.info was fetched since the leader last gathered the
 	// views. settled: the last gathering found nothing to recover.
 	viewsStale, settled bool
@@ -454,7 +459,7 @@ func (r *Recoverd) step(parent context.Context) {
 		r.claim = nil // not leading: nothing for pingLoop to repeat
 		r.claimMu.Unlock()
 	}
-	if act == cluster.ActionNone && r.leaderless() {
+	if act == cluster.ActionNone && r.leaderless() && r.now().Sub(r.raced) >= r.wait() {
 		// Quiet retry: while no leader is known, try the lock every pass
 		// instead of waiting out the leader timeout after a lost race.
 		// Contention then usually means a dying leader's helper had not
@@ -574,6 +579,7 @@ func (r *Recoverd) race() {
 		return
 	}
 	t0 := r.now()
+	r.raced = t0
 	res, err := r.locker.TryLock(r.interval())
 	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: r.now().Sub(t0).Seconds(), OK: res == clusterlock.ResultLocked})
 	switch {
