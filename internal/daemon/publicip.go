@@ -155,20 +155,31 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		d.ip.guard.ping()
 		bound := d.holdBound()
 		d.ip.mu.Lock()
 		silent := time.Since(d.ip.lastLeader)
 		n := len(d.ip.held)
 		d.ip.mu.Unlock()
+		if n > 0 {
+			// The guard only needs pings while it has addresses to
+			// remove: with none, its timeout removes nothing, and the
+			// "add" line that gives it one counts as word from ctdbd
+			// (restarting its timeout), so pinging an idle guard only
+			// costs both processes a wake-up.
+			d.ip.guard.ping()
+		}
 		if n > 0 && silent > bound {
 			d.log.Errorf("No contact with the leader for %.1f s: releasing all %d public addresses", silent.Seconds(), n)
 			d.releaseAll(ctx)
 		}
 		// Just past the bound, or the guard's next ping, whichever is
 		// first; never longer than a second, so that a changed tunable
-		// applies soon.
-		next := min(time.Second, d.ip.guard.nextPing())
+		// applies soon and the guard is pinged within a second of this
+		// node taking its first address.
+		next := time.Second
+		if n > 0 {
+			next = min(next, d.ip.guard.nextPing())
+		}
 		if left := bound - silent; left >= 0 {
 			next = min(next, left+time.Millisecond)
 		}

@@ -17,6 +17,44 @@ type quorumState struct {
 	heard map[uint32]time.Time // last frame from each peer
 	q     cluster.Quorum
 	known bool // q has been computed at least once
+	// kick wakes quorumLoop at once (a peer connected or dropped, a
+	// peer's flags changed); nil while the rule is off.
+	kick chan struct{}
+}
+
+// kickQuorum makes quorumLoop re-evaluate now.
+func (d *Daemon) kickQuorum() {
+	if d.q.kick == nil {
+		return
+	}
+	select {
+	case d.q.kick <- struct{}{}:
+	default:
+	}
+}
+
+// quorumNext is how long quorumLoop may sleep after evaluating at now.
+// With quorum, nothing but an event (kick) or a counted peer's last frame
+// growing older than the window can lose it: it sleeps until the first
+// such frame expires (1 ms past, so the check sees it expired), at most a
+// second (a changed tunable moves the window). Without quorum it checks
+// every 200 ms: quorum comes back when frames from enough peers are
+// recent again, which no event announces, and addresses taken meanwhile
+// are released.
+func (d *Daemon) quorumNext(now time.Time, have bool) time.Duration {
+	if !have {
+		return 200 * time.Millisecond
+	}
+	next := time.Second
+	win := d.quorumWindow()
+	d.q.mu.Lock()
+	for pnn, at := range d.q.heard {
+		if left := at.Add(win).Sub(now); left >= 0 && d.cl.tr.Connected(pnn) {
+			next = min(next, left+time.Millisecond)
+		}
+	}
+	d.q.mu.Unlock()
+	return max(next, 10*time.Millisecond)
 }
 
 func (d *Daemon) quorumOn() bool {
@@ -92,19 +130,22 @@ func nodeFlagsOf(nodes []protocol.NodeInfo) []cluster.NodeFlags {
 	return out
 }
 
-// quorumLoop re-evaluates quorum every 200 ms. When quorum goes, the node
-// releases every public address at once and the recovery daemon is woken,
-// so a leader without quorum steps down.
+// quorumLoop re-evaluates quorum when a peer connects or drops and when
+// the next counted peer's last frame would expire (quorumNext). When
+// quorum goes, the node releases every public address at once and the
+// recovery daemon is woken, so a leader without quorum steps down.
 func (d *Daemon) quorumLoop(ctx context.Context) {
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
+		case <-d.q.kick:
 		}
-		q := d.computeQuorum(time.Now())
+		now := time.Now()
+		q := d.computeQuorum(now)
 		d.q.mu.Lock()
 		changed := !d.q.known || q.Have != d.q.q.Have
 		d.q.q, d.q.known = q, true
@@ -131,5 +172,6 @@ func (d *Daemon) quorumLoop(ctx context.Context) {
 				d.releaseAll(ctx)
 			}
 		}
+		timer.Reset(d.quorumNext(time.Now(), q.Have))
 	}
 }
