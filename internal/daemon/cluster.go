@@ -31,6 +31,8 @@ type clusterState struct {
 	// forwardTimeout (their replies can no longer come); a new channel
 	// replaces it.
 	gone map[uint32]chan struct{}
+	// tunables is signalled when a tunable is set (keepaliveTuner).
+	tunables chan struct{}
 }
 
 func (d *Daemon) keepaliveParams() (time.Duration, int) {
@@ -65,6 +67,7 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 	}
 	d.cl.tr = tcp
 	d.obs.tcp.Store(tcp)
+	d.cl.tunables = make(chan struct{}, 1)
 	d.startClusterLoops(ctx)
 	go d.keepaliveTuner(ctx, tcp)
 	return nil
@@ -79,18 +82,21 @@ func (d *Daemon) startClusterLoops(ctx context.Context) {
 	go d.peerEvents(ctx)
 	go d.updateLoop(ctx)
 	if d.quorumOn() {
+		d.qkick = make(chan struct{}, 1)
 		go d.quorumLoop(ctx)
 	}
 }
 
-// keepaliveTuner applies changed KeepaliveInterval/Limit tunables.
+// keepaliveTuner applies changed KeepaliveInterval/Limit tunables when a
+// tunable is set (ctlSetTunable is the only setter), rather than looking
+// every second.
 func (d *Daemon) keepaliveTuner(ctx context.Context, tcp *transport.TCP) {
 	iv, lim := d.keepaliveParams()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-d.clk.After(time.Second):
+		case <-d.cl.tunables:
 		}
 		if niv, nlim := d.keepaliveParams(); niv != iv || nlim != lim {
 			iv, lim = niv, nlim
@@ -172,6 +178,7 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 		if ev.Connected {
 			d.pushAllTickles(ev.PNN)
 		}
+		d.kickQuorum()
 		d.pushRecd(protocol.MsgPeer, protocol.PeerEvent{PNN: ev.PNN, Connected: ev.Connected})
 	}
 }
@@ -243,11 +250,23 @@ func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
 	}
 	connected := d.cl.tr.Connected(pnn)
 	d.mu.Lock()
-	d.stepLocked(nodestate.Input{Kind: nodestate.PeerSelf, PNN: pnn, Flags: s.Flags, Connected: connected})
 	known := int(pnn) < len(d.st.Nodes) && pnn != d.st.pnn
+	var old uint32
+	if known {
+		old = d.st.Nodes[pnn].Flags
+	}
+	d.stepLocked(nodestate.Input{Kind: nodestate.PeerSelf, PNN: pnn, Flags: s.Flags, Connected: connected})
+	changed := known && d.st.Nodes[pnn].Flags != old
 	d.mu.Unlock()
 	if connected && known {
 		d.obs.reg.PeerRunstate(pnn, s.Runstate)
+	}
+	if changed {
+		// The recovery daemon reads the node map only when told that it
+		// changed (a keepalive's payload can be the first to carry it);
+		// the majority rule counts by flags.
+		d.kickQuorum()
+		d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
 	}
 }
 

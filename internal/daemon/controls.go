@@ -175,6 +175,13 @@ func (d *Daemon) ctlSetTunable(_ context.Context, _ protocol.Header, req any) (a
 		return nil, protocol.Errorf(protocol.StatusBadRequest, "%v", err)
 	}
 	d.log.Infof("Tunable %s set to %d", canon, t.Value)
+	d.pushRecd(protocol.MsgRecdWake, protocol.Empty{}) // it reads tunables when told
+	if d.cl.tunables != nil {
+		select {
+		case d.cl.tunables <- struct{}{}:
+		default:
+		}
+	}
 	return nil, nil
 }
 

@@ -79,6 +79,9 @@ type Daemon struct {
 	cl  clusterState
 	ip  ipState
 	obs observer
+	// qkick wakes quorumLoop at once (kickQuorum); nil while the quorum
+	// rule is off.
+	qkick chan struct{}
 
 	notifyCh          chan string // node-state events for the notification hook
 	unmonitoredWarned time.Time   // last "monitor ran no script" warning
@@ -330,6 +333,9 @@ func (d *Daemon) setRunstate(r Runstate) {
 	d.st.runstate = r
 	d.mu.Unlock()
 	d.log.Infof("Set runstate to %s (%d)", r, r)
+	// The leader assigns addresses by runstate: tell it now, and the
+	// local recovery daemon, rather than wait for a periodic check.
+	d.stateChanged()
 }
 
 func (d *Daemon) runstate() Runstate {

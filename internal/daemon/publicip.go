@@ -91,12 +91,23 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 			return
 		case <-timer.C():
 		}
-		d.ip.guard.ping()
+		if d.heldCount() > 0 {
+			// The guard only needs pings while it has addresses to
+			// remove: with none, its timeout removes nothing, and the
+			// "add" line that gives it one counts as word from ctdbd
+			// (restarting its timeout), so pinging an idle guard only
+			// costs both processes a wake-up.
+			d.ip.guard.ping()
+		}
 		left := d.tick(ctx) // releases all addresses past the bound
 		// Just past the bound, or the guard's next ping, whichever is
 		// first; never longer than a second, so that a changed tunable
-		// applies soon.
-		next := min(time.Second, d.ip.guard.nextPing())
+		// applies soon and the guard is pinged within a second of this
+		// node taking its first address.
+		next := time.Second
+		if d.heldCount() > 0 {
+			next = min(next, d.ip.guard.nextPing())
+		}
 		if left >= 0 {
 			next = min(next, left+time.Millisecond)
 		}

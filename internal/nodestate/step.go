@@ -380,6 +380,28 @@ func (s *State) tick(in Input) []Action {
 // comes before.
 func (s *State) ReleaseDue(p Params) time.Time { return s.LastLeader.Add(p.HoldBound()) }
 
+// QuorumRecheck is how long the daemon may wait, after a tick at now,
+// before quorum must be computed again when no event (a peer connecting
+// or dropping, a peer's flags changing) comes first. With quorum, only a
+// counted peer's last frame growing older than the window can lose it:
+// the wait ends 1 ms after the first such frame expires, at most a second
+// (a changed tunable moves the window). Without quorum it is 200 ms:
+// quorum comes back when frames from enough peers are recent again, which
+// no event announces.
+func (s *State) QuorumRecheck(now time.Time, p Params, linked func(uint32) bool) time.Duration {
+	if !s.HasQuorum() {
+		return 200 * time.Millisecond
+	}
+	next := time.Second
+	win := p.QuorumWindow()
+	for pnn, at := range s.Heard {
+		if left := at.Add(win).Sub(now); left >= 0 && linked(pnn) {
+			next = min(next, left+time.Millisecond)
+		}
+	}
+	return max(next, 10*time.Millisecond)
+}
+
 // computeQuorum applies the majority rule: a peer counts if the transport
 // has a connection to it and its last frame is within the quorum window.
 func (s *State) computeQuorum(in Input) cluster.Quorum {

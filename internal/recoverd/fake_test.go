@@ -43,12 +43,37 @@ type fakeCluster struct {
 	violations []string
 	msgs       chan protocol.Frame
 	done       chan struct{}
+	// calls counts the controls by destination and operation.
+	calls map[uint32]map[protocol.Op]int
+	// silent: state changes are not pushed (a lost push).
+	silent bool
+}
+
+// wake pushes MSG_RECD_WAKE, as ctdbd does when its own state or a
+// peer's (a node update) changes; like the real client, a full buffer
+// drops it. Called with f.mu held.
+func (f *fakeCluster) wake() {
+	if f.silent {
+		return
+	}
+	select {
+	case f.msgs <- protocol.Frame{Header: protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgRecdWake}, Body: []byte("{}")}:
+	default:
+	}
+}
+
+// callCount is how many op controls went to dst.
+func (f *fakeCluster) callCount(dst uint32, op protocol.Op) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[dst][op]
 }
 
 // newFakeCluster has n healthy running nodes; every node can host every
 // address on eth0, and nobody holds any yet. Node 0 started first.
 func newFakeCluster(n int, addrs ...string) *fakeCluster {
-	f := &fakeCluster{bans: map[uint32]uint32{}, msgs: make(chan protocol.Frame), done: make(chan struct{}),
+	f := &fakeCluster{bans: map[uint32]uint32{}, msgs: make(chan protocol.Frame, 64), done: make(chan struct{}),
+		calls: map[uint32]map[protocol.Op]int{},
 		tun: map[string]uint32{"EnableBans": 1, "RecoveryBanPeriod": 300, "RecoveryGracePeriod": 120,
 			"EventScriptTimeout": 30, "RecoverInterval": 1}}
 	for i := 0; i < n; i++ {
@@ -96,6 +121,10 @@ func (f *fakeCluster) call(dst, gen uint32, op protocol.Op, req, rep any, fenced
 		return protocol.Errorf(protocol.StatusUnreachable, "no node %d", dst)
 	}
 	n := f.nodes[dst]
+	if f.calls[dst] == nil {
+		f.calls[dst] = map[protocol.Op]int{}
+	}
+	f.calls[dst][op]++
 	if n.flags&protocol.FlagDisconnected != 0 {
 		return protocol.Errorf(protocol.StatusUnreachable, "node %d not connected", dst)
 	}
@@ -135,9 +164,12 @@ func (f *fakeCluster) call(dst, gen uint32, op protocol.Op, req, rep any, fenced
 		f.log = append(f.log, fmt.Sprintf("%s node %d", op, dst))
 		n.flags |= protocol.FlagBanned
 		n.dropIPs() // a banned ctdbd releases its addresses
+		f.wake()
 	case protocol.OpSetRecMode:
 		n.recmode = req.(protocol.SetRecMode).Mode
+		f.wake()
 	case protocol.OpSetVNNMap:
+		defer f.wake()
 		v := req.(protocol.SetVNNMap)
 		if v.Generation < n.gen {
 			f.violations = append(f.violations, fmt.Sprintf("node %d generation %d -> %d", dst, n.gen, v.Generation))
@@ -208,6 +240,7 @@ func (f *fakeCluster) setFlags(pnn, flags uint32) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nodes[pnn].flags = flags
+	f.wake()
 }
 
 func (f *fakeCluster) setFail(pnn uint32, op protocol.Op, err error) {

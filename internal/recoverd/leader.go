@@ -17,6 +17,21 @@ func (r *Recoverd) lead() {
 		r.ls.OnLockLost(r.now())
 		return
 	}
+	if !r.needGather(r.now()) {
+		// Nothing changed since every node's view was gathered and found
+		// in order: only the takeover's own checks are due.
+		r.takeover()
+		return
+	}
+	if !r.viewsStale {
+		// This pass did not fetch the local state: the gathering must
+		// not pair the peers' fresh views with an old one of this node.
+		if err := r.fetchInfo(); err != nil {
+			r.log.Warningf("Local ctdbd does not answer: %v", err)
+			return
+		}
+	}
+	r.viewsStale, r.settled, r.gathered = false, false, r.now()
 	views := r.gatherViews()
 	if r.missingPeer(views) {
 		// A peer that did not answer may have just dropped off: our node
@@ -40,6 +55,7 @@ func (r *Recoverd) lead() {
 		d = cluster.Decision{Need: true, Reason: "requested by ctdb recover", Culprit: protocol.PNNUnknown}
 	}
 	if !d.Need {
+		r.settled = true
 		r.takeover()
 		return
 	}
@@ -68,6 +84,14 @@ func (r *Recoverd) lead() {
 	r.culprits.Forgive()
 	r.to.need = true
 	r.takeover()
+}
+
+// needGather: the leader gathers every node's view when its own ctdbd
+// pushed a change since the last gathering (every change of a peer's
+// state reaches it as a node update, and ctdbd pushes those on), while a
+// recovery is owed, and every stateRecheck as a safety net.
+func (r *Recoverd) needGather(now time.Time) bool {
+	return r.viewsStale || !r.settled || r.newTerm || r.forceRec || now.Sub(r.gathered) >= r.stateRecheck()
 }
 
 // missingPeer: a connected peer in our node map gave no view.

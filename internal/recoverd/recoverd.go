@@ -9,6 +9,7 @@ package recoverd
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -92,6 +93,42 @@ type Recoverd struct {
 	// fetched (at tunFetched).
 	tunChanges uint64
 	tunFetched time.Time
+	// stale: ctdbd pushed a change (MsgRecdWake, MsgPeer, a new leader, a
+	// takeover or recovery request) since r.info was fetched and the
+	// views were gathered. ctdbd pushes every change of its node map,
+	// flags, recovery mode, generation, leader and quorum, so while
+	// nothing is pushed neither the local fetch nor the leader's gathering
+	// of every node's view is repeated, except every stateRecheck.
+	stale bool
+	// fetched is when r.info was last fetched, gathered when the leader
+	// last gathered every node's view.
+	fetched, gathered time.Time
+	// claim is this node's last leader broadcast while it leads (nil
+	// otherwise), and claimAt when it was last sent; both under claimMu.
+	// pingLoop repeats it while the main loop is busy (see repeatClaim).
+	claimMu sync.Mutex
+	claim   *protocol.LeaderMsg
+	claimAt time.Time
+	// raced is when the lock was last tried. The quiet retry while no
+	// leader is known is paced by wait(), not by the pushed messages that
+	// wake the loop: each try starts a lock helper, and a starting node
+	// gets a message for every peer that connects.
+	raced time.Time
+	// viewsStale: r.info was fetched since the leader last gathered the
+	// views. settled: the last gathering found nothing to recover.
+	viewsStale, settled bool
+}
+
+// stateRecheck is how often the local state is fetched, and every node's
+// view gathered on the leader, although ctdbd pushed no change: a safety
+// net for a push lost on the way (the client drops messages when its
+// buffer is full) or a change that ctdbd does not push. It bounds how
+// late such a change can be seen; pushed changes are seen at once.
+func (r *Recoverd) stateRecheck() time.Duration { return 5 * r.interval() }
+
+// needFetch: r.info must be fetched again before this pass uses it.
+func (r *Recoverd) needFetch(now time.Time) bool {
+	return r.stale || r.fetched.IsZero() || now.Sub(r.fetched) >= r.stateRecheck()
 }
 
 // fastRaceEvery and fastRaceWindow pace lock retries after a lost race
@@ -144,8 +181,11 @@ func (r *Recoverd) Run(ctx context.Context) error {
 	defer r.release()
 	go r.pingLoop(ctx)
 	r.startupRace()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		r.step(ctx)
+		timer.Reset(r.wait())
 		select {
 		case <-ctx.Done():
 			return nil
@@ -154,15 +194,34 @@ func (r *Recoverd) Run(ctx context.Context) error {
 		case <-r.lost():
 			r.log.Error("Cluster lock lost")
 			r.ls.OnLockLost(r.now())
+			r.stale = true
 		case f := <-r.c.Messages():
 			r.onMessage(f)
-		case <-time.After(r.wait()):
+		case <-timer.C:
+		}
+	}
+}
+
+// drainMessages handles the messages ctdbd has already pushed, so that a
+// pass works on every change told so far.
+func (r *Recoverd) drainMessages() {
+	for {
+		select {
+		case f := <-r.c.Messages():
+			r.onMessage(f)
+		default:
+			return
 		}
 	}
 }
 
 // wait is how long the main loop sleeps when nothing happens: a
-// RecoverInterval, or fastRaceEvery while a lost race is retried.
+// RecoverInterval, or fastRaceEvery while a lost race is retried. The
+// pass it paces is cheap while nothing changed (no control, see
+// needFetch); it remains periodic because time itself is an input: the
+// leader's broadcast is due every BroadcastInterval, a follower starts an
+// election when no broadcast came for LeaderTimeout, and the leader checks
+// the public addresses every ipCheckInterval.
 func (r *Recoverd) wait() time.Duration {
 	if !r.contended.IsZero() && time.Since(r.contended) < fastRaceWindow && r.leaderless() {
 		return min(fastRaceEvery, r.interval())
@@ -224,6 +283,9 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
 		}
 		cancel()
+		if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
+			r.repeatClaim(ctx)
+		}
 	}
 }
 
@@ -271,10 +333,15 @@ func (r *Recoverd) fetchInfo() error {
 	ctx, cancel := callCtx()
 	defer cancel()
 	var info protocol.NodeSelf
+	// Changes pushed from now on are not in this answer's past: the
+	// next one makes the state stale again.
+	r.stale = false
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+		r.stale = true
 		return err
 	}
-	r.info = info
+	r.info, r.fetched = info, r.now()
+	r.viewsStale = true
 	return nil
 }
 
@@ -310,10 +377,17 @@ func (r *Recoverd) interval() time.Duration {
 func (r *Recoverd) onMessage(f protocol.Frame) {
 	now := r.now()
 	switch f.Op {
+	case protocol.MsgRecdWake:
+		r.stale = true
 	case protocol.MsgLeader:
 		var m protocol.LeaderMsg
 		if protocol.UnmarshalBody(f.Body, &m) != nil {
 			return
+		}
+		if m.Leader != r.ls.Leader() || m.From != m.Leader {
+			// A new or withdrawn claim: ctdbd's leader changed too.
+			// The current leader's periodic broadcast changes nothing.
+			r.stale = true
 		}
 		err := r.ls.OnBroadcast(cluster.Broadcast{From: m.From, Leader: m.Leader, Epoch: m.Epoch}, now)
 		switch {
@@ -326,13 +400,16 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 		var t protocol.TakeoverReq
 		if protocol.UnmarshalBody(f.Body, &t) == nil {
 			r.to.need = true
+			r.stale = true
 			if t.Move != nil {
 				r.to.move = t.Move
 			}
 		}
 	case protocol.MsgRecover:
 		r.forceRec = true
+		r.stale = true
 	case protocol.MsgPeer:
+		r.stale = true
 		var p protocol.PeerEvent
 		if protocol.UnmarshalBody(f.Body, &p) == nil && !p.Connected {
 			r.ls.OnDisconnect(p.PNN)
@@ -350,12 +427,15 @@ func callCtx() (context.Context, context.CancelFunc) {
 
 // step is one pass of the main loop.
 func (r *Recoverd) step(parent context.Context) {
-	err := r.fetchInfo()
-	if err != nil {
-		// No ping for the lock helper while our ctdbd does not answer: if
-		// it hangs, the helper releases the lock and another node leads.
-		r.log.Warningf("Local ctdbd does not answer: %v", err)
-		return
+	r.drainMessages()
+	if r.needFetch(r.now()) {
+		if err := r.fetchInfo(); err != nil {
+			// No ping for the lock helper while our ctdbd does not answer:
+			// if it hangs, the helper releases the lock and another node
+			// leads.
+			r.log.Warningf("Local ctdbd does not answer: %v", err)
+			return
+		}
 	}
 	if r.tun == nil || r.info.TunableChanges != r.tunChanges || time.Since(r.tunFetched) >= tunablesRefetch {
 		r.refreshTunables()
@@ -374,7 +454,12 @@ func (r *Recoverd) step(parent context.Context) {
 		r.contended = time.Time{}
 	}
 	r.leading.Store(r.ls.HoldsLock())
-	if act == cluster.ActionNone && r.leaderless() {
+	if !r.ls.HoldsLock() {
+		r.claimMu.Lock()
+		r.claim = nil // not leading: nothing for pingLoop to repeat
+		r.claimMu.Unlock()
+	}
+	if act == cluster.ActionNone && r.leaderless() && r.now().Sub(r.raced) >= r.wait() {
 		// Quiet retry: while no leader is known, try the lock every pass
 		// instead of waiting out the leader timeout after a lost race.
 		// Contention then usually means a dying leader's helper had not
@@ -440,10 +525,42 @@ func (r *Recoverd) broadcast(leader uint32) {
 	if leader == r.self && r.ls.HoldsLock() {
 		m.Token = r.token
 	}
+	r.claimMu.Lock()
+	defer r.claimMu.Unlock()
+	r.claim, r.claimAt = nil, r.now()
+	if leader == r.self {
+		r.claim = &m
+	}
 	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpBroadcast, m, nil); err != nil {
 		r.log.Warningf("Leader broadcast failed: %v", err)
 	}
 }
+
+// repeatClaim sends the leader's last broadcast again when the main loop
+// has not sent one for BroadcastInterval: it is busy in a recovery,
+// which can take seconds on a large cluster. Without this, the followers
+// hear nothing for LeaderTimeout, call an election against a leader that
+// still holds the lock, and the election's lock races and the recoveries
+// that follow slowed a 32-node start to 13 s. Only pingLoop calls it,
+// after confirming that this node still holds the lock and that its
+// ctdbd answers; a step-down clears the claim under claimMu before it
+// broadcasts, so a withdrawn claim is never repeated.
+func (r *Recoverd) repeatClaim(ctx context.Context) {
+	r.claimMu.Lock()
+	defer r.claimMu.Unlock()
+	if r.claim == nil || r.now().Sub(r.claimAt) < broadcastEvery {
+		return
+	}
+	r.claimAt = r.now()
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpBroadcast, *r.claim, nil); err != nil {
+		r.log.Warningf("Leader broadcast failed: %v", err)
+	}
+}
+
+// broadcastEvery is cluster.DefaultLeaderConfig's BroadcastInterval.
+var broadcastEvery = cluster.DefaultLeaderConfig(0).BroadcastInterval
 
 // race is the election: with a lock, a race for it; without one, the
 // longest running eligible node wins.
@@ -462,6 +579,7 @@ func (r *Recoverd) race() {
 		return
 	}
 	t0 := r.now()
+	r.raced = t0
 	res, err := r.locker.TryLock(r.interval())
 	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: r.now().Sub(t0).Seconds(), OK: res == clusterlock.ResultLocked})
 	switch {

@@ -90,6 +90,7 @@ func runSchedule(t *testing.T, seed int64) string {
 		default:
 			event("quiet")
 		}
+		f.wake() // as the nodes' updates reach the leader's ctdbd
 		f.mu.Unlock()
 		for range 1 + rng.IntN(3) {
 			clock.advance(time.Second)
@@ -108,6 +109,7 @@ func runSchedule(t *testing.T, seed int64) string {
 			nd.ips[i].Available = []string{"eth0"}
 		}
 	}
+	f.wake()
 	f.mu.Unlock()
 	// Within RecoveryBanPeriod nobody stays banned in the fake: a ban the
 	// leader sent is lifted above. Give the leader a few passes.

@@ -13,7 +13,7 @@ func scaleSizes(e *Env) []int {
 	if e.Smoke {
 		return []int{3}
 	}
-	return []int{3, 8, 16, 32}
+	return []int{3, 8, 16, 32, 64}
 }
 
 // idleWindow is how long idle CPU is measured; idleSettle lets the
