@@ -456,3 +456,42 @@ func TestTranscriptFlagChangesAndBan(t *testing.T) {
 		t.Fatalf("priority time %v, want 3 s (the last change that left the node inactive)", s.Priority.Sub(t0))
 	}
 }
+
+// With quorum, the daemon may sleep until the first counted peer's last
+// frame leaves the quorum window (1 ms past it), at most a second; a peer
+// the transport has no connection to does not count; without quorum it
+// re-checks every 200 ms.
+func TestQuorumRecheck(t *testing.T) {
+	s := newNode(0, 3, true)
+	p := ctdbParams(t) // quorum window 17.5 s
+	all := func(uint32) bool { return true }
+	s.Step(Input{Kind: Frame, PNN: 1, Now: t0, Params: p})
+	s.Step(Input{Kind: Frame, PNN: 2, Now: t0.Add(5 * time.Second), Params: p})
+	s.Step(Input{Kind: Tick, Now: t0.Add(5 * time.Second), Params: p, Linked: map[uint32]bool{1: true, 2: true}})
+	if !s.HasQuorum() {
+		t.Fatalf("no quorum with every peer heard: %s", s.QuorumText())
+	}
+	for _, c := range []struct {
+		at     time.Duration
+		linked func(uint32) bool
+		want   time.Duration
+	}{
+		{5 * time.Second, all, time.Second},                                 // both far from expiry: the 1 s cap
+		{17 * time.Second, all, 501 * time.Millisecond},                     // node 1's frame expires at 17.5 s
+		{17*time.Second + 495*time.Millisecond, all, 10 * time.Millisecond}, // never below 10 ms
+		{18 * time.Second, all, time.Second},                                // node 1 expired: node 2's is at 22.5 s
+		{22 * time.Second, all, 501 * time.Millisecond},
+		{17 * time.Second, func(pnn uint32) bool { return pnn != 1 }, time.Second}, // node 1 unlinked
+	} {
+		if got := s.QuorumRecheck(t0.Add(c.at), p, c.linked); got != c.want {
+			t.Errorf("at %v: recheck after %v, want %v", c.at, got, c.want)
+		}
+	}
+	s.Step(Input{Kind: Tick, Now: t0.Add(40 * time.Second), Params: p, Linked: map[uint32]bool{1: true, 2: true}})
+	if s.HasQuorum() {
+		t.Fatalf("quorum with every peer silent for 35 s: %s", s.QuorumText())
+	}
+	if got := s.QuorumRecheck(t0.Add(40*time.Second), p, all); got != 200*time.Millisecond {
+		t.Errorf("without quorum: recheck after %v, want 200ms", got)
+	}
+}
