@@ -168,6 +168,9 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	if iface == "" {
 		iface = pa.Ifaces[0]
 	}
+	if err := d.waitAddressFree(ctx, iface, a); err != nil {
+		return err
+	}
 	if err := d.ipEvent(ctx, "takeip", iface, a, pa.Prefix.Bits()); err != nil {
 		return err
 	}
@@ -183,6 +186,53 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 		d.tickleAfterTakeover(context.WithoutCancel(ctx), a, 3, 1100*time.Millisecond)
 	}()
 	return nil
+}
+
+// How a takeover waits for another host to let an address go: each ARP
+// probe listens probeWindow for an answer; a takeover gives up after
+// addressFreeWait (the leader's next takeover run tries again).
+const (
+	probeWindow     = 15 * time.Millisecond
+	addressFreeWait = 3 * time.Second
+)
+
+// waitAddressFree holds a takeover back while another host on iface's
+// link still answers ARP for a (netif.ProbeInUse). The leader reassigns a
+// node's addresses as soon as its connection to that node drops; when only
+// its ctdbd was killed, the node's address guard removes them a moment
+// later, and until then two nodes would have the address. Where the link
+// cannot be probed (no Ethernet address, IPv6) the takeover goes ahead.
+func (d *Daemon) waitAddressFree(ctx context.Context, iface string, a netip.Addr) error {
+	if d.ifaceHolding(a) != "" {
+		return nil // ours already: our own kernel's answers do not count
+	}
+	start := time.Now()
+	waited := false
+	for {
+		mac, err := netif.ProbeInUse(iface, a, probeWindow)
+		if err != nil {
+			d.log.Debugf("Cannot probe whether %s is in use on %s: %v", a, iface, err)
+			return nil
+		}
+		if mac == nil {
+			if waited {
+				d.log.Infof("Public address %s is free after %.2f s: taking it", a, time.Since(start).Seconds())
+			}
+			return nil
+		}
+		if !waited {
+			d.log.Warningf("Public address %s is still answered for by %s: waiting until it is released", a, mac)
+			waited = true
+		}
+		if time.Since(start) > addressFreeWait {
+			return protocol.Errorf(protocol.StatusEventFailed, "%s is still in use by %s after %v: not taking it", a, mac, addressFreeWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // ipEvent runs takeip or releaseip for one address.
