@@ -42,6 +42,20 @@ type Config struct {
 	// Now is the clock (nil: time.Now). Tests drive the daemon with a
 	// fake one.
 	Now func() time.Time
+	// lock replaces the lock helper (LockArgv must still be non-nil):
+	// the whole-cluster simulation plugs in a simulated lock.
+	lock lockHolder
+}
+
+// lockHolder is what the daemon uses of the cluster lock:
+// *clusterlock.Locker, or a simulated lock in tests.
+type lockHolder interface {
+	TryLock(timeout time.Duration) (clusterlock.Result, error)
+	Held() bool
+	Token() (int64, bool)
+	Lost() <-chan struct{}
+	Ping() error
+	Release()
 }
 
 // Recoverd is one recovery daemon.
@@ -52,7 +66,7 @@ type Recoverd struct {
 	log    *logrus.Entry
 	self   uint32
 	ls     *cluster.LeaderState
-	locker *clusterlock.Locker
+	locker lockHolder
 
 	culprits   cluster.Culprits
 	lastGen    uint32
@@ -172,6 +186,9 @@ func New(cfg Config) (*Recoverd, error) {
 	r.ls = ls
 	if cfg.LockArgv != nil {
 		r.locker = clusterlock.NewLocker(cfg.LockArgv, r.log)
+		if cfg.lock != nil {
+			r.locker = cfg.lock
+		}
 	}
 	return r, nil
 }
@@ -192,14 +209,19 @@ func (r *Recoverd) Run(ctx context.Context) error {
 		case <-r.c.Done():
 			return errors.New("connection to ctdbd lost")
 		case <-r.lost():
-			r.log.Error("Cluster lock lost")
-			r.ls.OnLockLost(r.now())
-			r.stale = true
+			r.onLockLost()
 		case f := <-r.c.Messages():
 			r.onMessage(f)
 		case <-timer.C:
 		}
 	}
+}
+
+// onLockLost: the held lock's lost channel closed.
+func (r *Recoverd) onLockLost() {
+	r.log.Error("Cluster lock lost")
+	r.ls.OnLockLost(r.now())
+	r.stale = true
 }
 
 // drainMessages handles the messages ctdbd has already pushed, so that a
@@ -223,7 +245,7 @@ func (r *Recoverd) drainMessages() {
 // election when no broadcast came for LeaderTimeout, and the leader checks
 // the public addresses every ipCheckInterval.
 func (r *Recoverd) wait() time.Duration {
-	if !r.contended.IsZero() && time.Since(r.contended) < fastRaceWindow && r.leaderless() {
+	if !r.contended.IsZero() && r.now().Sub(r.contended) < fastRaceWindow && r.leaderless() {
 		return min(fastRaceEvery, r.interval())
 	}
 	return r.interval()
@@ -247,46 +269,53 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			r.tellLockLost(ctx)
 			continue
 		}
-		held := r.leading.Load()
-		if r.locker != nil {
-			held = r.locker.Held()
-			switch {
-			case held:
-				lost = r.locker.Lost()
-			case lost != nil && isClosed(lost): // lost while the tick fired
-				lost = nil
-				r.tellLockLost(ctx)
-			default: // released, not lost
-				lost = nil
-			}
-		}
-		if !held {
-			continue
-		}
-		cctx, cancel := context.WithTimeout(ctx, time.Second)
-		err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
-		if err == nil && r.cfg.Quorum {
-			// ctdbd refuses LOCK_HELD without quorum: give the lock up at
-			// once, even while the main loop is busy in a recovery.
-			err = r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
-			if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
-				r.log.Warningf("Releasing the cluster lock: %v", err)
-				r.locker.Release()
-			}
-		}
-		if err == nil && r.locker != nil {
-			if err = r.locker.Ping(); err != nil {
-				r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
-			}
-		}
-		if err == nil && !r.cfg.Quorum {
-			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
-		}
-		cancel()
-		if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
-			r.repeatClaim(ctx)
+		lost = r.pingOnce(ctx, lost)
+	}
+}
+
+// pingOnce is one tick of pingLoop: lost is the held lock's lost channel
+// as last seen, and the result the one to watch until the next tick.
+func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) <-chan struct{} {
+	held := r.leading.Load()
+	if r.locker != nil {
+		held = r.locker.Held()
+		switch {
+		case held:
+			lost = r.locker.Lost()
+		case lost != nil && isClosed(lost): // lost while the tick fired
+			lost = nil
+			r.tellLockLost(ctx)
+		default: // released, not lost
+			lost = nil
 		}
 	}
+	if !held {
+		return lost
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
+	if err == nil && r.cfg.Quorum {
+		// ctdbd refuses LOCK_HELD without quorum: give the lock up at
+		// once, even while the main loop is busy in a recovery.
+		err = r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+		if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
+			r.log.Warningf("Releasing the cluster lock: %v", err)
+			r.locker.Release()
+		}
+	}
+	if err == nil && r.locker != nil {
+		if err = r.locker.Ping(); err != nil {
+			r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
+		}
+	}
+	if err == nil && !r.cfg.Quorum {
+		r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+	}
+	cancel()
+	if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
+		r.repeatClaim(ctx)
+	}
+	return lost
 }
 
 // tellLockLost tells ctdbd at once, even while the main loop is busy in a
@@ -437,7 +466,7 @@ func (r *Recoverd) step(parent context.Context) {
 			return
 		}
 	}
-	if r.tun == nil || r.info.TunableChanges != r.tunChanges || time.Since(r.tunFetched) >= tunablesRefetch {
+	if r.tun == nil || r.info.TunableChanges != r.tunChanges || r.now().Sub(r.tunFetched) >= tunablesRefetch {
 		r.refreshTunables()
 	}
 	if r.info.Capable != r.cfg.Capable {
@@ -492,7 +521,7 @@ func (r *Recoverd) refreshTunables() {
 	if r.c.Call(ctx, protocol.PNNCurrent, protocol.OpListTunables, nil, &l) != nil {
 		return
 	}
-	r.tunChanges, r.tunFetched = changes, time.Now()
+	r.tunChanges, r.tunFetched = changes, r.now()
 	m := make(map[string]uint32, len(l.Vars))
 	for _, v := range l.Vars {
 		m[v.Name] = v.Value
