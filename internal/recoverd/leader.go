@@ -33,6 +33,9 @@ func (r *Recoverd) lead() {
 	}
 	r.viewsStale, r.settled, r.gathered = false, false, r.now()
 	views := r.gatherViews()
+	if r.staleTerm() {
+		return
+	}
 	if r.missingPeer(views) {
 		// A peer that did not answer may have just dropped off: our node
 		// map is from before it did. Read it again, so that the decision
@@ -84,6 +87,26 @@ func (r *Recoverd) lead() {
 	r.culprits.Forgive()
 	r.to.need = true
 	r.takeover()
+}
+
+// staleTerm: a peer's ctdbd has seen a newer leader epoch than this
+// leader's term. It refuses every fenced control of this term, so the
+// term can never recover: the leader steps down and races again, and its
+// next term takes an epoch above the one seen (with a fencing token, a
+// token older than that epoch refuses to lead, see takeTerm). This
+// happens after a restart with a lock that gives no token: the new
+// leader's ctdbd and recovery daemon start from epoch 0, and no peer
+// announces the epoch of an older term that it has seen.
+func (r *Recoverd) staleTerm() bool {
+	if r.peerEpoch <= r.ls.Epoch() || !r.ls.OnEpochSeen(r.peerEpoch, r.now()) {
+		return false
+	}
+	r.log.Warningf("Node %d has seen leader epoch %d, newer than this term's: stepping down to start a new term",
+		r.peerEpochAt, r.peerEpoch)
+	r.token = 0
+	r.release()
+	r.broadcast(protocol.PNNUnknown)
+	return true
 }
 
 // needGather: the leader gathers every node's view when its own ctdbd

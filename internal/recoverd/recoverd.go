@@ -131,6 +131,10 @@ type Recoverd struct {
 	// viewsStale: r.info was fetched since the leader last gathered the
 	// views. settled: the last gathering found nothing to recover.
 	viewsStale, settled bool
+	// peerEpoch is the newest leader epoch a peer's ctdbd reported at the
+	// last gathering of the views, and peerEpochAt that peer.
+	peerEpoch   uint32
+	peerEpochAt uint32
 }
 
 // stateRecheck is how often the local state is fetched, and every node's
@@ -753,6 +757,7 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 // answer are left out.
 func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 	views := map[uint32]cluster.NodeView{r.self: toView(r.info)}
+	r.peerEpoch, r.peerEpochAt = 0, protocol.PNNUnknown
 	var peers []uint32
 	for _, n := range r.info.Nodes {
 		if n.PNN != r.self && n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
@@ -770,6 +775,9 @@ func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 		}
 		views[peers[i]] = toView(x.val)
 		r.runstates[peers[i]] = x.val.Runstate
+		if x.val.Epoch > r.peerEpoch {
+			r.peerEpoch, r.peerEpochAt = x.val.Epoch, peers[i]
+		}
 	}
 	r.runstates[r.self] = r.info.Runstate
 	return views

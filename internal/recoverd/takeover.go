@@ -44,7 +44,15 @@ func (r *Recoverd) takeover() {
 	if !r.to.need && !check {
 		return
 	}
-	lists := r.gatherIPs()
+	lists, missing := r.gatherIPs()
+	if len(missing) > 0 {
+		// A connected node that gave no list may hold addresses: a plan
+		// without it could give them to another node while it still
+		// holds them. Either it answers on a later pass, or its peers
+		// drop it and it releases them within the release bound.
+		r.log.Warningf("Takeover deferred: no public address list from nodes %v", missing)
+		return
+	}
 	if !r.to.need {
 		r.to.lastCheck = r.now()
 		if !r.misplaced(lists) {
@@ -59,8 +67,9 @@ func (r *Recoverd) takeover() {
 	r.to.lastCheck = r.now()
 }
 
-// gatherIPs fetches every connected node's public address list.
-func (r *Recoverd) gatherIPs() map[uint32]protocol.PublicIPList {
+// gatherIPs fetches every connected node's public address list; missing
+// are the nodes that gave none.
+func (r *Recoverd) gatherIPs() (lists map[uint32]protocol.PublicIPList, missing []uint32) {
 	var nodes []uint32
 	for _, n := range r.info.Nodes {
 		if n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
@@ -75,11 +84,12 @@ func (r *Recoverd) gatherIPs() map[uint32]protocol.PublicIPList {
 	for i, x := range res {
 		if x.err != nil {
 			r.log.Warningf("No public address list from node %d: %v", nodes[i], x.err)
+			missing = append(missing, nodes[i])
 			continue
 		}
 		out[nodes[i]] = x.val
 	}
-	return out
+	return out, missing
 }
 
 // misplaced checks that each address is on its assigned node and nowhere
