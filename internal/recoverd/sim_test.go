@@ -173,15 +173,20 @@ func (s *sim) start(nd *simNode) {
 }
 
 // kill stops a node: its processes and addresses are gone, the lock it
-// held is free (fcntl locks die with their process), and its peers see
-// their connections reset.
+// held is free if it reached the lock's storage (fcntl locks die with
+// their process; otherwise the storage frees it after simLockFree), and
+// its peers see their connections reset.
 func (s *sim) kill(nd *simNode) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !nd.alive {
+		return
+	}
+	reached := s.lockReach(nd)
 	nd.alive = false
 	nd.held = map[string]bool{}
 	close(nd.c.done)
-	if s.lock.holder == int(nd.pnn) {
+	if s.lock.holder == int(nd.pnn) && reached {
 		s.freeLock()
 	}
 	for _, p := range s.nodes {
