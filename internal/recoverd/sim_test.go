@@ -118,6 +118,10 @@ func (s *sim) violate(format string, args ...any) {
 
 var simStart = time.Unix(1e6, 0)
 
+// simLongestHold is the longest time a node was seen holding addresses
+// after it was cut off from the lock holder, over the schedules run.
+var simLongestHold time.Duration
+
 func newSim(seed int64, bugs simBugs) *sim {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	s := &sim{clk: clock.NewFake(simStart), rng: rng, bugs: bugs, maxGen: map[int]uint32{}}
@@ -725,6 +729,9 @@ func (s *sim) check() {
 		if nd.alive && s.lock.holder >= 0 {
 			h := s.nodes[s.lock.holder]
 			cut = !s.reach(nd, h) || (h == nd && !s.lockReach(nd))
+		}
+		if cut && !nd.cutSince.IsZero() && len(nd.held) > 0 {
+			simLongestHold = max(simLongestHold, now.Sub(nd.cutSince))
 		}
 		switch {
 		case !cut:
