@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -73,6 +74,8 @@ type sim struct {
 	// a majority of the nodes (etcd); otherwise from the group that can
 	// reach the shared filesystem (fcntl).
 	majorityLock bool
+	// quorum: "[cluster] quorum = majority" on every node.
+	quorum       bool
 	storageGroup int
 	story        []string
 	violations   []string
@@ -131,6 +134,7 @@ func newSim(seed int64, bugs simBugs) *sim {
 		s.addrs = append(s.addrs, fmt.Sprintf("10.0.0.%d", i+1))
 	}
 	s.majorityLock = rng.IntN(3) == 0
+	s.quorum = rng.IntN(3) == 0
 	for i := range n {
 		s.nodes = append(s.nodes, &simNode{pnn: uint32(i)})
 	}
@@ -151,7 +155,7 @@ func (s *sim) start(nd *simNode) {
 		nodes[i] = protocol.NodeInfo{PNN: uint32(i), Flags: protocol.FlagDisconnected | protocol.FlagUnhealthy}
 	}
 	nodes[nd.pnn].Flags = 0
-	nd.st = nodestate.New(nd.pnn, nodes, false, s.now())
+	nd.st = nodestate.New(nd.pnn, nodes, s.quorum, s.now())
 	nd.held, nd.asg = map[string]bool{}, map[string]uint32{}
 	nd.connected, nd.lastFrame = map[uint32]bool{}, map[uint32]time.Time{}
 	nd.recmode = protocol.RecModeActive
@@ -167,7 +171,7 @@ func (s *sim) start(nd *simNode) {
 	lg.SetLevel(logrus.InfoLevel)
 	lg.SetFormatter(&simFormatter{s: s, pnn: nd.pnn})
 	r, err := New(Config{Client: nd.c, Log: logrus.NewEntry(lg), Capable: true, Now: s.clk.Now,
-		LockArgv: []string{"simulated"}, lock: &simLock{s: s, node: int(nd.pnn), inc: nd.inc}})
+		Quorum: s.quorum, LockArgv: []string{"simulated"}, lock: &simLock{s: s, node: int(nd.pnn), inc: nd.inc}})
 	if err != nil {
 		panic(err) // the simulated ctdbd always answers its own node
 	}
@@ -428,7 +432,7 @@ func (c *simCtdb) call(dst, gen, flags uint32, op protocol.Op, req, rep any) err
 		st := n.st
 		return answer(protocol.NodeSelf{PNN: dst, Flags: st.SelfInfo().Flags, Generation: st.Generation,
 			VNNMap: st.VNNMap, RecMode: n.recmode, Leader: st.Leader, Epoch: st.MaxEpoch, Started: st.Priority,
-			Capable: true, Runstate: "RUNNING", Nodes: slices.Clone(st.Nodes)}, rep)
+			Capable: true, Runstate: "RUNNING", Nodes: slices.Clone(st.Nodes), NoQuorum: s.quorum && !st.HasQuorum()}, rep)
 	case protocol.OpListTunables:
 		l := protocol.TunableList{Vars: []protocol.Tunable{{Name: "EnableBans", Value: 1},
 			{Name: "RecoveryBanPeriod", Value: simBanSeconds}, {Name: "RecoveryGracePeriod", Value: 120},
@@ -661,7 +665,11 @@ func (s *sim) advance(ctx context.Context) {
 			}
 			nd.step(s, nodestate.Input{Kind: nodestate.MonitorDone, Result: r, Detail: "eth0 down"})
 		}
-		nd.step(s, nodestate.Input{Kind: nodestate.Tick, Held: len(nd.held)})
+		in := nodestate.Input{Kind: nodestate.Tick, Held: len(nd.held)}
+		if s.quorum {
+			in.Linked = maps.Clone(nd.connected)
+		}
+		nd.step(s, in)
 	}
 	s.mu.Unlock()
 	for _, i := range order {

@@ -57,8 +57,8 @@ func TestSimSchedules(t *testing.T) {
 		simTime += s.now().Sub(simStart)
 		if msg != "" || (*simVerbose && n == 1) {
 			var b strings.Builder
-			fmt.Fprintf(&b, "seed %d (rerun: go test ./internal/recoverd -run TestSimSchedules -sim-seed %d -v): %s\nschedule (%d nodes, %d addresses, majority lock %v):\n  %s\nlogs:\n",
-				seed, seed, msg, len(s.nodes), len(s.addrs), s.majorityLock, strings.Join(s.story, "\n  "))
+			fmt.Fprintf(&b, "seed %d (rerun: go test ./internal/recoverd -run TestSimSchedules -sim-seed %d -v): %s\nschedule (%d nodes, %d addresses, majority lock %v, quorum %v):\n  %s\nlogs:\n",
+				seed, seed, msg, len(s.nodes), len(s.addrs), s.majorityLock, s.quorum, strings.Join(s.story, "\n  "))
 			s.logs(&b)
 			switch {
 			case msg == "":
