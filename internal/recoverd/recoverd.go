@@ -131,8 +131,9 @@ type Recoverd struct {
 	// viewsStale: r.info was fetched since the leader last gathered the
 	// views. settled: the last gathering found nothing to recover.
 	viewsStale, settled bool
-	// peerEpoch is the newest leader epoch a peer's ctdbd reported at the
-	// last gathering of the views, and peerEpochAt that peer.
+	// peerEpoch is the newest leader epoch a node's ctdbd (this one's
+	// included) reported at the last gathering of the views, and
+	// peerEpochAt that node.
 	peerEpoch   uint32
 	peerEpochAt uint32
 }
@@ -599,6 +600,9 @@ var broadcastEvery = cluster.DefaultLeaderConfig(0).BroadcastInterval
 // longest running eligible node wins.
 func (r *Recoverd) race() {
 	now := r.now()
+	// A term starts above every epoch this node's ctdbd has seen: its
+	// ctdbd refuses fenced controls from an older one.
+	r.ls.SeedEpoch(r.info.Epoch)
 	if r.withoutQuorum() {
 		r.ls.OnLockFailed(now)
 		return
@@ -757,7 +761,7 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 // answer are left out.
 func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 	views := map[uint32]cluster.NodeView{r.self: toView(r.info)}
-	r.peerEpoch, r.peerEpochAt = 0, protocol.PNNUnknown
+	r.peerEpoch, r.peerEpochAt = r.info.Epoch, r.self
 	var peers []uint32
 	for _, n := range r.info.Nodes {
 		if n.PNN != r.self && n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {

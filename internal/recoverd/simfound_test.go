@@ -72,3 +72,21 @@ func TestLeaderStartsNewTermAboveSeenEpoch(t *testing.T) {
 		t.Errorf("leading %v at epoch %d, want a term above epoch 7", r.ls.HoldsLock(), r.ls.Epoch())
 	}
 }
+
+// Found by the simulation (seeds 1416 and 1725 of the quorum variant
+// before the fix): the recovery daemon seeded its epoch from ctdbd only at
+// start, and a later term could start below an epoch its own ctdbd had
+// accepted since; that ctdbd refused the term's controls. A race now
+// starts above the epoch its ctdbd reports.
+func TestTermStartsAboveOwnCtdbdEpoch(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1")
+	f.nodes[0].epoch = 4
+	r, clock, buf := newTestRecoverd(t, f)
+	lead(t, r, clock)
+	if r.ls.Epoch() != 5 {
+		t.Errorf("term epoch %d, want 5 (above the 4 its ctdbd has seen)", r.ls.Epoch())
+	}
+	if strings.Contains(buf.String(), "stepping down") {
+		t.Errorf("the first term was stale")
+	}
+}
