@@ -21,6 +21,23 @@ import (
 // Once everything heals the cluster must settle within simSettle: one
 // leader, every address hosted exactly once, every node OK and NORMAL.
 //
+// Open finding (seeds 776 and 2106 of the first 3000; seeds 1..200 pass):
+// a new leader gives away the addresses of a node that its own ctdbd
+// already shows DISCONNECTED, while that node still holds them because it
+// heard from the previous leader more recently than the new leader heard
+// from it. Seed 776: node 2, cut off alone 13-17 s, rejoins node 0 (the
+// leader) but its connection to node 1 has timed out; node 1 is cut off
+// from the leader at 17 s and keeps its address until 19.5 s (its hold
+// bound); the leader is killed at 18.5 s, node 2 takes the lock at 18.6 s
+// and takes node 1's address. The release bound's argument (the leader
+// reassigns no earlier than (KeepaliveLimit-1) intervals after the cut)
+// holds for the leader that saw the node go silent, not for a successor
+// whose own link to that node died earlier, or that just started. A
+// possible fix: in a term's first HoldBound, do not take an address last
+// assigned to a node shown DISCONNECTED (other than the previous leader,
+// which lets go before its lock can be taken). Not made here: it delays
+// failover, and its cost needs the real-binary tests.
+//
 // -sim-schedules sets how many seeds run (default 200, a few seconds);
 // -sim-seed runs one (the one a failure names), -sim-verbose prints its
 // schedule and logs even when it passes.
