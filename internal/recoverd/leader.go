@@ -23,9 +23,13 @@ func (r *Recoverd) lead() {
 		r.takeover()
 		return
 	}
-	if !r.viewsStale {
+	if !r.viewsStale || r.newTerm {
 		// This pass did not fetch the local state: the gathering must
 		// not pair the peers' fresh views with an old one of this node.
+		// A new term never starts from a node map fetched before it: a
+		// push may have been lost, and a node shown DISCONNECTED in an
+		// old map (connected since) would be left out of the first
+		// takeover while it still holds its addresses.
 		if err := r.fetchInfo(); err != nil {
 			r.log.Warningf("Local ctdbd does not answer: %v", err)
 			return

@@ -367,6 +367,9 @@ type simCtdb struct {
 	inc  int
 	msgs chan protocol.Frame
 	done chan struct{}
+	// deaf: ctdbd's pushes to the recovery daemon are lost (read and
+	// written under sim.mu, or before the daemon starts).
+	deaf bool
 }
 
 func (c *simCtdb) Messages() <-chan protocol.Frame { return c.msgs }
@@ -375,6 +378,9 @@ func (c *simCtdb) Done() <-chan struct{}           { return c.done }
 // push forwards a message to the recovery daemon; a full buffer drops it,
 // as the real client does.
 func (c *simCtdb) push(op protocol.Op, body any) {
+	if c.deaf {
+		return
+	}
 	b, _ := protocol.MarshalBody(body)
 	select {
 	case c.msgs <- protocol.Frame{Header: protocol.Header{Kind: protocol.KindMessage, Op: op}, Body: b}:

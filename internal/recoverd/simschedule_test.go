@@ -13,7 +13,8 @@ import (
 // majority (etcd-like) cluster lock, 2 to 5 public addresses. A schedule
 // kills and restarts nodes, kills the leader, partitions the cluster
 // (the lock's storage on one side) and heals it, isolates single nodes,
-// takes public interfaces down and makes takeips fail. At every 100 ms of
+// takes public interfaces down, makes takeips fail and loses ctdbd's
+// pushes to a recovery daemon for a while. At every 100 ms of
 // sim time it checks: at most one node leads holding the lock; no address
 // is hosted by two nodes at once (and none is taken while another holds
 // it); a node cut off from the lock holder holds no address beyond the
@@ -90,8 +91,9 @@ func TestSimSchedules(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d schedules (%d failed), %v of sim time in %v; longest hold after a cut from the lock holder %v (bound %v)",
-		n, failed, simTime, time.Since(start).Round(time.Millisecond), simLongestHold, simParams.HoldBound()+simKeepalive+simTick)
+	t.Logf("%d schedules (%d failed), %v of sim time in %v; longest hold after a cut from the lock holder %v (bound %v); longest settling %v (bound %v)",
+		n, failed, simTime, time.Since(start).Round(time.Millisecond), simLongestHold, simParams.HoldBound()+simKeepalive+simTick,
+		simLongestSettle, simSettle)
 }
 
 // TestSimBugsCaught breaks a rule on purpose and expects the harness to
@@ -193,6 +195,11 @@ func runSim(t *testing.T, seed int64, bugs simBugs) (*sim, string) {
 		case 7:
 			k.group = 2 + int(k.pnn)
 			s.event("node %d cut off alone (%s)", k.pnn, s.groups())
+		case 8:
+			if k.alive {
+				k.c.deaf = !k.c.deaf
+				s.event("node %d ctdbd's pushes to its recovery daemon lost: %v", k.pnn, k.c.deaf)
+			}
 		default:
 			s.event("quiet")
 		}
@@ -213,6 +220,9 @@ func runSim(t *testing.T, seed int64, bugs simBugs) (*sim, string) {
 	var dead []*simNode
 	for _, nd := range s.nodes {
 		nd.ifaceDown, nd.failTake = false, false
+		if nd.alive {
+			nd.c.deaf = false
+		}
 		if !nd.alive {
 			dead = append(dead, nd)
 		}
@@ -228,6 +238,7 @@ func runSim(t *testing.T, seed int64, bugs simBugs) (*sim, string) {
 		}
 		if s.settled() == "" {
 			s.event("settled after %.1fs", s.now().Sub(healed).Seconds())
+			simLongestSettle = max(simLongestSettle, s.now().Sub(healed))
 			// Stay settled for a while.
 			if msg := run(5 * time.Second); msg != "" {
 				return s, msg
@@ -240,6 +251,10 @@ func runSim(t *testing.T, seed int64, bugs simBugs) (*sim, string) {
 	}
 	return s, fmt.Sprintf("not settled %v after everything healed: %s", simSettle, s.settled())
 }
+
+// simLongestSettle is the longest time the cluster took to settle after
+// everything healed, over the schedules run.
+var simLongestSettle time.Duration
 
 func (s *sim) heal() {
 	for _, nd := range s.nodes {
