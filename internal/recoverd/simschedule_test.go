@@ -22,7 +22,8 @@ import (
 // Once everything heals the cluster must settle within simSettle: one
 // leader, every address hosted exactly once, every node OK and NORMAL.
 //
-// Open finding (seeds 776 and 2106 of the first 3000; seeds 1..200 pass):
+// Open finding (seed 776, the only failure in the first 3000; seeds 1..200
+// pass):
 // a new leader gives away the addresses of a node that its own ctdbd
 // already shows DISCONNECTED, while that node still holds them because it
 // heard from the previous leader more recently than the new leader heard
@@ -45,12 +46,12 @@ import (
 //
 // The checks can fail: with the lock granted to a second node
 // (simBugs.twoHolders) TestSimBugsCaught finds two leaders (seed 1: "nodes
-// [0 1 2] all lead holding the lock" at 0.1 s), and with ctdbd ignoring
+// [0 2] all lead holding the lock" at 18.3 s), and with ctdbd ignoring
 // the release bound (simBugs.noRelease) it finds an address held past the
-// bound (seed 2: "node 0 still holds 1 addresses 3.7s after it was cut off
-// from the lock holder") and an address on two nodes (seed 1: "10.0.0.4
-// hosted by nodes [0 1] at once" at 37.6 s). A seed counts only if it
-// passes without the bug.
+// bound (seed 1: "node 1 still holds 1 addresses 3.7s after it was cut off
+// from the lock holder" at 18.8 s) and an address on two nodes (seed 35:
+// "10.0.0.1 taken on node 2 while node 3 holds it" at 26.6 s). A seed
+// counts only if it passes without the bug.
 var (
 	simSchedules = flag.Int("sim-schedules", 200, "seeded whole-cluster schedules to run")
 	simSeed      = flag.Int64("sim-seed", -1, "run only this whole-cluster schedule seed")
