@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/sirupsen/logrus"
 )
 
 // Found by the whole-cluster simulation (TestSimSchedules, seed 12 before
@@ -88,5 +90,65 @@ func TestTermStartsAboveOwnCtdbdEpoch(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "stepping down") {
 		t.Errorf("the first term was stale")
+	}
+}
+
+// stubLock is a cluster lock the test frees by hand.
+type stubLock struct{ busy, held bool }
+
+func (l *stubLock) TryLock(time.Duration) (clusterlock.Result, error) {
+	if l.busy {
+		return clusterlock.ResultContended, nil
+	}
+	l.held = true
+	return clusterlock.ResultLocked, nil
+}
+func (l *stubLock) Held() bool            { return l.held }
+func (l *stubLock) Token() (int64, bool)  { return 0, false }
+func (l *stubLock) Lost() <-chan struct{} { return nil }
+func (l *stubLock) Ping() error           { return nil }
+func (l *stubLock) Release()              { l.held = false }
+
+// Found by the simulation (seeds 137, 490, 873 and 2410 before the fix):
+// a node fetched its node map (node 1 DISCONNECTED), node 1 came back but
+// the push saying so was lost, and the node then won the lock: its first
+// takeover, planned on the old map, gave away the address node 1 held.
+// A new term now fetches the node map first.
+func TestNewTermFetchesNodeMap(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1", "10.0.0.2")
+	f.nodes[1].flags = protocol.FlagDisconnected
+	f.nodes[1].ips[0].Active = "eth0" // node 1 holds 10.0.0.1
+	lock := &stubLock{busy: true}
+	clock := &fakeClock{t: time.Unix(1e6, 0)}
+	var buf strings.Builder
+	lg := logrus.New()
+	lg.SetOutput(&buf)
+	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now,
+		LockArgv: []string{"stub"}, lock: lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(time.Second)
+	r.step(t.Context()) // fetches the node map: node 1 DISCONNECTED
+	if r.ls.HoldsLock() {
+		t.Fatal("leads while the lock is busy")
+	}
+	f.mu.Lock()
+	f.silent = true // the push for node 1's return is lost
+	f.nodes[1].flags = 0
+	f.mu.Unlock()
+	lock.busy = false
+	for range 3 {
+		clock.advance(time.Second)
+		r.step(t.Context())
+	}
+	if !r.ls.HoldsLock() {
+		t.Fatalf("does not lead:\n%s", buf.String())
+	}
+	if v := f.violations; len(v) > 0 {
+		t.Fatalf("%v\n%s", v, buf.String())
+	}
+	if h := f.holders("10.0.0.1"); len(h) != 1 {
+		t.Errorf("10.0.0.1 held by %v", h)
 	}
 }
