@@ -136,6 +136,10 @@ type Recoverd struct {
 	// peerEpochAt that node.
 	peerEpoch   uint32
 	peerEpochAt uint32
+	// termStart is when this node's current term began; prevLeader the
+	// last other node seen leading (PNNUnknown: none).
+	termStart  time.Time
+	prevLeader uint32
 }
 
 // stateRecheck is how often the local state is fetched, and every node's
@@ -164,7 +168,8 @@ const callTimeout = 3 * time.Second
 
 // New builds the daemon and subscribes to ctdbd's messages.
 func New(cfg Config) (*Recoverd, error) {
-	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{}}
+	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{},
+		prevLeader: protocol.PNNUnknown}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -484,8 +489,11 @@ func (r *Recoverd) step(parent context.Context) {
 	r.checkQuorum(r.now())
 	act, why := r.ls.Tick(r.now())
 	r.act(act, why)
-	if r.ls.Leader() != protocol.PNNUnknown {
+	if l := r.ls.Leader(); l != protocol.PNNUnknown {
 		r.contended = time.Time{}
+		if l != r.self {
+			r.prevLeader = l
+		}
 	}
 	r.leading.Store(r.ls.HoldsLock())
 	if !r.ls.HoldsLock() {
@@ -624,7 +632,7 @@ func (r *Recoverd) race() {
 		if !r.takeTerm(r.now()) {
 			return
 		}
-		r.newTerm = true
+		r.newTerm, r.termStart = true, r.now()
 		r.contended = time.Time{}
 		r.leading.Store(true)
 		r.confirmLock()
@@ -749,7 +757,7 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 	winner, ok := cluster.ElectNoLock(cluster.CandidatesFromViews(views))
 	if ok && winner == r.self {
 		r.ls.OnLockTaken(now)
-		r.newTerm = true
+		r.newTerm, r.termStart = true, now
 		r.log.Infof("Won election without a lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
 		return

@@ -442,7 +442,8 @@ func (c *simCtdb) call(dst, gen, flags uint32, op protocol.Op, req, rep any) err
 	case protocol.OpListTunables:
 		l := protocol.TunableList{Vars: []protocol.Tunable{{Name: "EnableBans", Value: 1},
 			{Name: "RecoveryBanPeriod", Value: simBanSeconds}, {Name: "RecoveryGracePeriod", Value: 120},
-			{Name: "EventScriptTimeout", Value: 30}, {Name: "RecoverInterval", Value: 1}}}
+			{Name: "EventScriptTimeout", Value: 30}, {Name: "RecoverInterval", Value: 1},
+			{Name: "KeepaliveInterval", Value: uint32(simKeepalive / time.Second)}, {Name: "KeepaliveLimit", Value: simKALimit}}}
 		return answer(l, rep)
 	case protocol.OpBroadcast:
 		m := req.(protocol.LeaderMsg)

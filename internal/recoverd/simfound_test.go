@@ -152,3 +152,51 @@ func TestNewTermFetchesNodeMap(t *testing.T) {
 		t.Errorf("10.0.0.1 held by %v", h)
 	}
 }
+
+// Found by the simulation (seed 776 before the fix): a successor leader
+// whose ctdbd already showed node 1 DISCONNECTED took node 1's address at
+// once, while node 1, which had heard from the previous leader until just
+// before, still held it for its hold bound. Early in a term, an address
+// last assigned to a disconnected node (other than the previous leader)
+// now waits for the hold bound.
+func TestSuccessorWaitsForDisconnectedHolder(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1", "10.0.0.2")
+	f.tun["KeepaliveInterval"], f.tun["KeepaliveLimit"] = 1, 5 // hold bound 2.5 s
+	f.nodes[1].flags = protocol.FlagDisconnected
+	for _, n := range f.nodes {
+		n.ips[0].Node = 1 // 10.0.0.1 was assigned to node 1
+	}
+	lock := &stubLock{}
+	clock := &fakeClock{t: time.Unix(1e6, 0)}
+	var buf strings.Builder
+	lg := logrus.New()
+	lg.SetOutput(&buf)
+	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now,
+		LockArgv: []string{"stub"}, lock: lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var took time.Time
+	for range 20 {
+		clock.advance(500 * time.Millisecond)
+		r.step(t.Context())
+		if took.IsZero() && len(f.holders("10.0.0.1")) > 0 {
+			took = clock.now()
+		}
+	}
+	if !r.ls.HoldsLock() {
+		t.Fatalf("does not lead:\n%s", buf.String())
+	}
+	if took.IsZero() {
+		t.Fatalf("10.0.0.1 never taken:\n%s", buf.String())
+	}
+	if wait := took.Sub(r.termStart); wait < 2500*time.Millisecond {
+		t.Errorf("10.0.0.1 taken %v into the term, before the hold bound (2.5 s)", wait)
+	}
+	if !strings.Contains(buf.String(), "it was assigned to node 1, which is disconnected and may still hold it") {
+		t.Errorf("no deferral logged:\n%s", buf.String())
+	}
+	if h := f.holders("10.0.0.2"); len(h) != 1 {
+		t.Errorf("10.0.0.2 held by %v", h)
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/ipalloc"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/takeover"
 )
@@ -113,6 +115,9 @@ func (r *Recoverd) misplaced(lists map[uint32]protocol.PublicIPList) bool {
 func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *protocol.MoveIP) error {
 	start := r.now()
 	plan := takeover.Plan(r.takeoverInput(lists, move))
+	if err := r.successorWait(lists, plan.Takes); err != nil {
+		return err
+	}
 	if plan.MoveRejected {
 		r.log.Errorf("Cannot move %s to node %d: not available there", move.Addr, move.PNN)
 	}
@@ -135,6 +140,51 @@ func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *pro
 	}
 	return nil
 }
+
+// successorWait: early in a term, an address last assigned to a node
+// that this node's ctdbd shows DISCONNECTED is not taken until the node
+// must have let it go. The release bound's argument (the leader reassigns
+// no earlier than (KeepaliveLimit-1) intervals after a node went silent)
+// holds for the leader that saw the node go silent; a successor may
+// already show it DISCONNECTED (its own link to it died earlier, or it
+// just started) while the node still heard from the previous leader until
+// the lock changed hands, and keeps its addresses for the hold bound after
+// that. The previous leader itself is not waited for: its addresses go
+// when its recovery daemon stops confirming the lock, half a lock ping
+// timeout before the lock can be taken. Found by the whole-cluster
+// simulation (seed 776).
+func (r *Recoverd) successorWait(lists map[uint32]protocol.PublicIPList, takes []takeover.Op) error {
+	p := nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"]),
+		LockPingTimeout: clusterlock.DefaultPingTimeout}
+	until := r.termStart.Add(p.HoldBound() + successorMargin)
+	if p.KeepaliveInterval == 0 || !r.now().Before(until) || len(takes) == 0 {
+		return nil
+	}
+	gone := map[uint32]bool{}
+	for _, n := range r.info.Nodes {
+		if n.Flags&protocol.FlagDisconnected != 0 && n.PNN != r.prevLeader && n.PNN != r.self {
+			gone[n.PNN] = true
+		}
+	}
+	last := map[string]uint32{} // address -> node last assigned
+	for _, l := range lists {
+		for _, ip := range l.IPs {
+			if ip.Node != protocol.PNNUnknown {
+				last[ip.Addr] = ip.Node
+			}
+		}
+	}
+	for _, t := range takes {
+		if n, ok := last[t.Req.Addr]; ok && gone[n] {
+			return fmt.Errorf("not taking %s before %s: it was assigned to node %d, which is disconnected and may still hold it",
+				t.Req.Addr, until.Format("15:04:05.000"), n)
+		}
+	}
+	return nil
+}
+
+// successorMargin is added to the hold bound in successorWait.
+const successorMargin = 500 * time.Millisecond
 
 // takeoverInput is the planner's input: the nodemap (this node's flags
 // from its own node info), runstates, tunables and configuration.
