@@ -22,23 +22,14 @@ import (
 // Once everything heals the cluster must settle within simSettle: one
 // leader, every address hosted exactly once, every node OK and NORMAL.
 //
-// Open finding (seed 776, the only failure in the first 3000; seeds 1..200
-// pass):
-// a new leader gives away the addresses of a node that its own ctdbd
-// already shows DISCONNECTED, while that node still holds them because it
-// heard from the previous leader more recently than the new leader heard
-// from it. Seed 776: node 2, cut off alone 13-17 s, rejoins node 0 (the
-// leader) but its connection to node 1 has timed out; node 1 is cut off
-// from the leader at 17 s and keeps its address until 19.5 s (its hold
-// bound); the leader is killed at 18.5 s, node 2 takes the lock at 18.6 s
-// and takes node 1's address. The release bound's argument (the leader
-// reassigns no earlier than (KeepaliveLimit-1) intervals after the cut)
-// holds for the leader that saw the node go silent, not for a successor
-// whose own link to that node died earlier, or that just started. A
-// possible fix: in a term's first HoldBound, do not take an address last
-// assigned to a node shown DISCONNECTED (other than the previous leader,
-// which lets go before its lock can be taken). Not made here: it delays
-// failover, and its cost needs the real-binary tests.
+// Product bugs it found, fixed on this branch (each with a unit test in
+// simfound_test.go): a term refused for ever by a node that had seen a
+// newer epoch (seeds 8, 1416, 1725 before the fixes), a takeover planned
+// without a connected node's address list (seed 12), a new term planned on
+// a node map older than a lost push (seeds 137, 490, 873, 2410), and a
+// successor leader taking the address of a node it already showed
+// DISCONNECTED while that node still held it (seed 776). The first 3000
+// seeds pass.
 //
 // -sim-schedules sets how many seeds run (default 200, a few seconds);
 // -sim-seed runs one (the one a failure names), -sim-verbose prints its
