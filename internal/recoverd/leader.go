@@ -94,8 +94,9 @@ func (r *Recoverd) lead() {
 }
 
 // staleTerm: a node's ctdbd (this node's too) has seen a newer leader
-// epoch than this leader's term. It refuses every fenced control of this term, so the
-// term can never recover: the leader steps down and races again, and its
+// epoch than this leader's term. That node refuses every fenced control
+// of the term, so the term can never recover: the leader steps down and
+// races again, and its
 // next term takes an epoch above the one seen (with a fencing token, a
 // token older than that epoch refuses to lead, see takeTerm). This
 // happens after a restart with a lock that gives no token: the new
