@@ -96,12 +96,11 @@ func (r *Recoverd) lead() {
 // staleTerm: a node's ctdbd (this node's too) has seen a newer leader
 // epoch than this leader's term. That node refuses every fenced control
 // of the term, so the term can never recover: the leader steps down and
-// races again, and its
-// next term takes an epoch above the one seen (with a fencing token, a
-// token older than that epoch refuses to lead, see takeTerm). This
-// happens after a restart with a lock that gives no token: the new
-// leader's ctdbd and recovery daemon start from epoch 0, and no peer
-// announces the epoch of an older term that it has seen.
+// races again, and its next term takes an epoch above the one seen
+// (with a fencing token, a token older than that epoch refuses to lead,
+// see takeTerm). This happens after a restart with a lock that gives no
+// token: the new leader's ctdbd and recovery daemon start from epoch 0,
+// and no peer announces the epoch of an older term that it has seen.
 func (r *Recoverd) staleTerm() bool {
 	if r.peerEpoch <= r.ls.Epoch() || !r.ls.OnEpochSeen(r.peerEpoch, r.now()) {
 		return false
