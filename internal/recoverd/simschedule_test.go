@@ -23,13 +23,14 @@ import (
 // leader, every address hosted exactly once, every node OK and NORMAL.
 //
 // Product bugs it found, fixed on this branch (each with a unit test in
-// simfound_test.go): a term refused for ever by a node that had seen a
-// newer epoch (seeds 8, 1416, 1725 before the fixes), a takeover planned
-// without a connected node's address list (seed 12), a new term planned on
-// a node map older than a lost push (seeds 137, 490, 873, 2410), and a
-// successor leader taking the address of a node it already showed
-// DISCONNECTED while that node still held it (seed 776). The first 3000
-// seeds pass.
+// simfound_test.go, or the seeds as the test): a term refused for ever by
+// a node that had seen a newer epoch (seeds 8, 1416, 1725 before the
+// fixes), a takeover planned without a connected node's address list
+// (seed 12), a new term planned on a node map older than a lost push
+// (seeds 137, 490, 873, 2410), a successor leader taking addresses while
+// a node it already showed DISCONNECTED still held them (seeds 776, 4515),
+// and a takeover run planned on a node map older than a lost push (seed
+// 5239). The first 7000 seeds pass (about 85 s).
 //
 // -sim-schedules sets how many seeds run (default 200, a few seconds);
 // -sim-seed runs one (the one a failure names), -sim-verbose prints its

@@ -3,6 +3,7 @@ package recoverd
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,12 +62,37 @@ func (r *Recoverd) takeover() {
 			return
 		}
 	}
+	if r.nodeMapMoved() {
+		return
+	}
 	if err := r.takeoverRun(lists, r.to.move); err != nil {
 		r.log.Errorf("Takeover run failed: %v", err)
 		return
 	}
 	r.to.need, r.to.move, r.to.flagsSig = false, nil, sig
 	r.to.lastCheck = r.now()
+}
+
+// nodeMapMoved: the node map the takeover would plan with is no longer
+// ctdbd's (a push was lost), or ctdbd does not answer. A node shown
+// DISCONNECTED in an old map but connected since is serving its
+// addresses, and a plan without it would give them away. The run is
+// abandoned and the next pass fetches the map and gathers again. Asked
+// only before a run, not for the periodic check that finds nothing.
+func (r *Recoverd) nodeMapMoved() bool {
+	ctx, cancel := callCtx()
+	defer cancel()
+	var info protocol.NodeSelf
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+		r.log.Warningf("Local ctdbd does not answer: %v", err)
+		return true
+	}
+	if info.Flags == r.info.Flags && slices.Equal(info.Nodes, r.info.Nodes) {
+		return false
+	}
+	r.log.Info("Node map changed without a push: fetching it again before the takeover")
+	r.stale = true
+	return true
 }
 
 // gatherIPs fetches every connected node's public address list; missing
@@ -115,7 +141,7 @@ func (r *Recoverd) misplaced(lists map[uint32]protocol.PublicIPList) bool {
 func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *protocol.MoveIP) error {
 	start := r.now()
 	plan := takeover.Plan(r.takeoverInput(lists, move))
-	if err := r.successorWait(lists, plan.Takes); err != nil {
+	if err := r.successorWait(plan.Takes); err != nil {
 		return err
 	}
 	if plan.MoveRejected {
@@ -141,43 +167,32 @@ func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *pro
 	return nil
 }
 
-// successorWait: early in a term, an address last assigned to a node
-// that this node's ctdbd shows DISCONNECTED is not taken until the node
-// must have let it go. The release bound's argument (the leader reassigns
-// no earlier than (KeepaliveLimit-1) intervals after a node went silent)
+// successorWait: early in a term, while this node's ctdbd shows a node
+// DISCONNECTED, no address is taken until that node must have let its
+// addresses go. The release bound's argument (the leader reassigns no
+// earlier than (KeepaliveLimit-1) intervals after a node went silent)
 // holds for the leader that saw the node go silent; a successor may
 // already show it DISCONNECTED (its own link to it died earlier, or it
-// just started) while the node still heard from the previous leader until
-// the lock changed hands, and keeps its addresses for the hold bound after
-// that. The previous leader itself is not waited for: its addresses go
-// when its recovery daemon stops confirming the lock, half a lock ping
-// timeout before the lock can be taken. Found by the whole-cluster
-// simulation (seed 776).
-func (r *Recoverd) successorWait(lists map[uint32]protocol.PublicIPList, takes []takeover.Op) error {
+// just started) while the node heard from the previous leader until the
+// lock changed hands, and keeps its addresses for the hold bound after
+// that. Which addresses it holds is not known (the assignment the
+// successor saw may be older than the previous leader's last takeover),
+// so every take waits. The previous leader itself is not waited for: its
+// addresses go when its recovery daemon stops confirming the lock, half a
+// lock ping timeout before the lock can be taken. A node that connects
+// meanwhile reports what it holds and is planned with. Found by the
+// whole-cluster simulation (seeds 776, 4515, 5239).
+func (r *Recoverd) successorWait(takes []takeover.Op) error {
 	p := nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"]),
 		LockPingTimeout: clusterlock.DefaultPingTimeout}
 	until := r.termStart.Add(p.HoldBound() + successorMargin)
 	if p.KeepaliveInterval == 0 || !r.now().Before(until) || len(takes) == 0 {
 		return nil
 	}
-	gone := map[uint32]bool{}
 	for _, n := range r.info.Nodes {
-		if n.Flags&protocol.FlagDisconnected != 0 && n.PNN != r.prevLeader && n.PNN != r.self {
-			gone[n.PNN] = true
-		}
-	}
-	last := map[string]uint32{} // address -> node last assigned
-	for _, l := range lists {
-		for _, ip := range l.IPs {
-			if ip.Node != protocol.PNNUnknown {
-				last[ip.Addr] = ip.Node
-			}
-		}
-	}
-	for _, t := range takes {
-		if n, ok := last[t.Req.Addr]; ok && gone[n] {
-			return fmt.Errorf("not taking %s before %s: it was assigned to node %d, which is disconnected and may still hold it",
-				t.Req.Addr, until.Format("15:04:05.000"), n)
+		if n.Flags&protocol.FlagDisconnected != 0 && n.Flags&protocol.FlagDeleted == 0 && n.PNN != r.prevLeader && n.PNN != r.self {
+			return fmt.Errorf("not taking addresses before %s: node %d is disconnected and may still hold some",
+				until.Format("15:04:05.000"), n.PNN)
 		}
 	}
 	return nil
