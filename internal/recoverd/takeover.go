@@ -2,6 +2,7 @@ package recoverd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,7 +66,10 @@ func (r *Recoverd) takeover() {
 	if r.nodeMapMoved() {
 		return
 	}
-	if err := r.takeoverRun(lists, r.to.move); err != nil {
+	if err := r.takeoverRun(lists, r.to.move); errors.Is(err, errDeferred) {
+		r.log.Warning(capitalize(err.Error()))
+		return
+	} else if err != nil {
 		r.log.Errorf("Takeover run failed: %v", err)
 		return
 	}
@@ -191,12 +195,15 @@ func (r *Recoverd) successorWait(takes []takeover.Op) error {
 	}
 	for _, n := range r.info.Nodes {
 		if n.Flags&protocol.FlagDisconnected != 0 && n.Flags&protocol.FlagDeleted == 0 && n.PNN != r.prevLeader && n.PNN != r.self {
-			return fmt.Errorf("not taking addresses before %s: node %d is disconnected and may still hold some",
-				until.Format("15:04:05.000"), n.PNN)
+			return fmt.Errorf("%w: not taking addresses before %s: node %d is disconnected and may still hold some",
+				errDeferred, until.Format("15:04:05.000"), n.PNN)
 		}
 	}
 	return nil
 }
+
+// errDeferred: a takeover run waits (logged as a warning, not a failure).
+var errDeferred = errors.New("takeover deferred")
 
 // successorMargin is added to the hold bound in successorWait.
 const successorMargin = 500 * time.Millisecond
