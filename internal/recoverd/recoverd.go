@@ -136,10 +136,11 @@ type Recoverd struct {
 	// peerEpochAt that node.
 	peerEpoch   uint32
 	peerEpochAt uint32
-	// termStart is when this node's current term began; prevLeader the
-	// last other node seen leading (PNNUnknown: none).
-	termStart  time.Time
-	prevLeader uint32
+	// termStart is when this node's current term began, and prevLeader
+	// the leader last seen before it (PNNUnknown: none); lastLeader is
+	// the leader last seen, this node included.
+	termStart              time.Time
+	prevLeader, lastLeader uint32
 }
 
 // stateRecheck is how often the local state is fetched, and every node's
@@ -169,7 +170,7 @@ const callTimeout = 3 * time.Second
 // New builds the daemon and subscribes to ctdbd's messages.
 func New(cfg Config) (*Recoverd, error) {
 	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{},
-		prevLeader: protocol.PNNUnknown}
+		prevLeader: protocol.PNNUnknown, lastLeader: protocol.PNNUnknown}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -491,9 +492,7 @@ func (r *Recoverd) step(parent context.Context) {
 	r.act(act, why)
 	if l := r.ls.Leader(); l != protocol.PNNUnknown {
 		r.contended = time.Time{}
-		if l != r.self {
-			r.prevLeader = l
-		}
+		r.lastLeader = l
 	}
 	r.leading.Store(r.ls.HoldsLock())
 	if !r.ls.HoldsLock() {
@@ -632,7 +631,7 @@ func (r *Recoverd) race() {
 		if !r.takeTerm(r.now()) {
 			return
 		}
-		r.newTerm, r.termStart = true, r.now()
+		r.newTerm, r.termStart, r.prevLeader = true, r.now(), r.lastLeader
 		r.contended = time.Time{}
 		r.leading.Store(true)
 		r.confirmLock()
@@ -757,7 +756,7 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 	winner, ok := cluster.ElectNoLock(cluster.CandidatesFromViews(views))
 	if ok && winner == r.self {
 		r.ls.OnLockTaken(now)
-		r.newTerm, r.termStart = true, now
+		r.newTerm, r.termStart, r.prevLeader = true, now, r.lastLeader
 		r.log.Infof("Won election without a lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
 		return
