@@ -14,8 +14,10 @@ import (
 // kills and restarts nodes, kills the leader, partitions the cluster
 // (the lock's storage on one side) and heals it, isolates single nodes,
 // takes public interfaces down, makes takeips fail and loses ctdbd's
-// pushes to a recovery daemon for a while. At every 100 ms of
-// sim time it checks: at most one node leads holding the lock; no address
+// pushes to a recovery daemon for a while; a third of the schedules run
+// with "quorum = majority". The schedule of a seed is the same on every
+// run (only the order of log lines from a fan-out's parallel controls can
+// differ). At every 100 ms of sim time it checks: at most one node leads holding the lock; no address
 // is hosted by two nodes at once (and none is taken while another holds
 // it); a node cut off from the lock holder holds no address beyond the
 // hold bound after its last word from it; no node's generation goes back.
@@ -23,7 +25,8 @@ import (
 // leader, every address hosted exactly once, every node OK and NORMAL.
 //
 // Product bugs it found, fixed on this branch (each with a unit test in
-// simfound_test.go, or the seeds as the test): a term refused for ever by
+// simfound_test.go, or the seeds as the test; seed numbers of the harness
+// version that found them): a term refused for ever by
 // a node that had seen a newer epoch (seeds 8, 1416, 1725 before the
 // fixes), a takeover planned without a connected node's address list
 // (seed 12), a new term planned on a node map older than a lost push
