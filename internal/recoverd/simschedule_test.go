@@ -45,7 +45,7 @@ import (
 // the release bound (simBugs.noRelease) it finds an address held past the
 // bound (seed 1: "node 1 still holds 1 addresses 3.7s after it was cut off
 // from the lock holder" at 18.8 s) and an address on two nodes (seed 35:
-// "10.0.0.1 taken on node 2 while node 3 holds it" at 26.6 s). A seed
+// "10.0.0.1 taken on node 2 while node 3 holds it" at 29.7 s). A seed
 // counts only if it passes without the bug.
 var (
 	simSchedules = flag.Int("sim-schedules", 200, "seeded whole-cluster schedules to run")
