@@ -27,6 +27,8 @@ type fakeNode struct {
 	started  time.Time
 	runstate string
 	ips      []protocol.PublicIP
+	// epoch is the newest leader epoch this node's ctdbd has seen.
+	epoch uint32
 	// fail makes a control fail on this node with the given error.
 	fail map[protocol.Op]error
 }
@@ -146,7 +148,7 @@ func (f *fakeCluster) call(dst, gen uint32, op protocol.Op, req, rep any, fenced
 		return answer(protocol.PNNReply{PNN: dst}, rep)
 	case protocol.OpGetNodeInfo:
 		s := protocol.NodeSelf{PNN: dst, Flags: n.flags, Generation: n.gen, VNNMap: n.vnnmap, RecMode: n.recmode,
-			Leader: protocol.PNNUnknown, Started: n.started, Capable: true, Runstate: n.runstate}
+			Leader: protocol.PNNUnknown, Epoch: n.epoch, Started: n.started, Capable: true, Runstate: n.runstate}
 		for _, m := range f.nodes {
 			s.Nodes = append(s.Nodes, protocol.NodeInfo{PNN: m.pnn, Flags: m.flags})
 		}

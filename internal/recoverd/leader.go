@@ -23,9 +23,13 @@ func (r *Recoverd) lead() {
 		r.takeover()
 		return
 	}
-	if !r.viewsStale {
+	if !r.viewsStale || r.newTerm {
 		// This pass did not fetch the local state: the gathering must
 		// not pair the peers' fresh views with an old one of this node.
+		// A new term never starts from a node map fetched before it: a
+		// push may have been lost, and a node shown DISCONNECTED in an
+		// old map (connected since) would be left out of the first
+		// takeover while it still holds its addresses.
 		if err := r.fetchInfo(); err != nil {
 			r.log.Warningf("Local ctdbd does not answer: %v", err)
 			return
@@ -33,6 +37,9 @@ func (r *Recoverd) lead() {
 	}
 	r.viewsStale, r.settled, r.gathered = false, false, r.now()
 	views := r.gatherViews()
+	if r.staleTerm() {
+		return
+	}
 	if r.missingPeer(views) {
 		// A peer that did not answer may have just dropped off: our node
 		// map is from before it did. Read it again, so that the decision
@@ -84,6 +91,26 @@ func (r *Recoverd) lead() {
 	r.culprits.Forgive()
 	r.to.need = true
 	r.takeover()
+}
+
+// staleTerm: a node's ctdbd (this node's too) has seen a newer leader
+// epoch than this leader's term. That node refuses every fenced control
+// of the term, so the term can never recover: the leader steps down and
+// races again, and its next term takes an epoch above the one seen
+// (with a fencing token, a token older than that epoch refuses to lead,
+// see takeTerm). This happens after a restart with a lock that gives no
+// token: the new leader's ctdbd and recovery daemon start from epoch 0,
+// and no peer announces the epoch of an older term that it has seen.
+func (r *Recoverd) staleTerm() bool {
+	if r.peerEpoch <= r.ls.Epoch() || !r.ls.OnEpochSeen(r.peerEpoch, r.now()) {
+		return false
+	}
+	r.log.Warningf("Node %d has seen leader epoch %d, newer than this term's: stepping down to start a new term",
+		r.peerEpochAt, r.peerEpoch)
+	r.token = 0
+	r.release()
+	r.broadcast(protocol.PNNUnknown)
+	return true
 }
 
 // needGather: the leader gathers every node's view when its own ctdbd

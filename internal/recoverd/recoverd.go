@@ -42,6 +42,20 @@ type Config struct {
 	// Now is the clock (nil: time.Now). Tests drive the daemon with a
 	// fake one.
 	Now func() time.Time
+	// lock replaces the lock helper (LockArgv must still be non-nil):
+	// the whole-cluster simulation plugs in a simulated lock.
+	lock lockHolder
+}
+
+// lockHolder is what the daemon uses of the cluster lock:
+// *clusterlock.Locker, or a simulated lock in tests.
+type lockHolder interface {
+	TryLock(timeout time.Duration) (clusterlock.Result, error)
+	Held() bool
+	Token() (int64, bool)
+	Lost() <-chan struct{}
+	Ping() error
+	Release()
 }
 
 // Recoverd is one recovery daemon.
@@ -52,7 +66,7 @@ type Recoverd struct {
 	log    *logrus.Entry
 	self   uint32
 	ls     *cluster.LeaderState
-	locker *clusterlock.Locker
+	locker lockHolder
 
 	culprits   cluster.Culprits
 	lastGen    uint32
@@ -117,6 +131,16 @@ type Recoverd struct {
 	// viewsStale: r.info was fetched since the leader last gathered the
 	// views. settled: the last gathering found nothing to recover.
 	viewsStale, settled bool
+	// peerEpoch is the newest leader epoch a node's ctdbd (this one's
+	// included) reported at the last gathering of the views, and
+	// peerEpochAt that node.
+	peerEpoch   uint32
+	peerEpochAt uint32
+	// termStart is when this node's current term began, and prevLeader
+	// the leader last seen before it (PNNUnknown: none); lastLeader is
+	// the leader last seen, this node included.
+	termStart              time.Time
+	prevLeader, lastLeader uint32
 }
 
 // stateRecheck is how often the local state is fetched, and every node's
@@ -145,7 +169,8 @@ const callTimeout = 3 * time.Second
 
 // New builds the daemon and subscribes to ctdbd's messages.
 func New(cfg Config) (*Recoverd, error) {
-	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{}}
+	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{},
+		prevLeader: protocol.PNNUnknown, lastLeader: protocol.PNNUnknown}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -172,6 +197,9 @@ func New(cfg Config) (*Recoverd, error) {
 	r.ls = ls
 	if cfg.LockArgv != nil {
 		r.locker = clusterlock.NewLocker(cfg.LockArgv, r.log)
+		if cfg.lock != nil {
+			r.locker = cfg.lock
+		}
 	}
 	return r, nil
 }
@@ -192,14 +220,19 @@ func (r *Recoverd) Run(ctx context.Context) error {
 		case <-r.c.Done():
 			return errors.New("connection to ctdbd lost")
 		case <-r.lost():
-			r.log.Error("Cluster lock lost")
-			r.ls.OnLockLost(r.now())
-			r.stale = true
+			r.onLockLost()
 		case f := <-r.c.Messages():
 			r.onMessage(f)
 		case <-timer.C:
 		}
 	}
+}
+
+// onLockLost: the held lock's lost channel closed.
+func (r *Recoverd) onLockLost() {
+	r.log.Error("Cluster lock lost")
+	r.ls.OnLockLost(r.now())
+	r.stale = true
 }
 
 // drainMessages handles the messages ctdbd has already pushed, so that a
@@ -223,7 +256,7 @@ func (r *Recoverd) drainMessages() {
 // election when no broadcast came for LeaderTimeout, and the leader checks
 // the public addresses every ipCheckInterval.
 func (r *Recoverd) wait() time.Duration {
-	if !r.contended.IsZero() && time.Since(r.contended) < fastRaceWindow && r.leaderless() {
+	if !r.contended.IsZero() && r.now().Sub(r.contended) < fastRaceWindow && r.leaderless() {
 		return min(fastRaceEvery, r.interval())
 	}
 	return r.interval()
@@ -247,46 +280,53 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			r.tellLockLost(ctx)
 			continue
 		}
-		held := r.leading.Load()
-		if r.locker != nil {
-			held = r.locker.Held()
-			switch {
-			case held:
-				lost = r.locker.Lost()
-			case lost != nil && isClosed(lost): // lost while the tick fired
-				lost = nil
-				r.tellLockLost(ctx)
-			default: // released, not lost
-				lost = nil
-			}
-		}
-		if !held {
-			continue
-		}
-		cctx, cancel := context.WithTimeout(ctx, time.Second)
-		err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
-		if err == nil && r.cfg.Quorum {
-			// ctdbd refuses LOCK_HELD without quorum: give the lock up at
-			// once, even while the main loop is busy in a recovery.
-			err = r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
-			if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
-				r.log.Warningf("Releasing the cluster lock: %v", err)
-				r.locker.Release()
-			}
-		}
-		if err == nil && r.locker != nil {
-			if err = r.locker.Ping(); err != nil {
-				r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
-			}
-		}
-		if err == nil && !r.cfg.Quorum {
-			r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
-		}
-		cancel()
-		if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
-			r.repeatClaim(ctx)
+		lost = r.pingOnce(ctx, lost)
+	}
+}
+
+// pingOnce is one tick of pingLoop: lost is the held lock's lost channel
+// as last seen, and the result the one to watch until the next tick.
+func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) <-chan struct{} {
+	held := r.leading.Load()
+	if r.locker != nil {
+		held = r.locker.Held()
+		switch {
+		case held:
+			lost = r.locker.Lost()
+		case lost != nil && isClosed(lost): // lost while the tick fired
+			lost = nil
+			r.tellLockLost(ctx)
+		default: // released, not lost
+			lost = nil
 		}
 	}
+	if !held {
+		return lost
+	}
+	cctx, cancel := context.WithTimeout(ctx, time.Second)
+	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
+	if err == nil && r.cfg.Quorum {
+		// ctdbd refuses LOCK_HELD without quorum: give the lock up at
+		// once, even while the main loop is busy in a recovery.
+		err = r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+		if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
+			r.log.Warningf("Releasing the cluster lock: %v", err)
+			r.locker.Release()
+		}
+	}
+	if err == nil && r.locker != nil {
+		if err = r.locker.Ping(); err != nil {
+			r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
+		}
+	}
+	if err == nil && !r.cfg.Quorum {
+		r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+	}
+	cancel()
+	if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
+		r.repeatClaim(ctx)
+	}
+	return lost
 }
 
 // tellLockLost tells ctdbd at once, even while the main loop is busy in a
@@ -437,7 +477,7 @@ func (r *Recoverd) step(parent context.Context) {
 			return
 		}
 	}
-	if r.tun == nil || r.info.TunableChanges != r.tunChanges || time.Since(r.tunFetched) >= tunablesRefetch {
+	if r.tun == nil || r.info.TunableChanges != r.tunChanges || r.now().Sub(r.tunFetched) >= tunablesRefetch {
 		r.refreshTunables()
 	}
 	if r.info.Capable != r.cfg.Capable {
@@ -450,8 +490,9 @@ func (r *Recoverd) step(parent context.Context) {
 	r.checkQuorum(r.now())
 	act, why := r.ls.Tick(r.now())
 	r.act(act, why)
-	if r.ls.Leader() != protocol.PNNUnknown {
+	if l := r.ls.Leader(); l != protocol.PNNUnknown {
 		r.contended = time.Time{}
+		r.lastLeader = l
 	}
 	r.leading.Store(r.ls.HoldsLock())
 	if !r.ls.HoldsLock() {
@@ -492,7 +533,7 @@ func (r *Recoverd) refreshTunables() {
 	if r.c.Call(ctx, protocol.PNNCurrent, protocol.OpListTunables, nil, &l) != nil {
 		return
 	}
-	r.tunChanges, r.tunFetched = changes, time.Now()
+	r.tunChanges, r.tunFetched = changes, r.now()
 	m := make(map[string]uint32, len(l.Vars))
 	for _, v := range l.Vars {
 		m[v.Name] = v.Value
@@ -566,6 +607,9 @@ var broadcastEvery = cluster.DefaultLeaderConfig(0).BroadcastInterval
 // longest running eligible node wins.
 func (r *Recoverd) race() {
 	now := r.now()
+	// A term starts above every epoch this node's ctdbd has seen: its
+	// ctdbd refuses fenced controls from an older one.
+	r.ls.SeedEpoch(r.info.Epoch)
 	if r.withoutQuorum() {
 		r.ls.OnLockFailed(now)
 		return
@@ -587,7 +631,7 @@ func (r *Recoverd) race() {
 		if !r.takeTerm(r.now()) {
 			return
 		}
-		r.newTerm = true
+		r.newTerm, r.termStart, r.prevLeader = true, r.now(), r.lastLeader
 		r.contended = time.Time{}
 		r.leading.Store(true)
 		r.confirmLock()
@@ -712,7 +756,7 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 	winner, ok := cluster.ElectNoLock(cluster.CandidatesFromViews(views))
 	if ok && winner == r.self {
 		r.ls.OnLockTaken(now)
-		r.newTerm = true
+		r.newTerm, r.termStart, r.prevLeader = true, now, r.lastLeader
 		r.log.Infof("Won election without a lock, leader=%d (epoch %d)", r.self, r.ls.Epoch())
 		r.broadcast(r.self)
 		return
@@ -724,6 +768,7 @@ func (r *Recoverd) electWithoutLock(now time.Time) {
 // answer are left out.
 func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 	views := map[uint32]cluster.NodeView{r.self: toView(r.info)}
+	r.peerEpoch, r.peerEpochAt = r.info.Epoch, r.self
 	var peers []uint32
 	for _, n := range r.info.Nodes {
 		if n.PNN != r.self && n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
@@ -741,6 +786,9 @@ func (r *Recoverd) gatherViews() map[uint32]cluster.NodeView {
 		}
 		views[peers[i]] = toView(x.val)
 		r.runstates[peers[i]] = x.val.Runstate
+		if x.val.Epoch > r.peerEpoch {
+			r.peerEpoch, r.peerEpochAt = x.val.Epoch, peers[i]
+		}
 	}
 	r.runstates[r.self] = r.info.Runstate
 	return views

@@ -2,11 +2,15 @@ package recoverd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/ipalloc"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/takeover"
 )
@@ -44,14 +48,28 @@ func (r *Recoverd) takeover() {
 	if !r.to.need && !check {
 		return
 	}
-	lists := r.gatherIPs()
+	lists, missing := r.gatherIPs()
+	if len(missing) > 0 {
+		// A connected node that gave no list may hold addresses: a plan
+		// without it could give them to another node while it still
+		// holds them. Either it answers on a later pass, or its peers
+		// drop it and it releases them within the release bound.
+		r.log.Warningf("Takeover deferred: no public address list from nodes %v", missing)
+		return
+	}
 	if !r.to.need {
 		r.to.lastCheck = r.now()
 		if !r.misplaced(lists) {
 			return
 		}
 	}
-	if err := r.takeoverRun(lists, r.to.move); err != nil {
+	if r.nodeMapMoved() {
+		return
+	}
+	if err := r.takeoverRun(lists, r.to.move); errors.Is(err, errDeferred) {
+		r.log.Warning(capitalize(err.Error()))
+		return
+	} else if err != nil {
 		r.log.Errorf("Takeover run failed: %v", err)
 		return
 	}
@@ -59,8 +77,31 @@ func (r *Recoverd) takeover() {
 	r.to.lastCheck = r.now()
 }
 
-// gatherIPs fetches every connected node's public address list.
-func (r *Recoverd) gatherIPs() map[uint32]protocol.PublicIPList {
+// nodeMapMoved: the node map the takeover would plan with is no longer
+// ctdbd's (a push was lost), or ctdbd does not answer. A node shown
+// DISCONNECTED in an old map but connected since is serving its
+// addresses, and a plan without it would give them away. The run is
+// abandoned and the next pass fetches the map and gathers again. Asked
+// only before a run, not for the periodic check that finds nothing.
+func (r *Recoverd) nodeMapMoved() bool {
+	ctx, cancel := callCtx()
+	defer cancel()
+	var info protocol.NodeSelf
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+		r.log.Warningf("Local ctdbd does not answer: %v", err)
+		return true
+	}
+	if info.Flags == r.info.Flags && slices.Equal(info.Nodes, r.info.Nodes) {
+		return false
+	}
+	r.log.Info("Node map changed without a push: fetching it again before the takeover")
+	r.stale = true
+	return true
+}
+
+// gatherIPs fetches every connected node's public address list; missing
+// are the nodes that gave none.
+func (r *Recoverd) gatherIPs() (lists map[uint32]protocol.PublicIPList, missing []uint32) {
 	var nodes []uint32
 	for _, n := range r.info.Nodes {
 		if n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
@@ -75,11 +116,12 @@ func (r *Recoverd) gatherIPs() map[uint32]protocol.PublicIPList {
 	for i, x := range res {
 		if x.err != nil {
 			r.log.Warningf("No public address list from node %d: %v", nodes[i], x.err)
+			missing = append(missing, nodes[i])
 			continue
 		}
 		out[nodes[i]] = x.val
 	}
-	return out
+	return out, missing
 }
 
 // misplaced checks that each address is on its assigned node and nowhere
@@ -103,6 +145,9 @@ func (r *Recoverd) misplaced(lists map[uint32]protocol.PublicIPList) bool {
 func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *protocol.MoveIP) error {
 	start := r.now()
 	plan := takeover.Plan(r.takeoverInput(lists, move))
+	if err := r.successorWait(plan.Takes); err != nil {
+		return err
+	}
 	if plan.MoveRejected {
 		r.log.Errorf("Cannot move %s to node %d: not available there", move.Addr, move.PNN)
 	}
@@ -125,6 +170,43 @@ func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *pro
 	}
 	return nil
 }
+
+// successorWait: early in a term, while this node's ctdbd shows a node
+// DISCONNECTED, no address is taken until that node must have let its
+// addresses go. The release bound's argument (the leader reassigns no
+// earlier than (KeepaliveLimit-1) intervals after a node went silent)
+// holds for the leader that saw the node go silent; a successor may
+// already show it DISCONNECTED (its own link to it died earlier, or it
+// just started) while the node heard from the previous leader until the
+// lock changed hands, and keeps its addresses for the hold bound after
+// that. Which addresses it holds is not known (the assignment the
+// successor saw may be older than the previous leader's last takeover),
+// so every take waits. The previous leader itself is not waited for: its
+// addresses go when its recovery daemon stops confirming the lock, half a
+// lock ping timeout before the lock can be taken. A node that connects
+// meanwhile reports what it holds and is planned with. Found by the
+// whole-cluster simulation (seeds 776, 4515, 5239).
+func (r *Recoverd) successorWait(takes []takeover.Op) error {
+	p := nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"]),
+		LockPingTimeout: clusterlock.DefaultPingTimeout}
+	until := r.termStart.Add(p.HoldBound() + successorMargin)
+	if p.KeepaliveInterval == 0 || !r.now().Before(until) || len(takes) == 0 {
+		return nil
+	}
+	for _, n := range r.info.Nodes {
+		if n.Flags&protocol.FlagDisconnected != 0 && n.Flags&protocol.FlagDeleted == 0 && n.PNN != r.prevLeader && n.PNN != r.self {
+			return fmt.Errorf("%w: not taking addresses before %s: node %d is disconnected and may still hold some",
+				errDeferred, until.Format("15:04:05.000"), n.PNN)
+		}
+	}
+	return nil
+}
+
+// errDeferred: a takeover run waits (logged as a warning, not a failure).
+var errDeferred = errors.New("takeover deferred")
+
+// successorMargin is added to the hold bound in successorWait.
+const successorMargin = 500 * time.Millisecond
 
 // takeoverInput is the planner's input: the nodemap (this node's flags
 // from its own node info), runstates, tunables and configuration.
