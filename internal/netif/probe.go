@@ -22,8 +22,9 @@ import (
 // ctdbd probes before it takes an address over: a node whose ctdbd was
 // killed keeps its addresses until its address guard has removed them,
 // and the taker must not add an address another node still answers for.
-// For IPv6 (where the kernel's own duplicate address detection applies)
-// and on links without Ethernet addresses, ProbeInUse returns nil, nil.
+// For IPv6 (not probed yet: a neighbour solicitation from the unspecified
+// address would do the same) and on links without Ethernet addresses,
+// ProbeInUse returns nil, nil.
 func ProbeInUse(iface string, a netip.Addr, wait time.Duration) (net.HardwareAddr, error) {
 	a = a.Unmap().WithZone("")
 	if !a.Is4() {
