@@ -47,21 +47,30 @@ func ethHeader(dst, src net.HardwareAddr, etherType uint16) []byte {
 // target protocol address are both ip, the sender hardware address is mac.
 // A request carries a zero target hardware address, a reply carries mac.
 func garpFrame(op uint16, mac net.HardwareAddr, ip netip.Addr) []byte {
-	b := ethHeader(ethBroadcast, mac, unix.ETH_P_ARP)
+	tha := zeroHardware6
+	if op == arpReply {
+		tha = mac
+	}
+	return arpFrame(op, mac, ip, tha, ip)
+}
+
+// arpFrame returns a broadcast ARP frame (IPv4 over Ethernet) from sha with
+// the given addresses; an invalid spa is sent as 0.0.0.0.
+func arpFrame(op uint16, sha net.HardwareAddr, spa netip.Addr, tha net.HardwareAddr, tpa netip.Addr) []byte {
+	b := ethHeader(ethBroadcast, sha, unix.ETH_P_ARP)
 	arp := make([]byte, arpLen)
 	binary.BigEndian.PutUint16(arp[0:2], 1) // hardware type Ethernet
 	binary.BigEndian.PutUint16(arp[2:4], unix.ETH_P_IP)
 	arp[4], arp[5] = 6, 4
 	binary.BigEndian.PutUint16(arp[6:8], op)
-	ip4 := ip.As4()
-	copy(arp[8:14], mac)
-	copy(arp[14:18], ip4[:])
-	tha := zeroHardware6
-	if op == arpReply {
-		tha = mac
+	copy(arp[8:14], sha)
+	if spa.IsValid() {
+		a4 := spa.As4()
+		copy(arp[14:18], a4[:])
 	}
 	copy(arp[18:24], tha)
-	copy(arp[24:28], ip4[:])
+	t4 := tpa.As4()
+	copy(arp[24:28], t4[:])
 	return pad(append(b, arp...))
 }
 

@@ -83,18 +83,7 @@ func ProbeInUse(iface string, a netip.Addr, wait time.Duration) (net.HardwareAdd
 // probeFrame is an ARP probe for a from mac: a broadcast request with
 // sender protocol address 0.0.0.0 and target protocol address a.
 func probeFrame(mac net.HardwareAddr, a netip.Addr) []byte {
-	b := ethHeader(ethBroadcast, mac, unix.ETH_P_ARP)
-	arp := make([]byte, arpLen)
-	binary.BigEndian.PutUint16(arp[0:2], 1) // hardware type Ethernet
-	binary.BigEndian.PutUint16(arp[2:4], unix.ETH_P_IP)
-	arp[4], arp[5] = 6, 4
-	binary.BigEndian.PutUint16(arp[6:8], arpRequest)
-	copy(arp[8:14], mac)
-	// Sender protocol address 0.0.0.0 (arp[14:18]), target hardware
-	// address zero (arp[18:24]).
-	a4 := a.As4()
-	copy(arp[24:28], a4[:])
-	return pad(append(b, arp...))
+	return arpFrame(arpRequest, mac, netip.Addr{}, zeroHardware6, a)
 }
 
 // arpAnswerFor returns the sender hardware address of frame if it is an ARP
