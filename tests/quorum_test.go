@@ -59,18 +59,7 @@ func runQuorum(t *testing.T, mode string, first, rounds int) {
 	}
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	for r := first; r < first+rounds; r++ {
-		// Every node agrees on the leader. A node that heard the claim
-		// while it had no quorum yet ignored it, and learns the leader
-		// from its next broadcast (every BroadcastInterval).
-		leader := -1
-		eventually(t, 10*time.Second, func() string {
-			l, err := ippLeader(ic.Cluster)
-			if err != nil {
-				return fmt.Sprintf("round %d: %v", r, err)
-			}
-			leader = l
-			return ""
-		})
+		leader := waitAgreedLeader(t, ic.Cluster)
 		size := 2 - r%2 // 2|3, then 1|4
 		minority := []int{}
 		others := without(seq(n), leader)

@@ -49,6 +49,9 @@ type fakeCluster struct {
 	calls map[uint32]map[protocol.Op]int
 	// silent: state changes are not pushed (a lost push).
 	silent bool
+	// shownLeader is the leader every fake ctdbd shows (PNNUnknown
+	// unless a test sets it).
+	shownLeader uint32
 }
 
 // wake pushes MSG_RECD_WAKE, as ctdbd does when its own state or a
@@ -75,7 +78,7 @@ func (f *fakeCluster) callCount(dst uint32, op protocol.Op) int {
 // address on eth0, and nobody holds any yet. Node 0 started first.
 func newFakeCluster(n int, addrs ...string) *fakeCluster {
 	f := &fakeCluster{bans: map[uint32]uint32{}, msgs: make(chan protocol.Frame, 64), done: make(chan struct{}),
-		calls: map[uint32]map[protocol.Op]int{},
+		calls: map[uint32]map[protocol.Op]int{}, shownLeader: protocol.PNNUnknown,
 		tun: map[string]uint32{"EnableBans": 1, "RecoveryBanPeriod": 300, "RecoveryGracePeriod": 120,
 			"EventScriptTimeout": 30, "RecoverInterval": 1}}
 	for i := 0; i < n; i++ {
@@ -148,7 +151,7 @@ func (f *fakeCluster) call(dst, gen uint32, op protocol.Op, req, rep any, fenced
 		return answer(protocol.PNNReply{PNN: dst}, rep)
 	case protocol.OpGetNodeInfo:
 		s := protocol.NodeSelf{PNN: dst, Flags: n.flags, Generation: n.gen, VNNMap: n.vnnmap, RecMode: n.recmode,
-			Leader: protocol.PNNUnknown, Epoch: n.epoch, Started: n.started, Capable: true, Runstate: n.runstate}
+			Leader: f.shownLeader, Epoch: n.epoch, Started: n.started, Capable: true, Runstate: n.runstate}
 		for _, m := range f.nodes {
 			s.Nodes = append(s.Nodes, protocol.NodeInfo{PNN: m.pnn, Flags: m.flags})
 		}

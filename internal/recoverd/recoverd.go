@@ -430,6 +430,12 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 			r.stale = true
 		}
 		err := r.ls.OnBroadcast(cluster.Broadcast{From: m.From, Leader: m.Leader, Epoch: m.Epoch}, now)
+		if l := r.ls.Leader(); l != protocol.PNNUnknown {
+			// Noted here, not only at the end of a pass: the same batch
+			// of messages can carry the leader's disconnect, and a
+			// successor must know which node led (see takeover's wait).
+			r.lastLeader = l
+		}
 		switch {
 		case errors.Is(err, cluster.ErrLeaderConflict):
 			r.log.Error(capitalize(err.Error())) // it says it is ignored
@@ -475,6 +481,12 @@ func (r *Recoverd) step(parent context.Context) {
 			// leads.
 			r.log.Warningf("Local ctdbd does not answer: %v", err)
 			return
+		}
+		if l := r.info.Leader; l != protocol.PNNUnknown && l != r.self {
+			// ctdbd's shown leader counts as the last leader too: this
+			// daemon may have refused the claim (its node map did not
+			// show the claimant connected yet) while ctdbd took it.
+			r.lastLeader = l
 		}
 	}
 	if r.tun == nil || r.info.TunableChanges != r.tunChanges || r.now().Sub(r.tunFetched) >= tunablesRefetch {

@@ -200,3 +200,47 @@ func TestSuccessorWaitsForDisconnectedHolder(t *testing.T) {
 		t.Errorf("10.0.0.2 held by %v", h)
 	}
 }
+
+// Seen in TestLeaderKillFailover after the push redesign: a recovery
+// daemon that refused the leader's claim (its node map did not show the
+// claimant connected yet) never knew who led, and after the leader was
+// killed it took the lock and waited the hold bound for the old leader as
+// for any disconnected node (2.1 s instead of 0.1 s). The leader its ctdbd
+// shows counts as the last leader, so the old leader is exempt again.
+func TestSuccessorKnowsLeaderFromCtdbd(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1", "10.0.0.2")
+	f.tun["KeepaliveInterval"], f.tun["KeepaliveLimit"] = 1, 5 // hold bound 2.5 s
+	f.shownLeader = 1                                          // ctdbd took node 1's claim; this daemon never did
+	f.nodes[1].flags = protocol.FlagDisconnected               // node 1, the leader, was killed
+	for _, n := range f.nodes {
+		n.ips[0].Node = 1
+	}
+	lock := &stubLock{}
+	clock := &fakeClock{t: time.Unix(1e6, 0)}
+	var buf strings.Builder
+	lg := logrus.New()
+	lg.SetOutput(&buf)
+	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now,
+		LockArgv: []string{"stub"}, lock: lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		clock.advance(100 * time.Millisecond)
+		r.step(t.Context())
+		if r.ls.HoldsLock() {
+			f.mu.Lock()
+			f.shownLeader = 0
+			f.mu.Unlock()
+		}
+	}
+	if !r.ls.HoldsLock() {
+		t.Fatalf("does not lead:\n%s", buf.String())
+	}
+	if h := f.holders("10.0.0.1"); len(h) != 1 {
+		t.Errorf("10.0.0.1 of the killed leader held by %v 0.6 s into the term, want taken at once:\n%s", h, buf.String())
+	}
+	if strings.Contains(buf.String(), "Takeover deferred") {
+		t.Errorf("takeover deferred for the old leader:\n%s", buf.String())
+	}
+}
