@@ -28,7 +28,8 @@ func TestAddressAnsweredElsewhereIsNotTaken(t *testing.T) {
 		}
 		return ""
 	})
-	// Deliberate sampling window: a taken address would show within it.
+	// Deliberate pause: sampling period of a 2 s window in which a taken
+	// address would show.
 	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		if h := ic.holders()[a]; len(h) != 0 {
 			t.Fatalf("%s taken by node %v while the client still has it", a, h)
