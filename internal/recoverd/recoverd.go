@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/cluster"
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/sirupsen/logrus"
 )
@@ -141,6 +142,10 @@ type Recoverd struct {
 	// the leader last seen, this node included.
 	termStart              time.Time
 	prevLeader, lastLeader uint32
+	// lockLostAt is when this node last lost the lock it held (see
+	// lostRecently); lostLogged whether the wait was logged.
+	lockLostAt time.Time
+	lostLogged bool
 }
 
 // stateRecheck is how often the local state is fetched, and every node's
@@ -232,6 +237,7 @@ func (r *Recoverd) Run(ctx context.Context) error {
 func (r *Recoverd) onLockLost() {
 	r.log.Error("Cluster lock lost")
 	r.ls.OnLockLost(r.now())
+	r.lockLostAt, r.lostLogged = r.now(), false
 	r.stale = true
 }
 
@@ -617,6 +623,32 @@ var broadcastEvery = cluster.DefaultLeaderConfig(0).BroadcastInterval
 
 // race is the election: with a lock, a race for it; without one, the
 // longest running eligible node wins.
+// lostRecently: under "[cluster] quorum = majority", a node that lost the
+// lock it held does not race for it again for the quorum window (plus a
+// margin). Its quorum counts peers heard within that window, so a node
+// just cut off from the others still counts them for that long; if its
+// side of the split sees a lock of its own (a cluster filesystem in split
+// brain), it could take that lock and lead beside the majority's leader
+// until its quorum ran out (seen in TestFcntlLockPartitions: two nodes
+// acting as leader for a second). After the window it knows whether it
+// still has quorum; the other nodes race meanwhile.
+func (r *Recoverd) lostRecently(now time.Time) bool {
+	if r.lockLostAt.IsZero() {
+		return false
+	}
+	p := nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"])}
+	until := r.lockLostAt.Add(p.QuorumWindow() + successorMargin)
+	if !now.Before(until) {
+		return false
+	}
+	if !r.lostLogged {
+		r.log.Infof("Not racing for the cluster lock before %s: this node lost it %.1f s ago, and its quorum is counted over %.1f s",
+			until.Format("15:04:05.000"), now.Sub(r.lockLostAt).Seconds(), p.QuorumWindow().Seconds())
+		r.lostLogged = true
+	}
+	return true
+}
+
 func (r *Recoverd) race() {
 	now := r.now()
 	// A term starts above every epoch this node's ctdbd has seen: its
@@ -628,6 +660,10 @@ func (r *Recoverd) race() {
 	}
 	if r.locker == nil {
 		r.electWithoutLock(now)
+		return
+	}
+	if r.cfg.Quorum && r.lostRecently(now) {
+		r.ls.OnLockFailed(now)
 		return
 	}
 	if !r.locker.Held() && r.lockFSStuck(now) {
