@@ -124,6 +124,11 @@ func (d *Daemon) ctlNodemap(context.Context, protocol.Header, any) (any, error) 
 func (d *Daemon) ctlStatus(context.Context, protocol.Header, any) (any, error) {
 	d.mu.Lock()
 	st := d.st.status()
+	if d.st.StaleSelfLeader(d.clk.Now(), d.params()) {
+		// Answered before the next tick clears it (a resumed ctdbd):
+		// a leader without lock confirmations is not shown as one.
+		st.Leader, st.FenceToken = protocol.PNNUnknown, 0
+	}
 	d.mu.Unlock()
 	d.ip.mu.Lock()
 	st.Misplaced = d.ip.misplaced

@@ -369,11 +369,26 @@ func (s *State) tick(in Input) []Action {
 	if silent := in.Now.Sub(s.LastLeader); why == "" && silent > in.Params.HoldBound() {
 		why = sprintf("No contact with the leader for %.1f s: releasing all %d public addresses", silent.Seconds(), in.Held)
 	}
+	if s.StaleSelfLeader(in.Now, in.Params) {
+		// A leader whose recovery daemon has not confirmed the lock for
+		// the hold bound (this process was stopped, or its recovery
+		// daemon hangs) may have lost it: it no longer shows itself as
+		// leader, nor its fencing token.
+		s.Leader, s.LeaderToken = protocol.PNNUnknown, 0
+		out = append(out, logf(Warning, "No cluster lock confirmation for %.1f s: no longer showing this node as leader",
+			in.Now.Sub(s.LastLeader).Seconds()), s.showLeader())
+	}
 	if why != "" && in.Held > 0 && !s.Releasing {
 		s.Releasing = true
 		out = append(out, Action{Kind: ReleaseAll, Msg: why})
 	}
 	return out
+}
+
+// StaleSelfLeader reports whether this node shows itself as leader without
+// a lock confirmation for the hold bound at now.
+func (s *State) StaleSelfLeader(now time.Time, p Params) bool {
+	return s.Leader == s.Self && now.Sub(s.LastLeader) > p.HoldBound()
 }
 
 // ReleaseDue is when the hold bound runs out if no word from the leader

@@ -309,9 +309,16 @@ func TestTranscriptLeaderLockBound(t *testing.T) {
 		{"0.5s", Input{Kind: LockConfirmed}, []string{"lock confirmed"}},
 		{"1s", Input{Kind: LockConfirmed}, []string{"lock confirmed"}},
 		{"3.5s", tick(1), []string{"-"}},
-		{"3.6s", tick(1), []string{"release all: No contact with the leader for 2.6 s: releasing all 1 public addresses"}},
+		// Without confirmations for the hold bound it no longer shows
+		// itself as leader (a ctdbd resumed after SIGSTOP answers so at
+		// once), and releases.
+		{"3.6s", tick(1), []string{
+			"log warning: No cluster lock confirmation for 2.6 s: no longer showing this node as leader",
+			"show leader: none",
+			"release all: No contact with the leader for 2.6 s: releasing all 1 public addresses"}},
 		{"3.7s", released(), []string{"-"}},
 		{"4s", Input{Kind: LockConfirmed}, []string{"lock confirmed"}},
+		{"4.1s", claim(0, 1, 10), []string{"show leader: 0"}}, // its next broadcast
 		{"5s", Input{Kind: LockLost, Held: 2}, []string{"release all: Cluster lock lost: releasing all 2 public addresses"}},
 		{"5.1s", released(), []string{"-"}},
 		{"6s", Input{Kind: LockLost, Held: 0}, []string{"-"}},
