@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/cluster"
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
 
@@ -136,6 +138,13 @@ func (r *Recoverd) missingPeer(views map[uint32]cluster.NodeView) bool {
 
 func (r *Recoverd) seconds(name string) time.Duration {
 	return time.Duration(r.tun[name]) * time.Second
+}
+
+// boundParams are the tunables ctdbd's hold bound and quorum window are
+// computed from (nodestate.Params), as this daemon last read them.
+func (r *Recoverd) boundParams() nodestate.Params {
+	return nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"]),
+		LockPingTimeout: clusterlock.DefaultPingTimeout}
 }
 
 // banCulprits bans nodes with too many credits; true if it banned any.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/cluster"
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
-	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/sirupsen/logrus"
 )
@@ -636,7 +635,7 @@ func (r *Recoverd) lostRecently(now time.Time) bool {
 	if r.lockLostAt.IsZero() {
 		return false
 	}
-	p := nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"])}
+	p := r.boundParams()
 	until := r.lockLostAt.Add(p.QuorumWindow() + successorMargin)
 	if !now.Before(until) {
 		return false

@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/ipalloc"
-	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/takeover"
 )
@@ -187,8 +185,7 @@ func (r *Recoverd) takeoverRun(lists map[uint32]protocol.PublicIPList, move *pro
 // meanwhile reports what it holds and is planned with. Found by the
 // whole-cluster simulation (seeds 776, 4515, 5239).
 func (r *Recoverd) successorWait(takes []takeover.Op) error {
-	p := nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"]),
-		LockPingTimeout: clusterlock.DefaultPingTimeout}
+	p := r.boundParams()
 	until := r.termStart.Add(p.HoldBound() + successorMargin)
 	if p.KeepaliveInterval == 0 || !r.now().Before(until) || len(takes) == 0 {
 		return nil
