@@ -119,15 +119,7 @@ func TestNewTermFetchesNodeMap(t *testing.T) {
 	f.nodes[1].flags = protocol.FlagDisconnected
 	f.nodes[1].ips[0].Active = "eth0" // node 1 holds 10.0.0.1
 	lock := &stubLock{busy: true}
-	clock := &fakeClock{t: time.Unix(1e6, 0)}
-	var buf strings.Builder
-	lg := logrus.New()
-	lg.SetOutput(&buf)
-	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now,
-		LockArgv: []string{"stub"}, lock: lock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, clock, buf := newStubLockRecoverd(t, f, lock)
 	clock.advance(time.Second)
 	r.step(t.Context()) // fetches the node map: node 1 DISCONNECTED
 	if r.ls.HoldsLock() {
@@ -166,16 +158,7 @@ func TestSuccessorWaitsForDisconnectedHolder(t *testing.T) {
 	for _, n := range f.nodes {
 		n.ips[0].Node = 1 // 10.0.0.1 was assigned to node 1
 	}
-	lock := &stubLock{}
-	clock := &fakeClock{t: time.Unix(1e6, 0)}
-	var buf strings.Builder
-	lg := logrus.New()
-	lg.SetOutput(&buf)
-	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now,
-		LockArgv: []string{"stub"}, lock: lock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, clock, buf := newStubLockRecoverd(t, f, &stubLock{})
 	var took time.Time
 	for range 20 {
 		clock.advance(500 * time.Millisecond)
@@ -215,16 +198,7 @@ func TestSuccessorKnowsLeaderFromCtdbd(t *testing.T) {
 	for _, n := range f.nodes {
 		n.ips[0].Node = 1
 	}
-	lock := &stubLock{}
-	clock := &fakeClock{t: time.Unix(1e6, 0)}
-	var buf strings.Builder
-	lg := logrus.New()
-	lg.SetOutput(&buf)
-	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now,
-		LockArgv: []string{"stub"}, lock: lock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, clock, buf := newStubLockRecoverd(t, f, &stubLock{})
 	for range 6 {
 		clock.advance(100 * time.Millisecond)
 		r.step(t.Context())
@@ -243,4 +217,21 @@ func TestSuccessorKnowsLeaderFromCtdbd(t *testing.T) {
 	if strings.Contains(buf.String(), "Takeover deferred") {
 		t.Errorf("takeover deferred for the old leader:\n%s", buf.String())
 	}
+}
+
+// newStubLockRecoverd is a recovery daemon of fake cluster f that takes
+// the cluster lock through lock, on a fake clock, logging at Info into
+// the returned buffer.
+func newStubLockRecoverd(t *testing.T, f *fakeCluster, lock *stubLock) (*Recoverd, *fakeClock, *strings.Builder) {
+	t.Helper()
+	clock := &fakeClock{t: time.Unix(1e6, 0)}
+	buf := &strings.Builder{}
+	lg := logrus.New()
+	lg.SetOutput(buf)
+	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now,
+		LockArgv: []string{"stub"}, lock: lock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, clock, buf
 }
