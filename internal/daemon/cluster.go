@@ -58,7 +58,7 @@ func (d *Daemon) startTransport(ctx context.Context) error {
 	}
 	iv, lim := d.keepaliveParams()
 	tcp, err := transport.NewTCP(transport.TCPConfig{
-		MyPNN: d.st.pnn, Nodes: d.transportNodes(), Port: d.cfg.Cluster.TransportPort,
+		MyPNN: d.st.Self, Nodes: d.transportNodes(), Port: d.cfg.Cluster.TransportPort,
 		KeepaliveInterval: iv, KeepaliveLimit: lim,
 		Payload: d.selfPayload, Log: d.log, Software: Version,
 	})
@@ -110,7 +110,7 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return protocol.NodeSelf{
-		PNN: d.st.pnn, Flags: d.st.self().Flags, Generation: d.st.Generation,
+		PNN: d.st.Self, Flags: d.st.self().Flags, Generation: d.st.Generation,
 		VNNMap: append([]uint32(nil), d.st.VNNMap...), RecMode: d.st.recmode,
 		Leader: d.st.Leader, Epoch: d.st.MaxEpoch, Started: d.st.Priority,
 		Capable: d.sc.leader.Load(), Runstate: d.st.runstate.String(), NoLMaster: !d.sc.lmaster.Load(),
@@ -250,7 +250,7 @@ func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
 	}
 	connected := d.cl.tr.Connected(pnn)
 	d.mu.Lock()
-	known := int(pnn) < len(d.st.Nodes) && pnn != d.st.pnn
+	known := int(pnn) < len(d.st.Nodes) && pnn != d.st.Self
 	var old uint32
 	if known {
 		old = d.st.Nodes[pnn].Flags
@@ -294,7 +294,7 @@ func (d *Daemon) callLocal(ctx context.Context, f protocol.Frame) protocol.Reply
 		return protocol.Reply{Status: protocol.StatusBadRequest, Error: err.Error()}
 	}
 	h := f.Header
-	h.DstPNN = d.st.pnn
+	h.DstPNN = d.st.Self
 	return ctrlsock.ReplyOf(d.handle(ctx, h, req))
 }
 
@@ -414,7 +414,7 @@ func (d *Daemon) ctlSubscribe(ctx context.Context, _ protocol.Header, _ any) (an
 // node and applies it here.
 func (d *Daemon) ctlBroadcast(_ context.Context, _ protocol.Header, req any) (any, error) {
 	m := *req.(*protocol.LeaderMsg)
-	m.From = d.st.pnn
+	m.From = d.st.Self
 	d.noteLeader(m)
 	body, _ := protocol.MarshalBody(m)
 	d.cl.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, body)

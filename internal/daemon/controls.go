@@ -91,7 +91,7 @@ func (d *Daemon) handle(ctx context.Context, h protocol.Header, req any) (any, e
 	if !ok {
 		return nil, protocol.Errorf(protocol.StatusUnknownOp, "control %s is not supported", h.Op)
 	}
-	if h.DstPNN != protocol.PNNCurrent && h.DstPNN != d.st.pnn && !localOnly[h.Op] {
+	if h.DstPNN != protocol.PNNCurrent && h.DstPNN != d.st.Self && !localOnly[h.Op] {
 		return d.forward(ctx, h, req)
 	}
 	if fenced[h.Op] {
@@ -108,7 +108,7 @@ func (d *Daemon) ctlPing(context.Context, protocol.Header, any) (any, error) {
 }
 
 func (d *Daemon) ctlPNN(context.Context, protocol.Header, any) (any, error) {
-	return protocol.PNNReply{PNN: d.st.pnn}, nil
+	return protocol.PNNReply{PNN: d.st.Self}, nil
 }
 
 func (d *Daemon) ctlPID(context.Context, protocol.Header, any) (any, error) {

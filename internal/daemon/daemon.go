@@ -117,7 +117,7 @@ func New(o Options) (*Daemon, error) {
 	}
 	d.initStats()
 	now := d.clk.Now()
-	d.st = nodeState{pnn: pnn, recmode: protocol.RecModeActive,
+	d.st = nodeState{recmode: protocol.RecModeActive,
 		started: now, recStart: now}
 	var nodes []protocol.NodeInfo
 	for _, n := range cfg.Nodes {
@@ -144,7 +144,7 @@ func New(o Options) (*Daemon, error) {
 }
 
 // PNN returns this node's PNN.
-func (d *Daemon) PNN() uint32 { return d.st.pnn }
+func (d *Daemon) PNN() uint32 { return d.st.Self }
 
 // Run runs the daemon until shutdown. It returns an error if startup failed
 // (the init or setup event failed, the socket could not be created...).
@@ -298,7 +298,7 @@ func prepareDatabaseDirs(c *config.Config) error {
 }
 
 func (d *Daemon) logStart() {
-	d.log.Infof("CTDB starting on node %d (ctdbd version %s, pid %d)", d.st.pnn, Version, os.Getpid())
+	d.log.Infof("CTDB starting on node %d (ctdbd version %s, pid %d)", d.st.Self, Version, os.Getpid())
 	for _, w := range d.cfg.Warnings {
 		d.log.Warning(w)
 	}

@@ -67,7 +67,7 @@ func forwardTimeoutOf(op protocol.Op) time.Duration {
 // is attached, and a corrupt file stops the daemon with its name.
 func (d *Daemon) openDatabases() error {
 	vol, per, state := d.cfg.DatabasePaths()
-	s, err := dbstore.Open(d.st.pnn, dbstore.Dirs{Volatile: vol, Persistent: per, State: state}, d.log.Infof)
+	s, err := dbstore.Open(d.st.Self, dbstore.Dirs{Volatile: vol, Persistent: per, State: state}, d.log.Infof)
 	if err != nil {
 		return err
 	}
@@ -115,10 +115,10 @@ func (d *Daemon) findDB(ref protocol.DBRef) (*dbstore.DB, error) {
 // callNode runs a control on node pnn (this node directly) and decodes
 // its reply into rep (may be nil).
 func (d *Daemon) callNode(ctx context.Context, pnn, gen uint32, op protocol.Op, req, rep any) error {
-	h := protocol.Header{Kind: protocol.KindRequest, Op: op, SrcPNN: d.st.pnn, DstPNN: pnn, Generation: gen}
+	h := protocol.Header{Kind: protocol.KindRequest, Op: op, SrcPNN: d.st.Self, DstPNN: pnn, Generation: gen}
 	var res any
 	var err error
-	if pnn == d.st.pnn {
+	if pnn == d.st.Self {
 		res, err = controls[op](d, ctx, h, req)
 	} else {
 		ctx, stop := d.untilDisconnected(ctx, pnn)
@@ -193,7 +193,7 @@ func (d *Daemon) ctlDBAttach(ctx context.Context, _ protocol.Header, req any) (a
 		return nil, err
 	}
 	for _, pnn := range d.activeNodes() {
-		if pnn == d.st.pnn {
+		if pnn == d.st.Self {
 			continue
 		}
 		if err := d.callNode(ctx, pnn, 0, protocol.OpDBAttachLocal, r, nil); err != nil {
@@ -226,7 +226,7 @@ func (d *Daemon) ctlDBDetach(ctx context.Context, _ protocol.Header, req any) (a
 		return nil, err
 	}
 	for _, pnn := range d.activeNodes() {
-		if pnn != d.st.pnn {
+		if pnn != d.st.Self {
 			if err := d.callNode(ctx, pnn, 0, protocol.OpDBDetachLocal, &ref, nil); err != nil &&
 				protocol.StatusOf(err) != protocol.StatusNotFound {
 				return nil, err
@@ -364,7 +364,7 @@ func (d *Daemon) ctlDBTransCoord(ctx context.Context, h protocol.Header, req any
 	lk.Lock()
 	defer lk.Unlock()
 	mode, gen, leader := d.recState()
-	if mode != protocol.RecModeNormal || leader != d.st.pnn || (h.Generation != 0 && h.Generation != gen) {
+	if mode != protocol.RecModeNormal || leader != d.st.Self || (h.Generation != 0 && h.Generation != gen) {
 		return nil, protocol.Errorf(protocol.StatusInRecovery, "recovery in progress")
 	}
 	seq, err := db.Seqnum()
@@ -375,8 +375,8 @@ func (d *Daemon) ctlDBTransCoord(ctx context.Context, h protocol.Header, req any
 	// never for less, so that no stale copy wins a later recovery.
 	seq = max(seq+1, r.SetSeqnum)
 	info := db.Info()
-	p := protocol.DBPrepare{TxID: uint64(d.st.pnn)<<48 | d.dbs.txid.Add(1)&(1<<48-1), DBID: info.ID, Name: info.Name,
-		Flags: info.Flags, Seqnum: seq, Origin: d.st.pnn, Trans: *r}
+	p := protocol.DBPrepare{TxID: uint64(d.st.Self)<<48 | d.dbs.txid.Add(1)&(1<<48-1), DBID: info.ID, Name: info.Name,
+		Flags: info.Flags, Seqnum: seq, Origin: d.st.Self, Trans: *r}
 	nodes := d.activeNodes()
 	failed := d.prepareOn(ctx, nodes, gen, p)
 	txid := protocol.DBTxID{TxID: p.TxID, DBID: info.ID}
@@ -450,7 +450,7 @@ func (d *Daemon) prepareOn(ctx context.Context, nodes []uint32, gen uint32, p pr
 			defer wg.Done()
 			q := p
 			var err error
-			if pnn != d.st.pnn {
+			if pnn != d.st.Self {
 				q.Trans, err = d.stageFor(ctx, pnn, gen, p.Trans)
 			}
 			if err == nil {
@@ -541,7 +541,7 @@ func (d *Daemon) ctlDBSync(ctx context.Context, h protocol.Header, req any) (any
 		return nil, err
 	}
 	start := time.Now()
-	session := uint64(d.st.pnn)<<48 | d.dbs.txid.Add(1)&(1<<48-1)
+	session := uint64(d.st.Self)<<48 | d.dbs.txid.Add(1)&(1<<48-1)
 	pull := func(k int) (protocol.DBRecords, []dbfmt.Rec, error) {
 		var c protocol.DBRecords
 		req := protocol.DBPull{DB: protocol.DBRef{ID: r.DBID}, Chunk: k, Session: session}

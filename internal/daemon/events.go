@@ -36,7 +36,7 @@ func (d *Daemon) scriptEnv() []string {
 		"CTDB_SCRIPT_VARDIR": filepath.Join(c.Paths.VarDir, "scripts"),
 		"CTDB_RUNDIR":        c.Paths.RunDir,
 		"CTDB_SOCKET":        c.Paths.Socket,
-		"CTDB_PNN":           strconv.FormatUint(uint64(d.st.pnn), 10),
+		"CTDB_PNN":           strconv.FormatUint(uint64(d.st.Self), 10),
 		"CTDB_RECOVERY_LOCK": c.Cluster.ClusterLock,
 		"CTDB_HELPER_BINDIR": d.opts.HelperDir,
 		"CTDB_DATADIR":       c.Paths.DataDir,

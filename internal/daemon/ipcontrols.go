@@ -51,7 +51,7 @@ func (d *Daemon) ctlTakeIP(ctx context.Context, _ protocol.Header, req any) (any
 		return nil, err
 	}
 	if d.inactive() {
-		return nil, protocol.Errorf(protocol.StatusNotPermitted, "node %d is inactive and may not host %s", d.st.pnn, a)
+		return nil, protocol.Errorf(protocol.StatusNotPermitted, "node %d is inactive and may not host %s", d.st.Self, a)
 	}
 	return nil, d.takeIP(ctx, a, r.Iface)
 }
@@ -102,8 +102,8 @@ func (d *Daemon) askTakeover(move *protocol.MoveIP) error {
 	d.mu.Lock()
 	leader := d.st.Leader
 	d.mu.Unlock()
-	if leader != d.st.pnn {
-		return protocol.Errorf(protocol.StatusNotPermitted, "node %d is not the leader (leader: %d)", d.st.pnn, int32(leader))
+	if leader != d.st.Self {
+		return protocol.Errorf(protocol.StatusNotPermitted, "node %d is not the leader (leader: %d)", d.st.Self, int32(leader))
 	}
 	d.pushRecd(protocol.MsgTakeover, protocol.TakeoverReq{Move: move})
 	return nil
@@ -118,7 +118,7 @@ func (d *Daemon) requestTakeover(ctx context.Context) {
 		return
 	}
 	var err error
-	if leader == d.st.pnn {
+	if leader == d.st.Self {
 		err = d.askTakeover(nil)
 	} else {
 		_, err = d.forward(ctx, protocol.Header{Op: protocol.OpTakeoverRun, DstPNN: leader}, protocol.Empty{})
@@ -141,7 +141,7 @@ func (d *Daemon) ctlAddIP(ctx context.Context, _ protocol.Header, req any) (any,
 	d.ip.mu.Lock()
 	if _, dup := d.ip.find(a); dup {
 		d.ip.mu.Unlock()
-		return nil, protocol.Errorf(protocol.StatusBadRequest, "%s is already a public address of node %d", a, d.st.pnn)
+		return nil, protocol.Errorf(protocol.StatusBadRequest, "%s is already a public address of node %d", a, d.st.Self)
 	}
 	d.ip.list = append(d.ip.list, config.PublicAddress{Prefix: p, Ifaces: []string{r.Iface}})
 	d.ip.mu.Unlock()
@@ -159,7 +159,7 @@ func (d *Daemon) ctlDelIP(ctx context.Context, _ protocol.Header, req any) (any,
 	_, ok := d.ip.find(a)
 	d.ip.mu.Unlock()
 	if !ok {
-		return nil, protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.pnn)
+		return nil, protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.Self)
 	}
 	if err := d.releaseIP(ctx, a); err != nil {
 		return nil, err

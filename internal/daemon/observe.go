@@ -201,14 +201,14 @@ func (d *Daemon) MetricsView() metrics.View {
 	facts := d.obs.reg.Facts()
 	v := metrics.View{Version: Version, Facts: facts, Statistics: d.obs.reg.Statistics(), Alive: d.Alive()}
 	d.mu.Lock()
-	v.PNN, v.Leader, v.RecMode, v.Generation = d.st.pnn, d.st.Leader, d.st.recmode, d.st.Generation
+	v.PNN, v.Leader, v.RecMode, v.Generation = d.st.Self, d.st.Leader, d.st.recmode, d.st.Generation
 	v.Runstate = d.st.runstate.String()
 	for _, n := range d.st.Nodes {
 		nv := metrics.NodeView{PNN: n.PNN, Address: n.Address, Flags: n.Flags, Runstate: "UNKNOWN"}
 		if p, ok := facts.Peers[n.PNN]; ok {
 			nv.Runstate, nv.RTT = p.Runstate, p.RTT
 		}
-		if n.PNN == d.st.pnn {
+		if n.PNN == d.st.Self {
 			nv.Runstate = v.Runstate
 		}
 		if n.Flags&protocol.FlagDisconnected != 0 {

@@ -142,7 +142,7 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	_, have := d.ip.held[a]
 	d.ip.mu.Unlock()
 	if !ok {
-		return protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.pnn)
+		return protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.Self)
 	}
 	if have {
 		// Our books say we hold it; believe the interfaces, not the books.
@@ -163,7 +163,7 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 		}
 	}
 	if !d.hasQuorum() {
-		return protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum: it takes no public address", d.st.pnn)
+		return protocol.Errorf(protocol.StatusNotPermitted, "node %d has no quorum: it takes no public address", d.st.Self)
 	}
 	if iface == "" {
 		iface = pa.Ifaces[0]
@@ -318,7 +318,7 @@ func (d *Daemon) publicIPs() protocol.PublicIPList {
 	up := map[string]bool{}
 	d.ip.mu.Lock()
 	defer d.ip.mu.Unlock()
-	out := protocol.PublicIPList{PNN: d.st.pnn}
+	out := protocol.PublicIPList{PNN: d.st.Self}
 	for _, pa := range d.ip.list {
 		a := pa.Prefix.Addr()
 		ip := protocol.PublicIP{Addr: a.String(), Bits: pa.Prefix.Bits(), Node: protocol.PNNUnknown,

@@ -15,9 +15,9 @@ func (d *Daemon) ctlReloadNodes(context.Context, protocol.Header, any) (any, err
 		return nil, protocol.Errorf(protocol.StatusBadRequest, "%v", err)
 	}
 	d.mu.Lock()
-	if int(d.st.pnn) >= len(nodes) || nodes[d.st.pnn].Deleted {
+	if int(d.st.Self) >= len(nodes) || nodes[d.st.Self].Deleted {
 		d.mu.Unlock()
-		return nil, protocol.Errorf(protocol.StatusBadRequest, "the new nodes file deletes this node (%d)", d.st.pnn)
+		return nil, protocol.Errorf(protocol.StatusBadRequest, "the new nodes file deletes this node (%d)", d.st.Self)
 	}
 	for i, old := range d.st.Nodes {
 		if i < len(nodes) && !nodes[i].Deleted && old.Flags&protocol.FlagDeleted == 0 && nodes[i].Addr.String() != old.Address {

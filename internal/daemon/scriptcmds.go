@@ -59,7 +59,7 @@ func (d *Daemon) configuredIface(iface string) bool {
 func (d *Daemon) ctlSetIfaceLink(ctx context.Context, _ protocol.Header, req any) (any, error) {
 	r := req.(*protocol.IfaceLink)
 	if !d.configuredIface(r.Name) {
-		return nil, protocol.Errorf(protocol.StatusNotFound, "Interface %s not configured on node %d", r.Name, d.st.pnn)
+		return nil, protocol.Errorf(protocol.StatusNotFound, "Interface %s not configured on node %d", r.Name, d.st.Self)
 	}
 	d.sc.mu.Lock()
 	if d.sc.links == nil {
@@ -122,7 +122,7 @@ func (d *Daemon) ctlRecover(ctx context.Context, _ protocol.Header, _ any) (any,
 	switch leader {
 	case protocol.PNNUnknown:
 		return nil, protocol.Errorf(protocol.StatusUnreachable, "no leader is known: an election is running")
-	case d.st.pnn:
+	case d.st.Self:
 		d.log.Info("Recovery requested (ctdb recover)")
 		d.pushRecd(protocol.MsgRecover, protocol.Empty{})
 		return nil, nil
@@ -132,7 +132,7 @@ func (d *Daemon) ctlRecover(ctx context.Context, _ protocol.Header, _ any) (any,
 
 func (d *Daemon) ctlDumpMemory(context.Context, protocol.Header, any) (any, error) {
 	var b strings.Builder
-	writeProcMemory(&b, "ctdbd", os.Getpid(), d.st.pnn)
+	writeProcMemory(&b, "ctdbd", os.Getpid(), d.st.Self)
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	fmt.Fprintf(&b, "Go runtime:\n")
@@ -143,7 +143,7 @@ func (d *Daemon) ctlDumpMemory(context.Context, protocol.Header, any) (any, erro
 	fmt.Fprintf(&b, "    %-22s %12d\n", "garbage collections", m.NumGC)
 	fmt.Fprintf(&b, "    %-22s %12d\n", "goroutines", runtime.NumGoroutine())
 	if g := d.ip.guard; g != nil && g.cmd != nil && g.cmd.Process != nil {
-		writeProcMemory(&b, "address guard", g.cmd.Process.Pid, d.st.pnn)
+		writeProcMemory(&b, "address guard", g.cmd.Process.Pid, d.st.Self)
 	}
 	return protocol.MemoryReport{Text: b.String()}, nil
 }
@@ -151,10 +151,10 @@ func (d *Daemon) ctlDumpMemory(context.Context, protocol.Header, any) (any, erro
 func (d *Daemon) ctlRecdDumpMemory(context.Context, protocol.Header, any) (any, error) {
 	pid := int(d.sc.recdPID.Load())
 	if pid == 0 {
-		return nil, protocol.Errorf(protocol.StatusNotFound, "the recovery daemon is not running on node %d", d.st.pnn)
+		return nil, protocol.Errorf(protocol.StatusNotFound, "the recovery daemon is not running on node %d", d.st.Self)
 	}
 	var b strings.Builder
-	writeProcMemory(&b, "ctdb-recoverd", pid, d.st.pnn)
+	writeProcMemory(&b, "ctdb-recoverd", pid, d.st.Self)
 	return protocol.MemoryReport{Text: b.String()}, nil
 }
 

@@ -45,7 +45,7 @@ func (d *Daemon) sdStatus(msg string) {
 // recovery is done.
 func (d *Daemon) firstRecoveryStatus() string {
 	d.mu.Lock()
-	leader, self := d.st.Leader, d.st.pnn
+	leader, self := d.st.Leader, d.st.Self
 	d.mu.Unlock()
 	switch {
 	case leader == self:

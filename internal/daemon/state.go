@@ -33,7 +33,6 @@ func (r Runstate) String() string {
 // health) is the state machine nodestate.State, stepped by Daemon.step.
 type nodeState struct {
 	nodestate.State
-	pnn      uint32 // = State.Self
 	recmode  int32
 	banTimer clock.Timer
 	runstate Runstate
@@ -48,7 +47,7 @@ func (s *nodeState) self() *protocol.NodeInfo { return s.SelfInfo() }
 
 func (s *nodeState) status() protocol.Status {
 	return protocol.Status{
-		PNN:        s.pnn,
+		PNN:        s.Self,
 		Nodes:      append([]protocol.NodeInfo(nil), s.Nodes...),
 		Generation: s.Generation,
 		VNNMap:     append([]uint32(nil), s.VNNMap...),

@@ -139,7 +139,7 @@ func (d *Daemon) ctlGetTickles(_ context.Context, _ protocol.Header, req any) (a
 		return nil, err
 	}
 	if public, _ := d.isPublic(a); !public {
-		return nil, protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.pnn)
+		return nil, protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", a, d.st.Self)
 	}
 	return tickleList(a, d.tk.get(a, q.Port)), nil
 }
@@ -151,7 +151,7 @@ func (d *Daemon) ctlAddTickle(_ context.Context, _ protocol.Header, req any) (an
 	}
 	public, held := d.isPublic(c.dst.Addr())
 	if !public {
-		return nil, protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", c.dst.Addr(), d.st.pnn)
+		return nil, protocol.Errorf(protocol.StatusNotFound, "%s is not a public address of node %d", c.dst.Addr(), d.st.Self)
 	}
 	if d.tk.add(c) {
 		d.log.Debugf("Registered connection %s -> %s", c.src, c.dst)
