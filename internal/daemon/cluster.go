@@ -168,11 +168,10 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 			in.Kind = nodestate.PeerConnected
 		}
 		acts := d.step(in)
-		if !ev.Connected {
-			d.peerGone(ev.PNN)
-		}
 		if ev.Connected {
 			d.broadcastSelf()
+		} else {
+			d.peerGone(ev.PNN)
 		}
 		d.do(ctx, acts) // on connect: tell it that this node leads
 		if ev.Connected {
