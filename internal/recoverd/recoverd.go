@@ -199,11 +199,11 @@ func New(cfg Config) (*Recoverd, error) {
 		return nil, err
 	}
 	r.ls = ls
-	if cfg.LockArgv != nil {
+	switch {
+	case cfg.lock != nil && cfg.LockArgv != nil:
+		r.locker = cfg.lock
+	case cfg.LockArgv != nil:
 		r.locker = clusterlock.NewLocker(cfg.LockArgv, r.log)
-		if cfg.lock != nil {
-			r.locker = cfg.lock
-		}
 	}
 	return r, nil
 }
