@@ -375,19 +375,26 @@ func (r *Recoverd) startupRace() {
 // fresh value: fields left out of the answer (omitempty) must not keep
 // their previous values.
 func (r *Recoverd) fetchInfo() error {
-	ctx, cancel := callCtx()
-	defer cancel()
-	var info protocol.NodeSelf
 	// Changes pushed from now on are not in this answer's past: the
 	// next one makes the state stale again.
 	r.stale = false
-	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+	info, err := r.nodeInfo()
+	if err != nil {
 		r.stale = true
 		return err
 	}
 	r.info, r.fetched = info, r.now()
 	r.viewsStale = true
 	return nil
+}
+
+// nodeInfo asks the local ctdbd for its state and node map.
+func (r *Recoverd) nodeInfo() (protocol.NodeSelf, error) {
+	ctx, cancel := callCtx()
+	defer cancel()
+	var info protocol.NodeSelf
+	err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info)
+	return info, err
 }
 
 // leaderless: lock mode, no leader known, not in an election, and this

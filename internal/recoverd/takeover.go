@@ -82,10 +82,8 @@ func (r *Recoverd) takeover() {
 // abandoned and the next pass fetches the map and gathers again. Asked
 // only before a run, not for the periodic check that finds nothing.
 func (r *Recoverd) nodeMapMoved() bool {
-	ctx, cancel := callCtx()
-	defer cancel()
-	var info protocol.NodeSelf
-	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpGetNodeInfo, nil, &info); err != nil {
+	info, err := r.nodeInfo()
+	if err != nil {
 		r.log.Warningf("Local ctdbd does not answer: %v", err)
 		return true
 	}
