@@ -250,23 +250,12 @@ func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
 	connected := d.cl.tr.Connected(pnn)
 	d.mu.Lock()
 	known := int(pnn) < len(d.st.Nodes) && pnn != d.st.Self
-	var old uint32
-	if known {
-		old = d.st.Nodes[pnn].Flags
-	}
-	d.stepLocked(nodestate.Input{Kind: nodestate.PeerSelf, PNN: pnn, Flags: s.Flags, Connected: connected})
-	changed := known && d.st.Nodes[pnn].Flags != old
+	acts := d.stepLocked(nodestate.Input{Kind: nodestate.PeerSelf, PNN: pnn, Flags: s.Flags, Connected: connected})
 	d.mu.Unlock()
 	if connected && known {
 		d.obs.reg.PeerRunstate(pnn, s.Runstate)
 	}
-	if changed {
-		// The recovery daemon reads the node map only when told that it
-		// changed (a keepalive's payload can be the first to carry it);
-		// the majority rule counts by flags.
-		d.kickQuorum()
-		d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
-	}
+	d.do(context.Background(), acts)
 }
 
 // noteLeader mirrors leader broadcasts for `ctdb status`; the recovery

@@ -86,6 +86,12 @@ func (d *Daemon) do(ctx context.Context, acts []nodestate.Action) error {
 			}(a.Msg)
 		case nodestate.BanTimer:
 			d.setBanTimer(a.After)
+		case nodestate.PeerFlagsChanged:
+			// The recovery daemon reads the node map only when told that
+			// it changed (a keepalive's payload can be the first to carry
+			// it); the majority rule counts by flags.
+			d.kickQuorum()
+			d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
 		case nodestate.RecoveryActive:
 			d.mu.Lock()
 			d.st.recmode = protocol.RecModeActive

@@ -122,6 +122,10 @@ const (
 	BanTimer
 	// RecoveryActive: set the recovery mode ACTIVE.
 	RecoveryActive
+	// PeerFlagsChanged: peer PNN's own flags changed; tell the quorum
+	// rule and the recovery daemon (which reads the node map only when
+	// told that it changed).
+	PeerFlagsChanged
 )
 
 // Level is a log level.
@@ -158,8 +162,14 @@ func (s *State) Step(in Input) []Action {
 		}
 		s.Heard[in.PNN] = in.Now
 	case PeerSelf:
-		if in.Connected && s.peer(in.PNN) {
-			s.Nodes[in.PNN].Flags = in.Flags &^ protocol.FlagDisconnected
+		if !in.Connected || !s.peer(in.PNN) {
+			return nil
+		}
+		n := &s.Nodes[in.PNN]
+		old := n.Flags
+		n.Flags = in.Flags &^ protocol.FlagDisconnected
+		if n.Flags != old {
+			return []Action{{Kind: PeerFlagsChanged, PNN: in.PNN}}
 		}
 	case LeaderAnnounced:
 		return s.leaderAnnounced(in)
@@ -549,6 +559,8 @@ func (a Action) String() string {
 		return fmt.Sprintf("ban timer %v", a.After)
 	case RecoveryActive:
 		return "recovery active"
+	case PeerFlagsChanged:
+		return fmt.Sprintf("peer %d flags changed", a.PNN)
 	}
 	return fmt.Sprintf("action %d", a.Kind)
 }

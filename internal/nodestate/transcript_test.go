@@ -172,7 +172,8 @@ func TestTranscriptPeerFlags(t *testing.T) {
 	run(t, s, p, []line{
 		{"0s", Input{Kind: PeerSelf, PNN: 1, Flags: protocol.FlagStopped, Connected: false}, []string{"-"}},
 		{"0s", connect(1), []string{"-"}},
-		{"0s", Input{Kind: PeerSelf, PNN: 1, Flags: protocol.FlagStopped | protocol.FlagDisconnected, Connected: true}, []string{"-"}},
+		{"0s", Input{Kind: PeerSelf, PNN: 1, Flags: protocol.FlagStopped | protocol.FlagDisconnected, Connected: true}, []string{"peer 1 flags changed"}},
+		{"0s", Input{Kind: PeerSelf, PNN: 1, Flags: protocol.FlagStopped, Connected: true}, []string{"-"}}, // no change
 		{"0s", Input{Kind: PeerSelf, PNN: 0, Flags: protocol.FlagBanned, Connected: true}, []string{"-"}},
 	})
 	if f := flagsOf(s, 1); f != protocol.FlagStopped {

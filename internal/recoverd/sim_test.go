@@ -270,6 +270,8 @@ func (nd *simNode) step(s *sim, in nodestate.Input) error {
 			}
 		case nodestate.RecoveryActive:
 			nd.recmode = protocol.RecModeActive
+		case nodestate.PeerFlagsChanged:
+			nd.c.push(protocol.MsgRecdWake, protocol.Empty{})
 		}
 	}
 	return refused
@@ -287,11 +289,7 @@ func (s *sim) stateChanged(nd *simNode) {
 }
 
 func (s *sim) learnPeer(p, from *simNode) {
-	old := p.st.Nodes[from.pnn].Flags
 	p.step(s, nodestate.Input{Kind: nodestate.PeerSelf, PNN: from.pnn, Flags: from.st.SelfInfo().Flags, Connected: true})
-	if p.st.Nodes[from.pnn].Flags != old {
-		p.c.push(protocol.MsgRecdWake, protocol.Empty{})
-	}
 }
 
 func (s *sim) deliverLeader(p *simNode, m protocol.LeaderMsg) {
