@@ -100,7 +100,10 @@ func (w *doubleWatch) halt() (samples int, doubles []string) {
 	return w.samples, w.doubles
 }
 
-// waitOneLeader waits until every node names the same leader, and returns it.
+// waitOneLeader waits until every node names the same leader, and returns
+// it and how long that took. A node that heard the leader's claim before it
+// could count it (its link to the leader, or its quorum, was not up yet)
+// learns the leader from the next broadcast, every BroadcastInterval.
 func waitOneLeader(t *testing.T, c *localcluster.Cluster, timeout time.Duration) (int, time.Duration) {
 	t.Helper()
 	t0 := time.Now()

@@ -352,26 +352,6 @@ func ippLeader(c *localcluster.Cluster) (int, error) {
 	return leader, nil
 }
 
-// waitAgreedLeader waits until every node reports the same leader and
-// returns it. A node that heard the leader's claim before it could count
-// it (its link to the leader, or its quorum, was not up yet) learns the
-// leader from the next broadcast, every BroadcastInterval; until then it
-// does not know which node led, and a new leader elected meanwhile cannot
-// tell the old leader from any other node that went away.
-func waitAgreedLeader(t *testing.T, c *localcluster.Cluster) int {
-	t.Helper()
-	leader := -1
-	eventually(t, 10*time.Second, func() string {
-		l, err := ippLeader(c)
-		if err != nil {
-			return err.Error()
-		}
-		leader = l
-		return ""
-	})
-	return leader
-}
-
 // ippHoldings describes how many addresses each node has, and how many
 // are on none: "n0:2 n1:2 n2:2 none:0".
 func ippHoldings(ic *ipCluster) string {
