@@ -5,8 +5,10 @@ import (
 	"os"
 
 	"github.com/ctdb-go/ctdb/internal/daemon"
+	"github.com/ctdb-go/ctdb/internal/gomaxprocs"
 )
 
 func main() {
+	gomaxprocs.Daemon()
 	os.Exit(daemon.Main(os.Args[1:]))
 }

@@ -6,7 +6,11 @@ package main
 import (
 	"os"
 
+	"github.com/ctdb-go/ctdb/internal/gomaxprocs"
 	"github.com/ctdb-go/ctdb/internal/recoverd"
 )
 
-func main() { os.Exit(recoverd.Main()) }
+func main() {
+	gomaxprocs.Daemon()
+	os.Exit(recoverd.Main())
+}

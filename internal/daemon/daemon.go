@@ -168,7 +168,6 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	d.logStart()
 	obsCtx, obsCancel := context.WithCancel(context.Background())
 	defer obsCancel()
-	go d.heartbeatLoop(obsCtx)
 	go d.watchdogLoop(obsCtx)
 	defer d.sdNotify("STOPPING=1\nSTATUS=Shutting down")
 

@@ -26,13 +26,10 @@ import (
 // loop for the watchdog test. It is never set in production.
 const DebugStallEnv = "CTDBD_TEST_DEBUG_STALL"
 
-// heartbeatEvery is how often the main-loop heartbeat takes the state
-// lock; aliveWithin is how old the last beat may be for the loop to count
-// as alive (less under a short systemd watchdog, see watchdogLoop).
-const (
-	heartbeatEvery = 250 * time.Millisecond
-	aliveWithin    = 2 * time.Second
-)
+// aliveWithin is how long the main loop may take to let a liveness check
+// take its state lock and still count as alive (less under a short
+// systemd watchdog, see watchdogLoop).
+const aliveWithin = 2 * time.Second
 
 // lockHeldWithin: the node counts as holding the cluster lock while its
 // recovery daemon confirmed it this recently (it confirms every 500 ms).
@@ -40,11 +37,14 @@ const lockHeldWithin = 2 * time.Second
 
 // observer is the daemon's observability state.
 type observer struct {
-	reg  *stats.Registry
-	beat atomic.Int64 // unix nanoseconds of the last heartbeat
-	// aliveWithin: how old the last beat may be (time.Duration).
+	reg *stats.Registry
+	// aliveWithin: how long a liveness check waits (time.Duration).
 	aliveWithin atomic.Int64
-	tcp         atomic.Pointer[transport.TCP]
+	// check is closed when the running liveness check has taken and
+	// released the state lock; nil while none runs. Guarded by checkMu.
+	checkMu sync.Mutex
+	check   chan struct{}
+	tcp     atomic.Pointer[transport.TCP]
 
 	notifyFailed bool // guarded by statusMu
 	statusMu     sync.Mutex
@@ -56,7 +56,6 @@ func (d *Daemon) Stats() *stats.Registry { return d.obs.reg }
 
 func (d *Daemon) initStats() {
 	d.obs.reg = stats.New(nil)
-	d.obs.beat.Store(time.Now().UnixNano())
 	d.obs.aliveWithin.Store(int64(aliveWithin))
 	d.obs.reg.Election() // no leader is known at start
 	d.obs.reg.SetGauges(d.statGauges)
@@ -139,27 +138,42 @@ func (d *Daemon) statsLoop(ctx context.Context) {
 	}
 }
 
-// heartbeatLoop proves that the main loop is alive: it takes the state
-// lock that every control and state change takes. A deadlock or a stall
-// there stops the beats, the systemd watchdog pings and /healthz.
-func (d *Daemon) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(heartbeatEvery)
+// Alive reports whether the main loop answers: whether the state lock,
+// which every control and state change takes, can be taken within
+// aliveWithin. A deadlock or a stall there stops the systemd watchdog
+// pings and fails /healthz. The check runs only when asked, so an idle
+// daemon does not wake up to prove it is alive; a check still waiting on
+// a stuck lock is shared by the calls that come meanwhile, so a stall
+// leaves one goroutine behind, not one per call.
+func (d *Daemon) Alive() bool {
+	t := time.NewTimer(time.Duration(d.obs.aliveWithin.Load()))
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		d.mu.Lock()
-		d.obs.beat.Store(time.Now().UnixNano())
-		d.mu.Unlock()
+	select {
+	case <-d.lockCheck():
+		return true
+	case <-t.C:
+		return false
 	}
 }
 
-// Alive reports whether the main loop's heartbeat is recent.
-func (d *Daemon) Alive() bool {
-	return time.Since(time.Unix(0, d.obs.beat.Load())) < time.Duration(d.obs.aliveWithin.Load())
+// lockCheck returns the running liveness check's channel, starting one
+// if none runs.
+func (d *Daemon) lockCheck() <-chan struct{} {
+	d.obs.checkMu.Lock()
+	defer d.obs.checkMu.Unlock()
+	if d.obs.check == nil {
+		done := make(chan struct{})
+		d.obs.check = done
+		go func() {
+			d.mu.Lock()
+			d.mu.Unlock() // taking the lock was the check
+			d.obs.checkMu.Lock()
+			d.obs.check = nil
+			d.obs.checkMu.Unlock()
+			close(done)
+		}()
+	}
+	return d.obs.check
 }
 
 func (d *Daemon) ctlGetStatistics(context.Context, protocol.Header, any) (any, error) {

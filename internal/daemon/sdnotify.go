@@ -59,7 +59,7 @@ func (d *Daemon) firstRecoveryStatus() string {
 }
 
 // watchdogLoop sends WATCHDOG=1 at half of WatchdogSec while the main
-// loop's heartbeat is recent; when the loop is stuck the pings stop and
+// loop answers (Alive); when the loop is stuck the pings stop and
 // systemd acts (kills and, with Restart=on-watchdog, restarts ctdbd).
 func (d *Daemon) watchdogLoop(ctx context.Context) {
 	iv, err := sd.SdWatchdogEnabled(false)

@@ -26,7 +26,7 @@ type View struct {
 	Misplaced  int
 	Facts      stats.Facts
 	Statistics protocol.Statistics
-	// Alive: the main loop's heartbeat is recent (/healthz). Ready: this
+	// Alive: the main loop answers (/healthz). Ready: this
 	// node is OK and RUNNING (/readyz).
 	Alive, Ready bool
 }

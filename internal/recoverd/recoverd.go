@@ -82,8 +82,12 @@ type Recoverd struct {
 	runstates map[uint32]string
 	to        takeoverState
 	// leading mirrors r.ls.HoldsLock() for pingLoop (without a lock,
-	// leadership is what pingLoop confirms to ctdbd).
+	// leadership is what pingLoop confirms to ctdbd). Set it with
+	// setLeading.
 	leading atomic.Bool
+	// mayHold wakes an idle pingLoop: this node may now hold the lock
+	// (buffered, one pending wake is enough).
+	mayHold chan struct{}
 	// fsStuckPid is the stuck probe worker last logged by lockFSStuck
 	// (0: none), so the log says when the hang starts and ends, not on
 	// every pass.
@@ -174,7 +178,7 @@ const callTimeout = 3 * time.Second
 // New builds the daemon and subscribes to ctdbd's messages.
 func New(cfg Config) (*Recoverd, error) {
 	r := &Recoverd{cfg: cfg, c: cfg.Client, log: cfg.Log, now: cfg.Now, runstates: map[uint32]string{},
-		prevLeader: protocol.PNNUnknown, lastLeader: protocol.PNNUnknown}
+		prevLeader: protocol.PNNUnknown, lastLeader: protocol.PNNUnknown, mayHold: make(chan struct{}, 1)}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -271,8 +275,13 @@ func (r *Recoverd) wait() time.Duration {
 // its ctdbd answers, on its own goroutine so that a long recovery step
 // does not starve the helper of pings. After each ping it tells ctdbd, which
 // keeps its public addresses only while these confirmations come.
+//
+// While this node neither leads nor holds the lock there is nothing to
+// ping: the loop sleeps without a ticker until setLeading or a won race
+// wakes it (confirmLock has told ctdbd by then), so a follower does not
+// wake up twice a second for nothing.
 func (r *Recoverd) pingLoop(ctx context.Context) {
-	tick := time.NewTicker(500 * time.Millisecond)
+	tick := time.NewTicker(pingEvery)
 	defer tick.Stop()
 	var lost <-chan struct{} // the held lock's lost channel
 	for {
@@ -286,6 +295,37 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			continue
 		}
 		lost = r.pingOnce(ctx, lost)
+		if lost != nil || r.leading.Load() || (r.locker != nil && r.locker.Held()) {
+			continue
+		}
+		tick.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.mayHold:
+		}
+		tick.Reset(pingEvery)
+	}
+}
+
+// pingEvery is how often pingLoop confirms a held lock to ctdbd and pings
+// the lock helper.
+const pingEvery = 500 * time.Millisecond
+
+// setLeading records whether this node leads, waking pingLoop when it
+// does.
+func (r *Recoverd) setLeading(v bool) {
+	r.leading.Store(v)
+	if v {
+		r.wakePings()
+	}
+}
+
+// wakePings wakes an idle pingLoop.
+func (r *Recoverd) wakePings() {
+	select {
+	case r.mayHold <- struct{}{}:
+	default:
 	}
 }
 
@@ -518,7 +558,7 @@ func (r *Recoverd) step(parent context.Context) {
 		r.contended = time.Time{}
 		r.lastLeader = l
 	}
-	r.leading.Store(r.ls.HoldsLock())
+	r.setLeading(r.ls.HoldsLock())
 	if !r.ls.HoldsLock() {
 		r.claimMu.Lock()
 		r.claim = nil // not leading: nothing for pingLoop to repeat
@@ -682,12 +722,13 @@ func (r *Recoverd) race() {
 	r.report(protocol.RecdReport{Kind: protocol.RecdLock, Seconds: r.now().Sub(t0).Seconds(), OK: res == clusterlock.ResultLocked})
 	switch {
 	case res == clusterlock.ResultLocked:
+		r.wakePings() // the helper holds the lock: it needs pings
 		if !r.takeTerm(r.now()) {
 			return
 		}
 		r.newTerm, r.termStart, r.prevLeader = true, r.now(), r.lastLeader
 		r.contended = time.Time{}
-		r.leading.Store(true)
+		r.setLeading(true)
 		r.confirmLock()
 		r.broadcast(r.self)
 	case err != nil:

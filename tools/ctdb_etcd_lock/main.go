@@ -7,8 +7,10 @@ import (
 	"os"
 
 	"github.com/ctdb-go/ctdb/internal/etcdlock"
+	"github.com/ctdb-go/ctdb/internal/gomaxprocs"
 )
 
 func main() {
+	gomaxprocs.Daemon()
 	os.Exit(etcdlock.Main(os.Args[1:]))
 }

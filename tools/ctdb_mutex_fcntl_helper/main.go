@@ -9,8 +9,10 @@ import (
 	"os"
 
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
+	"github.com/ctdb-go/ctdb/internal/gomaxprocs"
 )
 
 func main() {
+	gomaxprocs.Daemon()
 	os.Exit(clusterlock.HelperMain(os.Args[1:]))
 }

@@ -5,9 +5,11 @@ package main
 import (
 	"os"
 
+	"github.com/ctdb-go/ctdb/internal/gomaxprocs"
 	"github.com/ctdb-go/ctdb/internal/probe"
 )
 
 func main() {
+	gomaxprocs.Daemon()
 	os.Exit(probe.Main(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
