@@ -313,10 +313,9 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 const pingEvery = 500 * time.Millisecond
 
 // setLeading records whether this node leads, waking pingLoop when it
-// does.
+// starts to.
 func (r *Recoverd) setLeading(v bool) {
-	r.leading.Store(v)
-	if v {
+	if was := r.leading.Swap(v); v && !was {
 		r.wakePings()
 	}
 }
