@@ -9,6 +9,7 @@ CMDS      := ctdbd:./ctdbd ctdb-recoverd:./recoverd ctdb:./tools/ctdb ctdb_probe
              ctdb_mutex_fcntl_helper:./tools/ctdb_mutex_fcntl_helper ctdb_local:./tools/ctdb_local \
              onnode:./tools/onnode ctdb_diagnostics:./tools/ctdb_diagnostics mkman:./tools/mkman
 CMDS      += ctdb_etcd_lock:./tools/ctdb_etcd_lock
+CMDS      += ctdb_ipguard:./tools/ctdb_ipguard
 FUZZTIME  ?= 15s
 # CTDB's script helpers, installed in libexec/ctdb ($CTDB_HELPER_BINDIR).
 CMDS      += ctdb-config:./tools/ctdb-config ctdb-path:./tools/ctdb-path
@@ -79,7 +80,7 @@ deb:
 # system's, or the one inside DESTDIR) so that files of a package such as
 # Debian's ctdb are not overwritten without a warning.
 INSTALL_BIN     := ctdb ctdb_local onnode ctdb_diagnostics
-INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper ctdb_etcd_lock ctdb-config ctdb-path
+INSTALL_LIBEXEC := ctdb_probe ctdb-recoverd ctdb_mutex_fcntl_helper ctdb_etcd_lock ctdb-config ctdb-path ctdb_ipguard
 
 install: build
 	@sh tools/packaging/owned-files.sh "$(DESTDIR)" $(PREFIX)/sbin/ctdbd \

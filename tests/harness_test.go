@@ -6,8 +6,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -58,15 +58,12 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(tmp)
 	binDir = tmp
-	for name, pkg := range map[string]string{"ctdbd": "./ctdbd", "ctdb-recoverd": "./recoverd", "ctdb": "./tools/ctdb",
-		"ctdb_probe": "./tools/ctdb_probe", "ctdb_mutex_fcntl_helper": "./tools/ctdb_mutex_fcntl_helper", "ctdb_local": "./tools/ctdb_local",
-		"ctdb-config": "./tools/ctdb-config", "ctdb-path": "./tools/ctdb-path", "ctdb_etcd_lock": "./tools/ctdb_etcd_lock"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg)
-		cmd.Dir = srcDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", name, err, out)
-			return 1
-		}
+	bins := maps.Clone(harness.NodeBinaries)
+	maps.Copy(bins, map[string]string{"ctdb_local": "./tools/ctdb_local", "ctdb-config": "./tools/ctdb-config",
+		"ctdb-path": "./tools/ctdb-path", "ctdb_etcd_lock": "./tools/ctdb_etcd_lock"})
+	if err := harness.Build(srcDir, binDir, bins); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	return m.Run()
 }
@@ -229,15 +226,14 @@ func freePort(t *testing.T) int {
 }
 
 // isDaemonPart reports whether pid is one of a node's own long-lived
-// processes (the recovery daemon and its lock helper), not a script.
+// processes (the recovery daemon, its lock helper and the address guard),
+// not a script.
 func isDaemonPart(pid int) bool {
 	cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	argv := strings.Split(string(cmd), "\x00")
 	switch filepath.Base(argv[0]) {
-	case "ctdb-recoverd", "ctdb_mutex_fcntl_helper":
+	case "ctdb-recoverd", "ctdb_mutex_fcntl_helper", "ctdb_ipguard":
 		return true
-	case "ctdbd": // the address guard
-		return len(argv) > 1 && argv[1] == "--ip-guard"
 	}
 	return false
 }

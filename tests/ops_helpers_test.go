@@ -3,7 +3,6 @@ package tests
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/localcluster"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // opsTools builds the operator tools (onnode, ctdb_diagnostics) into binDir
@@ -24,14 +24,7 @@ var opsTools = struct {
 func buildOpsTools(t *testing.T) {
 	t.Helper()
 	opsTools.once.Do(func() {
-		for name, pkg := range map[string]string{"onnode": "./tools/onnode", "ctdb_diagnostics": "./tools/ctdb_diagnostics"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), pkg)
-			cmd.Dir = srcDir
-			if out, err := cmd.CombinedOutput(); err != nil {
-				opsTools.err = fmt.Errorf("building %s: %v\n%s", name, err, out)
-				return
-			}
-		}
+		opsTools.err = harness.Build(srcDir, binDir, map[string]string{"onnode": "./tools/onnode", "ctdb_diagnostics": "./tools/ctdb_diagnostics"})
 	})
 	if opsTools.err != nil {
 		t.Fatal(opsTools.err)

@@ -2,19 +2,14 @@ package daemon
 
 import (
 	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/ipguard"
 )
 
 // The address guard lives in internal/ipguard (its protocol, the guard
-// process and ctdbd's side). These names keep the daemon's call sites.
-
-// GuardFlag is the hidden ctdbd flag that runs the guard.
-const GuardFlag = ipguard.Flag
-
-// GuardMain is the guard process.
-func GuardMain(args []string) int { return ipguard.Main(args) }
+// process and ctdbd's side); its binary is ipguard.Name in HelperDir.
 
 // ipGuard is ctdbd's side of the guard; nil is no guard. cmd is the guard
 // process.
@@ -23,10 +18,10 @@ type ipGuard struct {
 	cmd *exec.Cmd
 }
 
-// startGuard starts the guard; timeout is how long it waits for a ping;
-// it logs to logLocation with the tag ctdbd-ipguard.
-func startGuard(timeout time.Duration, logLocation, level string) (*ipGuard, error) {
-	c, err := ipguard.Start(timeout, logLocation, level)
+// startGuard starts the guard from helperDir; timeout is how long it waits
+// for a ping; it logs to logLocation with the tag ctdbd-ipguard.
+func startGuard(helperDir string, timeout time.Duration, logLocation, level string) (*ipGuard, error) {
+	c, err := ipguard.Start(filepath.Join(helperDir, ipguard.Name), timeout, logLocation, level)
 	if err != nil {
 		return nil, err
 	}

@@ -23,9 +23,6 @@ const daemonChildEnv = "CTDBD_DAEMON_CHILD"
 // configuration first (so a bad file is reported on the terminal and nothing
 // starts), then runs in the foreground with --interactive, or detaches.
 func Main(args []string) int {
-	if len(args) > 0 && args[0] == GuardFlag {
-		return GuardMain(args[1:])
-	}
 	fs := flag.NewFlagSet("ctdbd", flag.ContinueOnError)
 	interactive := fs.Bool("interactive", false, "run in the foreground and log to stderr")
 	fs.BoolVar(interactive, "i", false, "short for --interactive")

@@ -63,7 +63,7 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 	d.ip.assigned = map[netip.Addr]uint32{}
 	d.ip.held = map[netip.Addr]string{}
 	d.step(nodestate.Input{Kind: nodestate.Serving})
-	g, err := startGuard(d.params().HoldBound(), d.opts.LogLocation, d.cfg.Logging.Level)
+	g, err := startGuard(d.opts.HelperDir, d.params().HoldBound(), d.opts.LogLocation, d.cfg.Logging.Level)
 	if err != nil {
 		return fmt.Errorf("address guard: %w", err)
 	}

@@ -28,14 +28,10 @@ func PingEvery(timeout time.Duration) time.Duration {
 	return min(time.Second, timeout/5)
 }
 
-// Start starts the guard (this executable with Flag); timeout is how long
-// it waits for a ping; it logs to logLocation with the tag ctdbd-ipguard.
-func Start(timeout time.Duration, logLocation, level string) (*Client, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(exe, Flag, timeout.String(), logLocation, level)
+// Start starts the guard binary at path; timeout is how long it waits for
+// a ping; it logs to logLocation with the tag ctdbd-ipguard.
+func Start(path string, timeout time.Duration, logLocation, level string) (*Client, error) {
+	cmd := exec.Command(path, timeout.String(), logLocation, level)
 	w, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

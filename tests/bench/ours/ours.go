@@ -42,12 +42,6 @@ const Name = "ctdb-go"
 // modulePath identifies this project's go.mod when looking for the tree.
 const modulePath = "github.com/ctdb-go/ctdb"
 
-// binaries maps each binary to the package that builds it.
-var binaries = map[string]string{
-	"ctdbd": "./ctdbd", "ctdb-recoverd": "./recoverd", "ctdb": "./tools/ctdb",
-	"ctdb_probe": "./tools/ctdb_probe", "ctdb_mutex_fcntl_helper": "./tools/ctdb_mutex_fcntl_helper",
-}
-
 // Options say where the binaries and the source tree are.
 type Options struct {
 	// BinDir holds prebuilt binaries; "" builds them into a temp dir.
@@ -131,7 +125,7 @@ func (s *System) doSetup() error {
 	s.srcDir = src
 	if s.opts.BinDir != "" {
 		s.binDir = s.opts.BinDir
-		for name := range binaries {
+		for name := range harness.NodeBinaries {
 			if _, err := os.Stat(filepath.Join(s.binDir, name)); err != nil {
 				return fmt.Errorf("binary %s missing in %s (run make build): %w", name, s.binDir, err)
 			}
@@ -143,19 +137,7 @@ func (s *System) doSetup() error {
 		return err
 	}
 	s.tmp, s.binDir = tmp, tmp
-	return build(src, tmp)
-}
-
-// build compiles every binary of the tree at src into dir.
-func build(src, dir string) error {
-	for name, pkg := range binaries {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
-		cmd.Dir = src
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("building %s in %s: %v\n%s", name, src, err, out)
-		}
-	}
-	return nil
+	return harness.Build(src, tmp, harness.NodeBinaries)
 }
 
 // findSrc finds the tree: the first directory at or above the working
@@ -346,8 +328,8 @@ func (c *Cluster) DaemonPID(i int) int {
 }
 
 // PIDs are node i's ctdbd and its long-lived descendants: the recovery
-// daemon, its cluster lock helper and the address guard (ctdbd
-// --ip-guard). Eventscripts and probes are left out.
+// daemon, its cluster lock helper and the address guard (ctdb_ipguard).
+// Eventscripts and probes are left out.
 func (c *Cluster) PIDs(i int) []int {
 	root := c.DaemonPID(i)
 	if root == 0 {
@@ -368,10 +350,8 @@ func longLived(argv []string) bool {
 		return false
 	}
 	switch filepath.Base(argv[0]) {
-	case "ctdb-recoverd", "ctdb_mutex_fcntl_helper":
+	case "ctdb-recoverd", "ctdb_mutex_fcntl_helper", "ctdb_ipguard":
 		return true
-	case "ctdbd":
-		return len(argv) > 1 && argv[1] == "--ip-guard"
 	}
 	return false
 }
