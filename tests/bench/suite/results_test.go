@@ -65,9 +65,11 @@ func TestTargets(t *testing.T) {
 		{"overhead too big", targetOverhead, sum(0.6), sum(5), false, true},
 		{"overhead, CTDB negative", targetOverhead, sum(-3), sum(-2), true, true},
 		{"overhead, no CTDB", targetOverhead, sum(0.2), nil, false, false},
-		{"below CTDB", targetBelowCTDB, sum(10), sum(20), true, true},
-		{"not below CTDB", targetBelowCTDB, sum(20), sum(20), false, true},
+		{"half of CTDB", targetHalfCTDB, sum(10), sum(20), true, true},
+		{"above half of CTDB", targetHalfCTDB, sum(11), sum(20), false, true},
 		{"under 2 s", targetUnder2s, sum(1.5), nil, true, true},
+		{"every kill under 0.5 s", targetAllUnderHalfSecond, sum(0.4), nil, true, true},
+		{"one kill of five over 0.5 s", targetAllUnderHalfSecond, &Summary{N: 5, Median: 0.1, Min: 0.08, Max: 4.08}, nil, false, true},
 		{"zero", targetZero, sum(1), nil, false, true},
 	}
 	for _, c := range cases {

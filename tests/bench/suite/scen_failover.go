@@ -40,8 +40,12 @@ func failoverScenario(name string, leader bool) Scenario {
 			"overhead = that time - KeepaliveInterval x KeepaliveLimit. One cluster per tunable set; after each repetition the victim is restarted and must host addresses again.", publicPrefix, who),
 		Metrics: func(*Env) []Metric {
 			var ms []Metric
+			var t *Target
+			if leader {
+				t = targetAllUnderHalfSecond
+			}
 			for _, s := range failoverSets {
-				ms = append(ms, Metric{Name: "failover " + s.label(), Unit: "s"},
+				ms = append(ms, Metric{Name: "failover " + s.label(), Unit: "s", Target: t},
 					Metric{Name: "overhead " + s.label(), Unit: "s", Target: targetOverhead})
 			}
 			return ms

@@ -32,7 +32,7 @@ func monitorCost() Scenario {
 			"CPU time of the daemon's own processes (not the scripts': children are excluded) per monitor cycle: "+
 			"ours ctdbd, CTDB ctdbd + ctdb-eventd (the processes named ctdbd or ctdb-eventd among PIDs(0), the guard excluded).", monitorScripts),
 		Metrics: func(*Env) []Metric {
-			return []Metric{{Name: "daemon CPU per monitor cycle", Unit: "ms"}, {Name: "monitor cycle period", Unit: "s"}}
+			return []Metric{{Name: "daemon CPU per monitor cycle", Unit: "ms", Target: targetAtMostCTDB}, {Name: "monitor cycle period", Unit: "s"}}
 		},
 		Notes: func(e *Env) []string {
 			return []string{fmt.Sprintf("A cycle ends when `ctdb event status legacy monitor` changes. The period is calibrated over 4 cycles; "+

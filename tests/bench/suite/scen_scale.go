@@ -53,9 +53,9 @@ func scaleScenario() Scenario {
 				if n == 32 {
 					t = targetUnder2s
 				}
-				ms = append(ms, Metric{Name: start, Unit: "s"}, Metric{Name: recN, Unit: "s", Target: t},
-					Metric{Name: recL, Unit: "s", Target: t}, Metric{Name: cpu, Unit: "%"},
-					Metric{Name: rss, Unit: "MiB", Target: targetBelowCTDB})
+				ms = append(ms, Metric{Name: start, Unit: "s", Target: t}, Metric{Name: recN, Unit: "s", Target: t},
+					Metric{Name: recL, Unit: "s", Target: t}, Metric{Name: cpu, Unit: "%", Target: targetAtMostCTDB},
+					Metric{Name: rss, Unit: "MiB", Target: targetHalfCTDB})
 			}
 			return ms
 		},
