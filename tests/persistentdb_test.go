@@ -226,13 +226,9 @@ func killNode(t *testing.T, c *localcluster.Cluster, i int) {
 	if err := c.Kill(i, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, func() string {
-		st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil || isZombie(string(st)) {
-			return ""
-		}
-		return fmt.Sprintf("node %d (pid %d) still running", i, pid)
-	})
+	if !localcluster.WaitGone(pid, 10*time.Second) {
+		t.Fatalf("node %d (pid %d) still running 10 s after SIGKILL", i, pid)
+	}
 }
 
 func checkAcked(t *testing.T, c *localcluster.Cluster, nodes []int, ws []*writer) {

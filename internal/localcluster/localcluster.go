@@ -354,22 +354,27 @@ func (c *Cluster) StopAll(timeout time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// Alive reports whether pid runs; a zombie (not yet reaped) counts as gone.
+// Alive reports whether pid runs. A zombie (not yet reaped) counts as
+// gone once it is the only task left: after SIGKILL the thread-group
+// leader shows as a zombie while its other threads are still exiting, and
+// until the last of them has, the process's files (and so the flock on
+// ctdbd's pid file) are still open. A restart in that moment found the pid
+// file locked (make test, TestPersistentDBSurvivesKillOfEveryNode).
 func Alive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	if err != nil {
+	if err := syscall.Kill(pid, 0); err != nil {
 		return false
 	}
-	// A zombie (not yet reaped by its parent) counts as gone.
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return false
 	}
 	s := string(b)
-	if j := strings.LastIndexByte(s, ')'); j >= 0 && j+2 < len(s) {
-		return s[j+2] != 'Z'
+	j := strings.LastIndexByte(s, ')')
+	if j < 0 || j+2 >= len(s) || s[j+2] != 'Z' {
+		return true
 	}
-	return true
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	return err == nil && len(tasks) > 1
 }
 
 // WaitGone waits up to timeout for pid to exit, looking every 20 ms, and
