@@ -177,7 +177,7 @@ func procsUnder(base string) []int {
 		}
 		for _, kv := range strings.Split(string(env), "\x00") {
 			if strings.HasPrefix(kv, "CTDB_BASE="+base) {
-				if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && !isZombie(string(st)) {
+				if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && !localcluster.IsZombie(string(st)) {
 					pids = append(pids, pid)
 				}
 				break
@@ -185,11 +185,6 @@ func procsUnder(base string) []int {
 		}
 	}
 	return pids
-}
-
-func isZombie(stat string) bool {
-	j := strings.LastIndexByte(stat, ')')
-	return j >= 0 && j+2 < len(stat) && stat[j+2] == 'Z'
 }
 
 func describePids(pids []int) string {

@@ -55,7 +55,7 @@ func probeWorkers(path string) int {
 		}
 		s := string(cmd)
 		if strings.Contains(s, "ctdb_probe\x00"+probeWorkerVerb+"\x00") && strings.Contains(s, path) {
-			if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && !isZombie(string(st)) {
+			if st, err := os.ReadFile("/proc/" + e.Name() + "/stat"); err == nil && !localcluster.IsZombie(string(st)) {
 				n++
 			}
 		}

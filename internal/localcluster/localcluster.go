@@ -368,13 +368,18 @@ func Alive(pid int) bool {
 	if err != nil {
 		return false
 	}
-	s := string(b)
-	j := strings.LastIndexByte(s, ')')
-	if j < 0 || j+2 >= len(s) || s[j+2] != 'Z' {
+	if !IsZombie(string(b)) {
 		return true
 	}
 	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	return err == nil && len(tasks) > 1
+}
+
+// IsZombie reports whether stat, the text of /proc/PID/stat, shows state
+// Z (exited, not yet reaped).
+func IsZombie(stat string) bool {
+	j := strings.LastIndexByte(stat, ')')
+	return j >= 0 && j+2 < len(stat) && stat[j+2] == 'Z'
 }
 
 // WaitGone waits up to timeout for pid to exit, looking every 20 ms, and
