@@ -145,10 +145,9 @@ type Recoverd struct {
 	// the leader last seen, this node included.
 	termStart              time.Time
 	prevLeader, lastLeader uint32
-	// lockLostAt is when this node last lost the lock it held (see
-	// lostRecently); lostLogged whether the wait was logged.
-	lockLostAt time.Time
-	lostLogged bool
+	// unconfirmedLogged: the last lock taken was given back for want of
+	// a majority's answer, and that was logged (see majorityAnswers).
+	unconfirmedLogged bool
 }
 
 // stateRecheck is how often the local state is fetched, and every node's
@@ -240,7 +239,6 @@ func (r *Recoverd) Run(ctx context.Context) error {
 func (r *Recoverd) onLockLost() {
 	r.log.Error("Cluster lock lost")
 	r.ls.OnLockLost(r.now())
-	r.lockLostAt, r.lostLogged = r.now(), false
 	r.stale = true
 }
 
@@ -668,32 +666,6 @@ var broadcastEvery = cluster.DefaultLeaderConfig(0).BroadcastInterval
 
 // race is the election: with a lock, a race for it; without one, the
 // longest running eligible node wins.
-// lostRecently: under "[cluster] quorum = majority", a node that lost the
-// lock it held does not race for it again for the quorum window (plus a
-// margin). Its quorum counts peers heard within that window, so a node
-// just cut off from the others still counts them for that long; if its
-// side of the split sees a lock of its own (a cluster filesystem in split
-// brain), it could take that lock and lead beside the majority's leader
-// until its quorum ran out (seen in TestFcntlLockPartitions: two nodes
-// acting as leader for a second). After the window it knows whether it
-// still has quorum; the other nodes race meanwhile.
-func (r *Recoverd) lostRecently(now time.Time) bool {
-	if r.lockLostAt.IsZero() {
-		return false
-	}
-	p := r.boundParams()
-	until := r.lockLostAt.Add(p.QuorumWindow() + successorMargin)
-	if !now.Before(until) {
-		return false
-	}
-	if !r.lostLogged {
-		r.log.Infof("Not racing for the cluster lock before %s: this node lost it %.1f s ago, and its quorum is counted over %.1f s",
-			until.Format("15:04:05.000"), now.Sub(r.lockLostAt).Seconds(), p.QuorumWindow().Seconds())
-		r.lostLogged = true
-	}
-	return true
-}
-
 func (r *Recoverd) race() {
 	now := r.now()
 	// A term starts above every epoch this node's ctdbd has seen: its
@@ -707,10 +679,6 @@ func (r *Recoverd) race() {
 		r.electWithoutLock(now)
 		return
 	}
-	if r.cfg.Quorum && r.lostRecently(now) {
-		r.ls.OnLockFailed(now)
-		return
-	}
 	if !r.locker.Held() && r.lockFSStuck(now) {
 		r.ls.OnLockFailed(now)
 		return
@@ -722,6 +690,11 @@ func (r *Recoverd) race() {
 	switch {
 	case res == clusterlock.ResultLocked:
 		r.wakePings() // the helper holds the lock: it needs pings
+		if r.cfg.Quorum && !r.majorityAnswers() {
+			r.locker.Release()
+			r.ls.OnLockFailed(r.now())
+			return
+		}
 		if !r.takeTerm(r.now()) {
 			return
 		}
@@ -740,6 +713,66 @@ func (r *Recoverd) race() {
 			r.contended = r.now()
 		}
 	}
+}
+
+// majorityAnswers: under "[cluster] quorum = majority", a node that has
+// just taken the lock leads only if a majority of the nodes, itself
+// counted, answer it now. Its ctdbd's quorum counts peers heard within
+// the quorum window, so a node cut off a moment ago still has quorum for
+// up to that long; if its side of the split sees a lock of its own (a
+// cluster filesystem in split brain), the lock alone would let it lead
+// beside the majority's leader until its quorum ran out (seen in
+// TestFcntlLockPartitions: a cut-off node acting as leader for 1.2 s).
+// A control answered after the lock was taken is proof of contact that no
+// old frame can give. It returns as soon as a majority has answered (one
+// round trip), and gives up after the quorum window, at most a second.
+func (r *Recoverd) majorityAnswers() bool {
+	nodes := nodeFlags(r.info.Nodes)
+	heard := map[uint32]bool{}
+	quorum := func() cluster.Quorum {
+		return cluster.MajorityQuorum(cluster.QuorumInput{Self: r.self, Nodes: nodes, Heard: heard})
+	}
+	if quorum().Have {
+		return true // this node alone is a majority
+	}
+	var peers []uint32
+	for _, n := range r.info.Nodes {
+		if n.PNN != r.self && n.Flags&(protocol.FlagDisconnected|protocol.FlagDeleted) == 0 {
+			peers = append(peers, n.PNN)
+		}
+	}
+	wait := min(r.boundParams().QuorumWindow(), time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	answered := make(chan uint32, len(peers)) // buffered: no sender is left blocked
+	for _, p := range peers {
+		go func() {
+			var rep protocol.PNNReply
+			if r.c.Call(ctx, p, protocol.OpGetPNN, nil, &rep) != nil {
+				p = protocol.PNNUnknown
+			}
+			answered <- p
+		}()
+	}
+	for range peers {
+		if p := <-answered; p != protocol.PNNUnknown {
+			heard[p] = true
+			if quorum().Have {
+				if r.unconfirmedLogged {
+					r.log.Info("A majority of the nodes answers again: this node may lead")
+					r.unconfirmedLogged = false
+				}
+				return true
+			}
+		}
+	}
+	if !r.unconfirmedLogged {
+		q := quorum()
+		r.log.Warningf("Giving the cluster lock back: %d of %d nodes, this one counted, answered within %v; quorum = majority needs more than half",
+			q.Votes, q.Configured, wait)
+		r.unconfirmedLogged = true
+	}
+	return false
 }
 
 // confirmLock tells ctdbd at once that this node has just taken the lock.

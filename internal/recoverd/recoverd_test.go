@@ -1,13 +1,16 @@
 package recoverd
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/sirupsen/logrus"
 )
 
 // A node elected without a lock runs a recovery over every node, in CTDB's
@@ -162,4 +165,63 @@ func TestFanOutKeepsOrderAndDeadline(t *testing.T) {
 	if res[1].err == nil {
 		t.Error("the call past its deadline did not fail")
 	}
+}
+
+// freeLock is a cluster lock that nobody else holds: every try wins. It
+// stands for one side's lock file in a cluster filesystem split in two.
+type freeLock struct{ held, released int }
+
+func (l *freeLock) TryLock(time.Duration) (clusterlock.Result, error) {
+	l.held++
+	return clusterlock.ResultLocked, nil
+}
+func (l *freeLock) Held() bool            { return l.held > l.released }
+func (l *freeLock) Token() (int64, bool)  { return 0, false }
+func (l *freeLock) Lost() <-chan struct{} { return nil }
+func (l *freeLock) Ping() error           { return nil }
+func (l *freeLock) Release()              { l.released = l.held }
+
+// Under quorum = majority, a node that takes the lock but whose peers do
+// not answer (it was cut off a moment ago, and its ctdbd still counts
+// their last frames towards quorum) gives the lock back without claiming
+// to lead; once one peer answers, two of three nodes are a majority and it
+// leads.
+func TestLockTakenWithoutMajorityAnswerIsGivenBack(t *testing.T) {
+	f := newFakeCluster(3)
+	f.self = 1
+	cut := protocol.Errorf(protocol.StatusTimeout, "control timed out")
+	f.setFail(0, protocol.OpGetPNN, cut)
+	f.setFail(2, protocol.OpGetPNN, cut)
+	clock := &fakeClock{t: time.Unix(1e6, 0)}
+	var buf bytes.Buffer
+	lg := logrus.New()
+	lg.SetOutput(&buf)
+	l := &freeLock{}
+	r, err := New(Config{Client: f, Log: logrus.NewEntry(lg), Capable: true, Now: clock.now, Quorum: true,
+		LockArgv: []string{"split-lock"}, lock: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		clock.advance(time.Second)
+		r.step(context.Background())
+		if r.ls.HoldsLock() || f.callCount(1, protocol.OpLockHeld) > 0 {
+			t.Fatalf("node 1 leads with neither peer answering:\n%s", buf.String())
+		}
+	}
+	if l.held == 0 || l.Held() {
+		t.Fatalf("lock taken %d times, held now %v: want taken and given back", l.held, l.Held())
+	}
+	if !strings.Contains(buf.String(), "Giving the cluster lock back: 1 of 3 nodes") {
+		t.Errorf("no log line for the lock given back:\n%s", buf.String())
+	}
+	f.setFail(2, protocol.OpGetPNN, nil)
+	for range 5 {
+		clock.advance(time.Second)
+		r.step(context.Background())
+		if r.ls.HoldsLock() {
+			return
+		}
+	}
+	t.Fatalf("node 1 does not lead with node 2 answering:\n%s", buf.String())
 }
