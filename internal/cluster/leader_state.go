@@ -66,6 +66,10 @@ func (s *LeaderState) Leader() uint32 { return s.leader }
 // mode: won the last election).
 func (s *LeaderState) HoldsLock() bool { return s.holdsLock }
 
+// LeaderTimeoutAt is when a follower of a known leader calls an election
+// if no claim from it comes before (see Tick).
+func (s *LeaderState) LeaderTimeoutAt() time.Time { return s.lastHeard.Add(s.cfg.LeaderTimeout) }
+
 // Electing reports whether a lock race is open.
 func (s *LeaderState) Electing() bool { return s.electing }
 

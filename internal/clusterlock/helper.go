@@ -13,7 +13,10 @@ import (
 )
 
 // parentPoll is how often the holding helper checks getppid().
-const parentPoll = time.Second
+// It is only a backstop: a parent that dies closes the
+// helper's stdin at once, and one that stops pinging loses the lock after
+// the ping timeout; a shorter poll only wakes the helper for nothing.
+const parentPoll = 5 * time.Second
 
 // HelperMain is the ctdb_mutex_fcntl_helper command (and its hidden
 // re-check verb). It returns the exit code; the exit code carries no

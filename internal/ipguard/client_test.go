@@ -13,8 +13,8 @@ func (*nopCloser) Close() error { return nil }
 
 func TestPingEvery(t *testing.T) {
 	for timeout, want := range map[time.Duration]time.Duration{
-		2500 * time.Millisecond: 500 * time.Millisecond, // default tunables: hold bound 2.5 s
-		1500 * time.Millisecond: 300 * time.Millisecond, // KeepaliveInterval=1, KeepaliveLimit=3
+		2500 * time.Millisecond: time.Second,            // default tunables: hold bound 2.5 s
+		1500 * time.Millisecond: 600 * time.Millisecond, // KeepaliveInterval=1, KeepaliveLimit=3
 		20 * time.Second:        time.Second,
 	} {
 		if got := PingEvery(timeout); got != want {

@@ -88,6 +88,9 @@ type Recoverd struct {
 	// mayHold wakes an idle pingLoop: this node may now hold the lock
 	// (buffered, one pending wake is enough).
 	mayHold chan struct{}
+	// pingPeriod is pingLoop's period (see pingEvery), set when the
+	// tunables are read.
+	pingPeriod atomic.Int64
 	// fsStuckPid is the stuck probe worker last logged by lockFSStuck
 	// (0: none), so the log says when the hang starts and ends, not on
 	// every pass.
@@ -262,11 +265,22 @@ func (r *Recoverd) drainMessages() {
 // leader's broadcast is due every BroadcastInterval, a follower starts an
 // election when no broadcast came for LeaderTimeout, and the leader checks
 // the public addresses every ipCheckInterval.
+//
+// A follower of a known leader has nothing timed to do before the leader
+// timeout runs out or its state is due for a re-check: every change it
+// acts on is pushed and wakes the loop anyway. It sleeps until then (at
+// least a RecoverInterval), instead of a pass every RecoverInterval.
 func (r *Recoverd) wait() time.Duration {
-	if !r.contended.IsZero() && r.now().Sub(r.contended) < fastRaceWindow && r.leaderless() {
+	now := r.now()
+	if !r.contended.IsZero() && now.Sub(r.contended) < fastRaceWindow && r.leaderless() {
 		return min(fastRaceEvery, r.interval())
 	}
-	return r.interval()
+	if l := r.ls.Leader(); l == protocol.PNNUnknown || l == r.self || r.ls.HoldsLock() || r.ls.Electing() || r.stale {
+		return r.interval()
+	}
+	left := min(r.ls.LeaderTimeoutAt().Sub(now), r.fetched.Add(r.stateRecheck()).Sub(now),
+		r.tunFetched.Add(tunablesRefetch).Sub(now))
+	return max(r.interval(), left)
 }
 
 // pingLoop keeps the lock helper alive while this node holds the lock and
@@ -279,7 +293,7 @@ func (r *Recoverd) wait() time.Duration {
 // wakes it (confirmLock has told ctdbd by then), so a follower does not
 // wake up twice a second for nothing.
 func (r *Recoverd) pingLoop(ctx context.Context) {
-	tick := time.NewTicker(pingEvery)
+	tick := time.NewTicker(r.pingEvery())
 	defer tick.Stop()
 	var lost <-chan struct{} // the held lock's lost channel
 	for {
@@ -292,8 +306,10 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			r.tellLockLost(ctx)
 			continue
 		}
-		lost = r.pingOnce(ctx, lost)
-		if lost != nil || r.leading.Load() || (r.locker != nil && r.locker.Held()) {
+		var held bool
+		lost, held = r.pingOnce(ctx, lost)
+		if held || r.leading.Load() {
+			tick.Reset(r.pingEvery()) // a changed tunable applies from the next tick
 			continue
 		}
 		tick.Stop()
@@ -302,13 +318,31 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 			return
 		case <-r.mayHold:
 		}
-		tick.Reset(pingEvery)
+		tick.Reset(r.pingEvery())
 	}
 }
 
 // pingEvery is how often pingLoop confirms a held lock to ctdbd and pings
-// the lock helper.
-const pingEvery = 500 * time.Millisecond
+// the lock helper: a third of the hold bound, for which ctdbd keeps the
+// leader's addresses without a confirmation (833 ms with the default
+// tunables, 500 ms with KeepaliveInterval 1 and KeepaliveLimit 3), so two
+// confirmations can be late before ctdbd lets the addresses go; between
+// 100 ms and a second. Each ping wakes ctdbd, the helper and this daemon.
+func (r *Recoverd) pingEvery() time.Duration {
+	if p := time.Duration(r.pingPeriod.Load()); p > 0 {
+		return p
+	}
+	return 500 * time.Millisecond // tunables not read yet
+}
+
+// setPingEvery derives pingLoop's period from the tunables just read.
+func (r *Recoverd) setPingEvery() {
+	p := r.boundParams()
+	if p.KeepaliveInterval <= 0 || p.KeepaliveLimit <= 0 {
+		return
+	}
+	r.pingPeriod.Store(int64(min(max(p.HoldBound()/3, 100*time.Millisecond), time.Second)))
+}
 
 // setLeading records whether this node leads, waking pingLoop when it
 // starts to.
@@ -327,9 +361,10 @@ func (r *Recoverd) wakePings() {
 }
 
 // pingOnce is one tick of pingLoop: lost is the held lock's lost channel
-// as last seen, and the result the one to watch until the next tick.
-func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) <-chan struct{} {
-	held := r.leading.Load()
+// as last seen, and the result the one to watch until the next tick;
+// held says whether this node holds the lock (leads, without a lock).
+func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) (_ <-chan struct{}, held bool) {
+	held = r.leading.Load()
 	if r.locker != nil {
 		held = r.locker.Held()
 		switch {
@@ -343,32 +378,29 @@ func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) <-chan st
 		}
 	}
 	if !held {
-		return lost
+		return lost, false
 	}
+	// One control both proves that ctdbd answers (LOCK_HELD goes through
+	// its state machine, under its state lock) and tells it the lock is
+	// still held; only then is the helper pinged, so a hung ctdbd makes
+	// the helper let go. ctdbd refuses LOCK_HELD without quorum: the lock
+	// is given up at once, even while the main loop is busy in a recovery.
 	cctx, cancel := context.WithTimeout(ctx, time.Second)
-	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpPing, nil, nil)
-	if err == nil && r.cfg.Quorum {
-		// ctdbd refuses LOCK_HELD without quorum: give the lock up at
-		// once, even while the main loop is busy in a recovery.
-		err = r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
-		if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
-			r.log.Warningf("Releasing the cluster lock: %v", err)
-			r.locker.Release()
-		}
+	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+	cancel()
+	if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
+		r.log.Warningf("Releasing the cluster lock: %v", err)
+		r.locker.Release()
 	}
 	if err == nil && r.locker != nil {
 		if err = r.locker.Ping(); err != nil {
 			r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
 		}
 	}
-	if err == nil && !r.cfg.Quorum {
-		r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
-	}
-	cancel()
 	if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
 		r.repeatClaim(ctx)
 	}
-	return lost
+	return lost, true
 }
 
 // tellLockLost tells ctdbd at once, even while the main loop is busy in a
@@ -600,6 +632,7 @@ func (r *Recoverd) refreshTunables() {
 		m[v.Name] = v.Value
 	}
 	r.tun = m
+	r.setPingEvery()
 }
 
 func (r *Recoverd) act(act cluster.Action, why string) {

@@ -44,7 +44,6 @@ const (
 	simTick       = 100 * time.Millisecond
 	simKeepalive  = time.Second // KeepaliveInterval
 	simKALimit    = 5           // KeepaliveLimit
-	simPingEvery  = 500 * time.Millisecond
 	simMonitor    = time.Second
 	simLockLost   = time.Second                    // the helper notices that the lock's storage is gone
 	simLockFree   = clusterlock.DefaultPingTimeout // the storage grants the lock to another after losing its holder
@@ -688,8 +687,8 @@ func (s *sim) advance(ctx context.Context) {
 			nd.pingLost = nil
 			r.tellLockLost(ctx)
 		} else if !now.Before(nd.nextPing) {
-			nd.nextPing = now.Add(simPingEvery)
-			nd.pingLost = r.pingOnce(ctx, nd.pingLost)
+			nd.nextPing = now.Add(r.pingEvery())
+			nd.pingLost, _ = r.pingOnce(ctx, nd.pingLost)
 		}
 		// Run: a pass when a message is pending, the lock is lost, or
 		// wait() is up.
