@@ -32,6 +32,8 @@ type ipState struct {
 	// misplaced is the leader's count of misplaced addresses.
 	misplaced int
 	guard     *ipGuard
+	// taken wakes an idle leaderContactLoop: an address was taken.
+	taken chan struct{}
 }
 
 func (s *ipState) find(a netip.Addr) (config.PublicAddress, bool) {
@@ -62,6 +64,7 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 	d.ip.list = append([]config.PublicAddress(nil), d.cfg.PublicAddresses...)
 	d.ip.assigned = map[netip.Addr]uint32{}
 	d.ip.held = map[netip.Addr]string{}
+	d.ip.taken = make(chan struct{}, 1)
 	d.step(nodestate.Input{Kind: nodestate.Serving})
 	g, err := startGuard(d.opts.HelperDir, d.params().HoldBound(), d.opts.LogLocation, d.cfg.Logging.Level)
 	if err != nil {
@@ -81,7 +84,11 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 //
 // It wakes only when something is due: the guard's next ping, or the
 // moment the hold bound runs out if no contact comes before (a wake-up
-// then finds the newer contact and sleeps again).
+// then finds the newer contact and sleeps again). A node that holds no
+// address and is not shown as leader has nothing to release and no lock
+// confirmation to watch: the loop then sleeps until an address is taken
+// (quorum has its own loop), with a check every idleContactCheck as a
+// backstop.
 func (d *Daemon) leaderContactLoop(ctx context.Context) {
 	timer := d.clk.NewTimer(0)
 	defer timer.Stop()
@@ -90,6 +97,7 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timer.C():
+		case <-d.ip.taken:
 		}
 		if d.heldCount() > 0 {
 			// The guard only needs pings while it has addresses to
@@ -111,8 +119,22 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 		if left >= 0 {
 			next = min(next, left+time.Millisecond)
 		}
+		if d.heldCount() == 0 && !d.showsSelfLeader() {
+			next = idleContactCheck
+		}
 		timer.Reset(max(next, 10*time.Millisecond))
 	}
+}
+
+// idleContactCheck is how often leaderContactLoop ticks while this node
+// holds no address and is not shown as leader.
+const idleContactCheck = 10 * time.Second
+
+// showsSelfLeader: this node's ctdbd shows itself as leader.
+func (d *Daemon) showsSelfLeader() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.st.Leader == d.st.Self
 }
 
 // heldAddrs returns the addresses this node holds now.
@@ -178,6 +200,10 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	d.ip.held[a] = iface
 	d.ip.mu.Unlock()
 	d.ip.guard.add(iface, pa.Prefix.String())
+	select {
+	case d.ip.taken <- struct{}{}: // the guard needs pings from now on
+	default:
+	}
 	d.log.Infof("Took public address %s on %s", a, iface)
 	go func() {
 		// Each tickle round follows an announcement round (as in CTDB):
@@ -308,7 +334,13 @@ func (d *Daemon) ifaceHolding(a netip.Addr) string {
 // publicIPs is this node's view for GET_PUBLIC_IPS: read from the
 // interfaces (what is really configured), not from our books.
 func (d *Daemon) publicIPs() protocol.PublicIPList {
-	addrs, _ := netif.Addrs()
+	d.ip.mu.Lock()
+	none := len(d.ip.list) == 0
+	d.ip.mu.Unlock()
+	var addrs map[string][]netip.Prefix
+	if !none { // two netlink dumps, for nothing on a node without public addresses
+		addrs, _ = netif.Addrs()
+	}
 	on := map[netip.Addr]string{}
 	for iface, ps := range addrs {
 		for _, p := range ps {

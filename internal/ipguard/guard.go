@@ -1,6 +1,6 @@
 // Package ipguard is the address guard: it ties a public address's life on
-// this node to ctdbd's. The guard is a small child process (ctdbd
-// re-executed with --ip-guard) that ctdbd tells, over a pipe, which
+// this node to ctdbd's. The guard is a small child process (the
+// ctdb_ipguard binary in the helper directory) that ctdbd tells, over a pipe, which
 // addresses it holds, and pings. When the pipe closes without a clean
 // "exit" (ctdbd died, kill -9 included), or no word arrives for the release
 // bound (ctdbd hangs, e.g. SIGSTOP), the guard removes every address it
@@ -16,7 +16,9 @@
 //	exit               clean shutdown: end without removing anything
 //
 // Any line, even one the guard does not understand, counts as word from
-// ctdbd. The guard's decisions are the pure step function Guard.Step; Main
+// ctdbd. While it holds no address the guard has nothing to remove and no
+// timeout: it sleeps until a line comes (ctdbd pings it only while it
+// holds addresses, and an "add" line starts the timeout). The guard's decisions are the pure step function Guard.Step; Main
 // carries them out; Client is ctdbd's side.
 package ipguard
 
@@ -66,7 +68,8 @@ type Output struct {
 	Why    string
 	// Exit: the guard ends (after removing Remove).
 	Exit bool
-	// Wake is when to step with a Tick next (zero when Exit).
+	// Wake is when to step with a Tick next; zero for none (on Exit, and
+	// while no address is held).
 	Wake time.Time
 	// Bad is set when the line was not understood.
 	Bad string
@@ -102,13 +105,14 @@ func (g *Guard) Step(in Input) Output {
 	case Closed:
 		return Output{Remove: g.Held(), Why: "ctdbd exited", Exit: true}
 	case Tick:
-		if in.Now.Before(g.deadline) {
+		switch {
+		case len(g.held) == 0:
+			return Output{}
+		case in.Now.Before(g.deadline):
 			return Output{Wake: g.deadline}
 		}
 		out := Output{Remove: g.Held(), Why: fmt.Sprintf("no word from ctdbd for %v", g.timeout)}
 		g.held = map[string]string{}
-		g.deadline = in.Now.Add(g.timeout)
-		out.Wake = g.deadline
 		return out
 	}
 	var out Output
@@ -125,7 +129,9 @@ func (g *Guard) Step(in Input) Output {
 		out.Bad = fmt.Sprintf("Unknown guard message %q", in.Line)
 	}
 	g.deadline = in.Now.Add(g.timeout)
-	out.Wake = g.deadline
+	if len(g.held) > 0 {
+		out.Wake = g.deadline
+	}
 	return out
 }
 

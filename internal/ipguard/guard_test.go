@@ -17,8 +17,8 @@ func render(as []Address) string {
 
 // A transcript: each step is "T EVENT" (T in milliseconds since start;
 // EVENT a line from ctdbd, "<closed>" or "<tick>") and what the guard must
-// answer: "-" (nothing but the next wake-up), "wake T", "remove A@I ... (why)",
-// "exit", "bad".
+// answer: "wake T", "sleep" (no wake-up: nothing held), "remove A@I ...
+// (why)", "exit", "bad".
 func TestGuardTranscripts(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -33,14 +33,22 @@ func TestGuardTranscripts(t *testing.T) {
 		{"silence past the timeout removes everything, once", []string{
 			"0 add eth0 10.0.0.1/24 => wake 1000",
 			"100 add eth1 10.0.0.2/24 => wake 1100",
-			"1100 <tick> => remove 10.0.0.1/24@eth0 10.0.0.2/24@eth1 (no word from ctdbd for 1s); wake 2100",
-			"2100 <tick> => remove  (no word from ctdbd for 1s); wake 3100",
+			"1100 <tick> => remove 10.0.0.1/24@eth0 10.0.0.2/24@eth1 (no word from ctdbd for 1s); sleep",
+			"5000 <tick> => sleep",
+		}},
+		{"holding nothing, it needs no word from ctdbd", []string{
+			"0 <tick> => sleep",
+			"3000 ping => sleep",
+			"9000 <tick> => sleep",
+			"9500 add eth0 10.0.0.1/24 => wake 10500",
+			"9600 del eth0 10.0.0.1/24 => sleep",
+			"20000 <tick> => sleep",
 		}},
 		{"a released address is not removed", []string{
 			"0 add eth0 10.0.0.1/24 => wake 1000",
 			"10 add eth0 10.0.0.2/24 => wake 1010",
 			"20 del eth0 10.0.0.1/24 => wake 1020",
-			"1020 <tick> => remove 10.0.0.2/24@eth0 (no word from ctdbd for 1s); wake 2020",
+			"1020 <tick> => remove 10.0.0.2/24@eth0 (no word from ctdbd for 1s); sleep",
 		}},
 		{"pipe closed: remove everything and end", []string{
 			"0 add eth0 10.0.0.1/24 => wake 1000",
@@ -58,7 +66,7 @@ func TestGuardTranscripts(t *testing.T) {
 		}},
 		{"after a timeout the guard keeps guarding new addresses", []string{
 			"0 add eth0 10.0.0.1/24 => wake 1000",
-			"1000 <tick> => remove 10.0.0.1/24@eth0 (no word from ctdbd for 1s); wake 2000",
+			"1000 <tick> => remove 10.0.0.1/24@eth0 (no word from ctdbd for 1s); sleep",
 			"1500 add eth0 10.0.0.3/24 => wake 2500",
 			"1600 <closed> => remove 10.0.0.3/24@eth0 (ctdbd exited); exit",
 		}},
@@ -90,9 +98,12 @@ func TestGuardTranscripts(t *testing.T) {
 				if out.Why != "" {
 					got = append(got, fmt.Sprintf("remove %s (%s)", render(out.Remove), out.Why))
 				}
-				if out.Exit {
+				switch {
+				case out.Exit:
 					got = append(got, "exit")
-				} else {
+				case out.Wake.IsZero():
+					got = append(got, "sleep")
+				default:
 					got = append(got, fmt.Sprintf("wake %d", out.Wake.Sub(start).Milliseconds()))
 				}
 				if g := strings.Join(got, "; "); g != want {

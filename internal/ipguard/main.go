@@ -44,6 +44,7 @@ func Main(args []string) int {
 	}()
 	g := New(timeout, time.Now())
 	timer := time.NewTimer(timeout)
+	timer.Stop() // nothing held yet: no timeout until ctdbd adds an address
 	for {
 		var in Input
 		select {
@@ -66,8 +67,11 @@ func Main(args []string) int {
 		if out.Exit {
 			return 0
 		}
-		timer.Stop()
-		timer.Reset(time.Until(out.Wake))
+		if out.Wake.IsZero() {
+			timer.Stop()
+		} else {
+			timer.Reset(time.Until(out.Wake))
+		}
 	}
 }
 

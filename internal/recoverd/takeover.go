@@ -24,6 +24,11 @@ type takeoverState struct {
 	flagsSig  string // node flags at the last run
 	lastCheck time.Time
 	misplaced int // addresses found on a wrong node or on two nodes, ever
+	// none: no node listed any public address at the last gathering.
+	// The periodic check is then skipped: an address added at run time
+	// (addip, reloadips) comes with a takeover request, and a node that
+	// joins or restarts changes the flags signature.
+	none bool
 }
 
 // flagsSignature summarises who may host: a change means a takeover run.
@@ -42,11 +47,15 @@ func (r *Recoverd) takeover() {
 	if sig != r.to.flagsSig {
 		r.to.need = true
 	}
-	check := r.now().Sub(r.to.lastCheck) >= ipCheckInterval
+	check := r.now().Sub(r.to.lastCheck) >= ipCheckInterval && !r.to.none
 	if !r.to.need && !check {
 		return
 	}
 	lists, missing := r.gatherIPs()
+	r.to.none = len(missing) == 0
+	for _, l := range lists {
+		r.to.none = r.to.none && len(l.IPs) == 0
+	}
 	if len(missing) > 0 {
 		// A connected node that gave no list may hold addresses: a plan
 		// without it could give them to another node while it still
