@@ -236,6 +236,7 @@ func (d *Daemon) onMessage(f protocol.Frame) {
 		}
 		d.noteLeader(m)
 		d.pushRecd(protocol.MsgLeader, m)
+		d.statsTickIfDue() // a wake-up that comes anyway (see statsLoop)
 	default:
 		d.log.WithField("op", f.Op).Debug("Ignoring unknown message from a peer")
 	}
@@ -406,6 +407,7 @@ func (d *Daemon) ctlBroadcast(_ context.Context, _ protocol.Header, req any) (an
 	d.noteLeader(m)
 	body, _ := protocol.MarshalBody(m)
 	d.cl.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, body)
+	d.statsTickIfDue() // on the leader, its own claims (see statsLoop)
 	return nil, nil
 }
 
