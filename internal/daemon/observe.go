@@ -45,9 +45,11 @@ type observer struct {
 	checkMu sync.Mutex
 	check   chan struct{}
 	tcp     atomic.Pointer[transport.TCP]
-	// tickMu guards lastTick, when statsTick last closed a history interval.
+	// tickMu guards lastTick, when statsTickIfDue last closed a history
+	// interval, and backstop, statsLoop's timer (nil before it runs).
 	tickMu   sync.Mutex
 	lastTick time.Time
+	backstop *time.Timer
 
 	notifyFailed bool // guarded by statusMu
 	statusMu     sync.Mutex
@@ -119,14 +121,19 @@ func (d *Daemon) countNodeFrame(f protocol.Frame) {
 // own timer is only a backstop, set half an interval past the due time: it
 // fires only where no such event comes (a lone node, no leader).
 func (d *Daemon) statsLoop(ctx context.Context) {
-	wait := time.Second
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	d.obs.tickMu.Lock()
+	d.obs.backstop = t
+	d.obs.tickMu.Unlock()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(wait):
+		case <-t.C:
 		}
-		wait = d.statsTickIfDue() + d.statsEvery()/2
+		left := d.statsTickIfDue()
+		t.Reset(left + d.statsEvery()/2)
 	}
 }
 
@@ -159,6 +166,9 @@ func (d *Daemon) statsTickIfDue() time.Duration {
 		d.sdStatus(d.runningStatus())
 	}
 	d.obs.reg.Tick()
+	if d.obs.backstop != nil {
+		d.obs.backstop.Reset(every + every/2) // pushed back: this tick came from an event
+	}
 	return every
 }
 
