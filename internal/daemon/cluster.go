@@ -405,6 +405,9 @@ func (d *Daemon) ctlBroadcast(_ context.Context, _ protocol.Header, req any) (an
 	m := *req.(*protocol.LeaderMsg)
 	m.From = d.st.Self
 	d.noteLeader(m)
+	if m.Leader == m.From {
+		d.wakeContact() // a leader watches its lock confirmations (see leaderContactLoop)
+	}
 	body, _ := protocol.MarshalBody(m)
 	d.cl.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, body)
 	d.statsTickIfDue() // on the leader, its own claims (see statsLoop)

@@ -32,8 +32,9 @@ type ipState struct {
 	// misplaced is the leader's count of misplaced addresses.
 	misplaced int
 	guard     *ipGuard
-	// taken wakes an idle leaderContactLoop: an address was taken.
-	taken chan struct{}
+	// wake wakes an idle leaderContactLoop: an address was taken, or this
+	// node claims to lead (see wakeContact).
+	wake chan struct{}
 }
 
 func (s *ipState) find(a netip.Addr) (config.PublicAddress, bool) {
@@ -64,7 +65,7 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 	d.ip.list = append([]config.PublicAddress(nil), d.cfg.PublicAddresses...)
 	d.ip.assigned = map[netip.Addr]uint32{}
 	d.ip.held = map[netip.Addr]string{}
-	d.ip.taken = make(chan struct{}, 1)
+	d.ip.wake = make(chan struct{}, 1)
 	d.step(nodestate.Input{Kind: nodestate.Serving})
 	g, err := startGuard(d.opts.HelperDir, d.params().HoldBound(), d.opts.LogLocation, d.cfg.Logging.Level)
 	if err != nil {
@@ -86,9 +87,9 @@ func (d *Daemon) startPublicIPs(ctx context.Context) error {
 // moment the hold bound runs out if no contact comes before (a wake-up
 // then finds the newer contact and sleeps again). A node that holds no
 // address and is not shown as leader has nothing to release and no lock
-// confirmation to watch: the loop then sleeps until an address is taken
-// (quorum has its own loop), with a check every idleContactCheck as a
-// backstop.
+// confirmation to watch: the loop then sleeps until an address is taken or
+// the node claims to lead (wakeContact; quorum has its own loop), with a
+// check every idleContactCheck as a backstop.
 func (d *Daemon) leaderContactLoop(ctx context.Context) {
 	timer := d.clk.NewTimer(0)
 	defer timer.Stop()
@@ -97,7 +98,7 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timer.C():
-		case <-d.ip.taken:
+		case <-d.ip.wake:
 		}
 		if d.heldCount() > 0 {
 			// The guard only needs pings while it has addresses to
@@ -123,6 +124,14 @@ func (d *Daemon) leaderContactLoop(ctx context.Context) {
 			next = idleContactCheck
 		}
 		timer.Reset(max(next, 10*time.Millisecond))
+	}
+}
+
+// wakeContact wakes leaderContactLoop if it sleeps.
+func (d *Daemon) wakeContact() {
+	select {
+	case d.ip.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -200,10 +209,7 @@ func (d *Daemon) takeIP(ctx context.Context, a netip.Addr, iface string) error {
 	d.ip.held[a] = iface
 	d.ip.mu.Unlock()
 	d.ip.guard.add(iface, pa.Prefix.String())
-	select {
-	case d.ip.taken <- struct{}{}: // the guard needs pings from now on
-	default:
-	}
+	d.wakeContact() // the guard needs pings from now on
 	d.log.Infof("Took public address %s on %s", a, iface)
 	go func() {
 		// Each tickle round follows an announcement round (as in CTDB):
