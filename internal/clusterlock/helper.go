@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ctdb-go/ctdb/internal/pollstdin"
 )
 
 // parentPoll is how often the holding helper checks getppid().
@@ -57,7 +59,7 @@ func runHelper(args []string) int {
 	if _, err := os.Stdout.Write([]byte{byte(ResultLocked)}); err != nil {
 		return release(lk, "cannot report the lock to the parent: "+err.Error())
 	}
-	pings, stdinEOF := watchStdin(os.Stdin)
+	pings, stdinEOF := watchStdin(pollstdin.Open())
 	reason := hold(holdConfig{
 		PingTimeout:     cfg.PingTimeout,
 		RecheckInterval: cfg.RecheckInterval,

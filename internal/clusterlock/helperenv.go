@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ctdb-go/ctdb/internal/pollstdin"
 )
 
 // TokenPrefix starts the optional fencing-token line a helper may write
@@ -66,7 +68,7 @@ func (e *HelperEnv) Locked(token int64) error {
 // parent death, pings missing for pingTimeout) and until lost yields a
 // reason; it returns the reason to log ("" for an ordinary release).
 func (e *HelperEnv) Hold(pingTimeout time.Duration, lost <-chan string) string {
-	pings, stdinEOF := watchStdin(os.Stdin)
+	pings, stdinEOF := watchStdin(pollstdin.Open())
 	return hold(holdConfig{
 		PingTimeout: pingTimeout,
 		ParentPoll:  parentPoll,

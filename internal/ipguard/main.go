@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/logging"
 	"github.com/ctdb-go/ctdb/internal/netif"
+	"github.com/ctdb-go/ctdb/internal/pollstdin"
 	"github.com/sirupsen/logrus"
 )
 
@@ -36,7 +37,7 @@ func Main(args []string) int {
 	log := logger.WithField(logging.TagField, "ctdbd-ipguard")
 	lines := make(chan string)
 	go func() {
-		sc := bufio.NewScanner(os.Stdin)
+		sc := bufio.NewScanner(pollstdin.Open())
 		for sc.Scan() {
 			lines <- sc.Text()
 		}
