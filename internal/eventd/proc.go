@@ -67,6 +67,7 @@ func startOnce(path string, args, env []string, out *os.File) (*os.Process, erro
 }
 
 func (p *proc) reap(process *os.Process) {
+	waitExitPolled(process.Pid) // then Wait does not block
 	st, err := process.Wait()
 	if err == nil {
 		p.ws, _ = st.Sys().(syscall.WaitStatus)
