@@ -9,6 +9,9 @@ package recoverd
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -326,7 +329,8 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 // the lock helper: a third of the hold bound, for which ctdbd keeps the
 // leader's addresses without a confirmation (833 ms with the default
 // tunables, 500 ms with KeepaliveInterval 1 and KeepaliveLimit 3), so two
-// confirmations can be late before ctdbd lets the addresses go; between
+// confirmations can be late before ctdbd lets the addresses go; at most a
+// quarter of the helper's ping timeout (see lockPingTimeout); between
 // 100 ms and a second. Each ping wakes ctdbd, the helper and this daemon.
 func (r *Recoverd) pingEvery() time.Duration {
 	if p := time.Duration(r.pingPeriod.Load()); p > 0 {
@@ -341,7 +345,40 @@ func (r *Recoverd) setPingEvery() {
 	if p.KeepaliveInterval <= 0 || p.KeepaliveLimit <= 0 {
 		return
 	}
-	r.pingPeriod.Store(int64(min(max(p.HoldBound()/3, 100*time.Millisecond), time.Second)))
+	every := min(p.HoldBound()/3, lockPingTimeout(r.cfg.LockArgv)/4, time.Second)
+	r.pingPeriod.Store(int64(max(every, 100*time.Millisecond)))
+}
+
+// lockPingTimeout is the lock helper's ping timeout as its command line
+// sets it: PING_TIMEOUT, the fcntl helper's third argument, or the etcd
+// helper's -ping-timeout; otherwise clusterlock.DefaultPingTimeout, both
+// helpers' default (a helper without one never times out).
+func lockPingTimeout(argv []string) time.Duration {
+	secs := func(s string) (time.Duration, bool) {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(f > 0) || f > 86400 {
+			return 0, false
+		}
+		return time.Duration(f * float64(time.Second)), true
+	}
+	if len(argv) >= 4 && filepath.Base(argv[0]) == clusterlock.HelperName {
+		if d, ok := secs(argv[3]); ok {
+			return d
+		}
+	}
+	for i, a := range argv {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "ping-timeout" {
+			continue
+		}
+		if !hasVal && i+1 < len(argv) {
+			val = argv[i+1]
+		}
+		if d, ok := secs(val); ok {
+			return d
+		}
+	}
+	return clusterlock.DefaultPingTimeout
 }
 
 // setLeading records whether this node leads, waking pingLoop when it

@@ -225,3 +225,28 @@ func TestLockTakenWithoutMajorityAnswerIsGivenBack(t *testing.T) {
 	}
 	t.Fatalf("node 1 does not lead with node 2 answering:\n%s", buf.String())
 }
+
+// The lock ping period follows the hold bound and the helper's own ping
+// timeout, read from its command line.
+func TestPingEveryFollowsHoldBoundAndHelperTimeout(t *testing.T) {
+	for _, c := range []struct {
+		argv    []string
+		ka, lim uint32
+		want    time.Duration
+		what    string
+	}{
+		{[]string{"/usr/libexec/ctdb/ctdb_mutex_fcntl_helper", "/gluster/reclock", "5", "5", "5"}, 5, 5, 833333333, "default tunables: a third of the 2.5 s hold bound"},
+		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "1", "5", "1"}, 1, 3, 500 * time.Millisecond, "tests' tunables: a third of 1.5 s"},
+		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "5", "1"}, 5, 5, 250 * time.Millisecond, "a 1 s ping timeout: a quarter of it"},
+		{[]string{"/x/ctdb_etcd_lock", "--endpoints", "a", "--ping-timeout=2"}, 5, 5, 500 * time.Millisecond, "etcd -ping-timeout=2"},
+		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "0.8"}, 5, 5, 200 * time.Millisecond, "etcd -ping-timeout 0.8"},
+		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "bogus"}, 5, 5, 833333333, "an unreadable value: the default"},
+		{[]string{"/x/some_other_helper", "a", "b", "0.1"}, 5, 5, 833333333, "a foreign helper's arguments are not read"},
+	} {
+		r := &Recoverd{cfg: Config{LockArgv: c.argv}, tun: map[string]uint32{"KeepaliveInterval": c.ka, "KeepaliveLimit": c.lim}}
+		r.setPingEvery()
+		if got := r.pingEvery(); got != c.want {
+			t.Errorf("%s: pingEvery %v, want %v", c.what, got, c.want)
+		}
+	}
+}
