@@ -403,7 +403,10 @@ func (d *Daemon) ctlSubscribe(ctx context.Context, _ protocol.Header, _ any) (an
 // node and applies it here.
 func (d *Daemon) ctlBroadcast(_ context.Context, _ protocol.Header, req any) (any, error) {
 	m := *req.(*protocol.LeaderMsg)
-	m.From = d.st.Self
+	if err := d.expired(protocol.OpBroadcast, m.Deadline); err != nil {
+		return nil, err
+	}
+	m.From, m.Deadline = d.st.Self, 0
 	d.noteLeader(m)
 	if m.Leader == m.From {
 		d.wakeContact() // a leader watches its lock confirmations (see leaderContactLoop)

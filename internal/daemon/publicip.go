@@ -47,9 +47,24 @@ func (s *ipState) find(a netip.Addr) (config.PublicAddress, bool) {
 }
 
 // ctlLockHeld: the local recovery daemon holds the lock and has just
-// pinged its helper (refused without quorum).
-func (d *Daemon) ctlLockHeld(ctx context.Context, _ protocol.Header, _ any) (any, error) {
+// pinged its helper (refused without quorum, or read after the recovery
+// daemon gave up waiting: see protocol.LockHeld).
+func (d *Daemon) ctlLockHeld(ctx context.Context, _ protocol.Header, req any) (any, error) {
+	if err := d.expired(protocol.OpLockHeld, req.(*protocol.LockHeld).Deadline); err != nil {
+		return nil, err
+	}
 	return nil, d.do(ctx, d.step(nodestate.Input{Kind: nodestate.LockConfirmed}))
+}
+
+// expired refuses a local request read after its sender stopped waiting.
+func (d *Daemon) expired(op protocol.Op, deadline int64) error {
+	now := d.clk.Now()
+	if !protocol.Expired(deadline, now) {
+		return nil
+	}
+	late := now.Sub(time.Unix(0, deadline))
+	d.log.Warningf("Ignoring %s from the recovery daemon: read %.1f s after it stopped waiting", op, late.Seconds())
+	return protocol.Errorf(protocol.StatusTimeout, "%s read %.1f s after its deadline", op, late.Seconds())
 }
 
 // ctlLockLost: the local recovery daemon lost the cluster lock. This node

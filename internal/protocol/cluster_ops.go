@@ -69,6 +69,27 @@ type LeaderMsg struct {
 	// Token is the leader's cluster lock fencing token, when its lock
 	// helper gives one (ctdb_etcd_lock); its Epoch is then the token.
 	Token int64 `json:"token,omitempty"`
+	// Deadline is set only on the local recovery daemon's BROADCAST,
+	// never between nodes: see LockHeld.
+	Deadline int64 `json:"deadline,omitempty"`
+}
+
+// LockHeld is LOCK_HELD's request.
+type LockHeld struct {
+	// Deadline (Unix ns) is when the recovery daemon stops waiting for
+	// the answer and counts the call as failed. ctdbd refuses a request
+	// it reads later: one queued while ctdbd was stopped says the lock
+	// was held seconds ago, and by then the helper may have let it go.
+	// ctdbd serves each request in its own goroutine, so such a stale
+	// confirmation or leader claim could otherwise be applied after the
+	// LOCK_LOST queued behind it.
+	Deadline int64 `json:"deadline,omitempty"`
+}
+
+// Expired reports whether a local request's Deadline (0: none) has
+// passed at now. Both ends read the same host's wall clock.
+func Expired(deadline int64, now time.Time) bool {
+	return deadline != 0 && now.UnixNano() > deadline
 }
 
 // NodeSelf is what a node says about itself: in keepalives, in node
@@ -114,7 +135,7 @@ func init() {
 	Ops[OpSubscribe] = OpInfo{"SUBSCRIBE", newOf[Empty](), newOf[Empty]()}
 	Ops[OpReloadNodes] = OpInfo{"RELOAD_NODES", newOf[Empty](), newOf[Empty]()}
 	Ops[OpGetNodeInfo] = OpInfo{"GET_NODEINFO", newOf[Empty](), newOf[NodeSelf]()}
-	Ops[OpLockHeld] = OpInfo{"LOCK_HELD", newOf[Empty](), newOf[Empty]()}
+	Ops[OpLockHeld] = OpInfo{"LOCK_HELD", newOf[LockHeld](), newOf[Empty]()}
 	Ops[MsgLeader] = OpInfo{"MSG_LEADER", newOf[LeaderMsg](), newOf[Empty]()}
 	Ops[MsgNodeUpdate] = OpInfo{"MSG_NODE_UPDATE", newOf[NodeSelf](), newOf[Empty]()}
 	Ops[MsgPeer] = OpInfo{"MSG_PEER", newOf[PeerEvent](), newOf[Empty]()}

@@ -423,7 +423,7 @@ func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) (_ <-chan
 	// the helper let go. ctdbd refuses LOCK_HELD without quorum: the lock
 	// is given up at once, even while the main loop is busy in a recovery.
 	cctx, cancel := context.WithTimeout(ctx, time.Second)
-	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil)
+	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, r.lockHeld(time.Second), nil)
 	cancel()
 	if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
 		r.log.Warningf("Releasing the cluster lock: %v", err)
@@ -703,7 +703,7 @@ func (r *Recoverd) broadcast(leader uint32) {
 	if leader == r.self {
 		r.claim = &m
 	}
-	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpBroadcast, m, nil); err != nil {
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpBroadcast, r.stamped(m, callTimeout), nil); err != nil {
 		r.log.Warningf("Leader broadcast failed: %v", err)
 	}
 }
@@ -726,9 +726,21 @@ func (r *Recoverd) repeatClaim(ctx context.Context) {
 	r.claimAt = r.now()
 	cctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	if err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpBroadcast, *r.claim, nil); err != nil {
+	if err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpBroadcast, r.stamped(*r.claim, time.Second), nil); err != nil {
 		r.log.Warningf("Leader broadcast failed: %v", err)
 	}
+}
+
+// lockHeld is a LOCK_HELD request whose caller waits for wait: ctdbd
+// refuses it if it reads it later (see protocol.LockHeld).
+func (r *Recoverd) lockHeld(wait time.Duration) protocol.LockHeld {
+	return protocol.LockHeld{Deadline: r.now().Add(wait).UnixNano()}
+}
+
+// stamped is m as a BROADCAST whose caller waits for wait.
+func (r *Recoverd) stamped(m protocol.LeaderMsg, wait time.Duration) protocol.LeaderMsg {
+	m.Deadline = r.now().Add(wait).UnixNano()
+	return m
 }
 
 // broadcastEvery is cluster.DefaultLeaderConfig's BroadcastInterval.
@@ -854,7 +866,7 @@ func (r *Recoverd) majorityAnswers() bool {
 func (r *Recoverd) confirmLock() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpLockHeld, nil, nil); err != nil {
+	if err := r.c.Call(ctx, protocol.PNNCurrent, protocol.OpLockHeld, r.lockHeld(time.Second), nil); err != nil {
 		r.log.Warningf("Cannot confirm the cluster lock to ctdbd: %v", err)
 	}
 }

@@ -444,7 +444,10 @@ func (c *simCtdb) call(dst, gen, flags uint32, op protocol.Op, req, rep any) err
 		return answer(l, rep)
 	case protocol.OpBroadcast:
 		m := req.(protocol.LeaderMsg)
-		m.From = dst
+		if protocol.Expired(m.Deadline, s.now()) {
+			return protocol.Errorf(protocol.StatusTimeout, "BROADCAST read after its deadline")
+		}
+		m.From, m.Deadline = dst, 0
 		n.step(s, nodestate.Input{Kind: nodestate.LeaderAnnounced, Leader: m})
 		for _, p := range s.nodes {
 			if p != n && n.connected[p.pnn] && s.reach(n, p) {
@@ -452,6 +455,9 @@ func (c *simCtdb) call(dst, gen, flags uint32, op protocol.Op, req, rep any) err
 			}
 		}
 	case protocol.OpLockHeld:
+		if protocol.Expired(req.(protocol.LockHeld).Deadline, s.now()) {
+			return protocol.Errorf(protocol.StatusTimeout, "LOCK_HELD read after its deadline")
+		}
 		return n.step(s, nodestate.Input{Kind: nodestate.LockConfirmed})
 	case protocol.OpLockLost:
 		return n.step(s, nodestate.Input{Kind: nodestate.LockLost, Held: len(n.held)})
