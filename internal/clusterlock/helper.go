@@ -25,7 +25,7 @@ const parentPoll = 5 * time.Second
 // protocol meaning.
 func HelperMain(args []string) int {
 	if len(args) > 0 && args[0] == RecheckVerb {
-		return runRecheck(args[1:], os.Stdout)
+		return runRecheck(args[1:], os.Stdin, os.Stdout)
 	}
 	return runHelper(args)
 }
@@ -60,6 +60,7 @@ func runHelper(args []string) int {
 		return release(lk, "cannot report the lock to the parent: "+err.Error())
 	}
 	pings, stdinEOF := watchStdin(pollstdin.Open())
+	rc := newRechecker(self, cfg.File, lk.id)
 	reason := hold(holdConfig{
 		PingTimeout:     cfg.PingTimeout,
 		RecheckInterval: cfg.RecheckInterval,
@@ -70,9 +71,10 @@ func runHelper(args []string) int {
 		Terms:           terms,
 		Pings:           pings,
 		StdinEOF:        stdinEOF,
-		Recheck:         func() <-chan error { return startRecheck(self, cfg.File, lk.id) },
+		Recheck:         rc.check,
 		File:            cfg.File,
 	})
+	rc.close()
 	return release(lk, reason)
 }
 

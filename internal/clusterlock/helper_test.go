@@ -255,16 +255,46 @@ func TestRecheckChild(t *testing.T) {
 	}
 	dev, ino := strconv.FormatUint(st.Dev, 10), strconv.FormatUint(st.Ino, 10)
 	var out bytes.Buffer
-	if code := runRecheck([]string{file, dev, ino}, &out); code != recheckOK || out.Len() != 0 {
-		t.Errorf("same inode: code %d, output %q", code, out.String())
+	if code := runRecheck([]string{file, dev, ino}, strings.NewReader("check\ncheck\n"), &out); code != recheckOK || out.String() != "ok\nok\n" {
+		t.Errorf("same inode: code %d, output %q, want two ok lines", code, out.String())
 	}
 	out.Reset()
 	other := strconv.FormatUint(st.Ino+1, 10)
-	if code := runRecheck([]string{file, dev, other}, &out); code != recheckLost || !strings.Contains(out.String(), "inode changed") {
+	if code := runRecheck([]string{file, dev, other}, strings.NewReader("check\n"), &out); code != recheckOK || !strings.Contains(out.String(), "inode changed") {
 		t.Errorf("other inode: code %d, output %q", code, out.String())
 	}
 	out.Reset()
-	if code := runRecheck([]string{file, "x", ino}, &out); code != recheckUsage {
+	if code := runRecheck([]string{file, "x", ino}, strings.NewReader("check\n"), &out); code != recheckUsage {
 		t.Errorf("bad dev: code %d, output %q", code, out.String())
 	}
+}
+
+// TestHelperRechecksInOneChild: the holding helper runs all its re-checks
+// in one long-lived child instead of starting a process for each (a Go
+// process start costs milliseconds of CPU; the re-check runs every
+// RecheckInterval for as long as a node leads).
+func TestHelperRechecksInOneChild(t *testing.T) {
+	t.Parallel()
+	dir := lockDir(t)
+	file := filepath.Join(dir, "reclock")
+	h := startRaw(t, file, "0.05")
+	if got := h.answer(); got != ResultLocked {
+		t.Fatalf("answered %s, want locked", got)
+	}
+	seen := map[int]bool{}
+	deadline := time.Now().Add(time.Second) // 20 re-check intervals
+	for time.Now().Before(deadline) {
+		for _, pid := range recheckChildren(file) {
+			seen[pid] = true
+		}
+		time.Sleep(10 * time.Millisecond) // Deliberate pause: the sampling period of the children watched over 20 re-checks
+	}
+	if len(seen) != 1 {
+		t.Errorf("saw %d re-check processes over 20 re-checks, want 1 long-lived child", len(seen))
+	}
+	h.stdin.Close()
+	h.waitExit(5 * time.Second)
+	eventually(t, 5*time.Second, "the re-check child to exit after the helper", func() bool {
+		return len(recheckChildren(file)) == 0
+	})
 }

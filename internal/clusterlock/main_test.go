@@ -43,7 +43,18 @@ func TestMain(m *testing.M) {
 
 func testHelperMain(args []string) int {
 	if len(args) > 1 && args[0] == RecheckVerb {
-		waitWhileExists(filepath.Join(filepath.Dir(args[1]), blockedName), time.Minute)
+		// Each re-check waits while the blocked file exists: a hung
+		// cluster filesystem.
+		file, id, err := parseRecheckArgs(args[1:])
+		if err != nil {
+			fmt.Fprintln(os.Stdout, err)
+			return recheckUsage
+		}
+		blocked := filepath.Join(filepath.Dir(file), blockedName)
+		return recheckLoop(os.Stdin, os.Stdout, func() string {
+			waitWhileExists(blocked, time.Minute)
+			return recheckFile(file, id)
+		})
 	}
 	if len(args) > 1 && args[0] == slowVerb {
 		d, err := parseSeconds(args[1])

@@ -1,7 +1,7 @@
 package clusterlock
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -9,40 +9,122 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
 // RecheckVerb is the hidden first argument that makes the helper binary run
-// one re-check of the lock file (as a child of the holding helper).
+// as the holding helper's re-check child: FILE DEV INO.
 const RecheckVerb = "__recheck"
 
 // Exit codes of the re-check child.
 const (
-	recheckOK    = 0 // the path still leads to the locked inode
-	recheckLost  = 1 // it does not; the reason is on stdout
+	recheckOK    = 0 // stdin closed: the holding helper is done with it
 	recheckUsage = 2
 )
 
-// startRecheck runs the re-check in a child process, because open(2) and
-// fstat(2) can block for as long as the cluster filesystem hangs. The
-// returned channel yields nil (still ours) or the reason the lock is lost;
-// it yields nothing while the child is stuck. The child is never waited for
-// synchronously; if the helper exits first, init reaps it after the thaw.
+// recheckFine is the child's answer for a lock file that still leads to the
+// locked inode; any other answer line is the reason the lock is lost.
+const recheckFine = "ok"
+
+// rechecker runs the holding helper's re-checks of the lock file in one
+// child process, because open(2) and fstat(2) can block for as long as the
+// cluster filesystem hangs. The child is started at the first re-check and
+// answers a line on its stdout for each line on its stdin, so a re-check
+// every RecheckInterval costs a pipe round trip, not a process start (a Go
+// binary's start costs milliseconds of CPU; that was most of what a
+// holding helper cost at idle).
 //
-// self is the helper binary (see selfExe). Only stdout (a pipe to us) is
-// connected: a stuck child must not hold the parent's pipes open.
-func startRecheck(self, file string, id fileID) <-chan error {
-	cmd := exec.Command(self, RecheckVerb, file,
-		strconv.FormatUint(id.Dev, 10), strconv.FormatUint(id.Ino, 10))
+// The child's stdout is a pipe to the helper only, its stderr /dev/null:
+// a stuck child must not hold the parent's pipes open. A re-check that
+// does not answer within RecheckTimeout loses the lock and the helper
+// exits (see hold); the stuck child is never asked again and never waited
+// for, and init reaps it after the thaw. The child exits when its stdin
+// closes: the helper closes it before it releases the lock, and the
+// kernel when the helper dies. (No parent-death signal: it follows the
+// thread that started the child, and a Go thread can exit while the
+// helper lives, which would lose the lock for nothing.)
+type rechecker struct {
+	self, file string
+	id         fileID
+	in         io.WriteCloser
+	answers    chan error // one per request; the reader sends a last one at EOF
+	dead       error      // the child could not be started or has exited
+}
+
+func newRechecker(self, file string, id fileID) *rechecker {
+	return &rechecker{self: self, file: file, id: id}
+}
+
+// check starts one re-check. The returned channel yields nil (still ours)
+// or the reason the lock is lost; it yields nothing while the child is
+// stuck. hold never starts a re-check before the previous one answered.
+func (rc *rechecker) check() <-chan error {
+	if rc.dead == nil && rc.in == nil {
+		rc.dead = rc.start()
+	}
+	if rc.dead == nil {
+		if _, err := rc.in.Write([]byte("check\n")); err != nil {
+			rc.dead = err
+		}
+	}
+	if rc.dead != nil {
+		failed := make(chan error, 1)
+		failed <- fmt.Errorf("lock lost - re-check of %s failed: %v", rc.file, rc.dead)
+		return failed
+	}
+	return rc.answers
+}
+
+// close ends the child (it exits at stdin EOF) unless it is stuck.
+func (rc *rechecker) close() {
+	if rc.in != nil {
+		rc.in.Close()
+	}
+}
+
+func (rc *rechecker) start() error {
+	cmd := exec.Command(rc.self, RecheckVerb, rc.file,
+		strconv.FormatUint(rc.id.Dev, 10), strconv.FormatUint(rc.id.Ino, 10))
 	cmd.Args[0] = os.Args[0]
 	cmd.Dir = "/"
-	done := make(chan error, 1)
-	go func() {
-		out, err := cmd.Output()
-		done <- recheckOutcome(file, out, err)
-	}()
-	return done
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		in.Close()
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		in.Close()
+		return err
+	}
+	rc.in = in
+	rc.answers = make(chan error, 1)
+	go rc.read(cmd, out)
+	return nil
+}
+
+// read turns the child's answer lines into re-check outcomes. At EOF
+// (the child exited, or was killed) it sends one last failure: a re-check
+// asked of a dead child must not wait out RecheckTimeout.
+func (rc *rechecker) read(cmd *exec.Cmd, out io.Reader) {
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line == recheckFine {
+			rc.answers <- nil
+		} else {
+			rc.answers <- errors.New(line)
+		}
+	}
+	err := cmd.Wait()
+	if err == nil {
+		err = errors.New("re-check process exited")
+	}
+	rc.answers <- fmt.Errorf("lock lost - re-check of %s failed: %v", rc.file, err)
 }
 
 // selfExe is how the helper re-executes itself: /proc/self/exe, so that an
@@ -61,37 +143,43 @@ func selfExe() string {
 	return os.Args[0]
 }
 
-// recheckOutcome interprets the child's exit and output.
-func recheckOutcome(file string, out []byte, err error) error {
-	if err == nil {
-		return nil
-	}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == recheckLost {
-		if msg := bytes.TrimSpace(out); len(msg) > 0 {
-			return errors.New(string(msg))
-		}
-	}
-	return fmt.Errorf("lock lost - re-check of %s failed: %v", file, err)
-}
-
-// runRecheck is the re-check child: FILE DEV INO. It opens FILE (never
-// creating it) and compares the inode with the locked one. Closing its own
-// fd does not touch the helper's lock: POSIX locks belong to the process.
-func runRecheck(args []string, stdout io.Writer) int {
+// parseRecheckArgs parses the re-check child's FILE DEV INO.
+func parseRecheckArgs(args []string) (string, fileID, error) {
 	if len(args) != 3 {
-		fmt.Fprintf(stdout, "usage: %s %s FILE DEV INO\n", HelperName, RecheckVerb)
-		return recheckUsage
+		return "", fileID{}, fmt.Errorf("usage: %s %s FILE DEV INO", HelperName, RecheckVerb)
 	}
 	dev, err1 := strconv.ParseUint(args[1], 10, 64)
 	ino, err2 := strconv.ParseUint(args[2], 10, 64)
 	if err1 != nil || err2 != nil {
-		fmt.Fprintf(stdout, "%s %s: bad DEV %q or INO %q\n", HelperName, RecheckVerb, args[1], args[2])
+		return "", fileID{}, fmt.Errorf("%s %s: bad DEV %q or INO %q", HelperName, RecheckVerb, args[1], args[2])
+	}
+	return args[0], fileID{Dev: dev, Ino: ino}, nil
+}
+
+// runRecheck is the re-check child: FILE DEV INO. For each line read from
+// in, it checks that FILE (opened, never created) still is the locked
+// inode and writes recheckFine or the reason it is not. Closing its own fd
+// does not touch the helper's lock: POSIX locks belong to the process.
+func runRecheck(args []string, in io.Reader, out io.Writer) int {
+	file, id, err := parseRecheckArgs(args)
+	if err != nil {
+		fmt.Fprintln(out, err)
 		return recheckUsage
 	}
-	if msg := recheckFile(args[0], fileID{Dev: dev, Ino: ino}); msg != "" {
-		fmt.Fprintln(stdout, msg)
-		return recheckLost
+	return recheckLoop(in, out, func() string { return recheckFile(file, id) })
+}
+
+// recheckLoop answers one check per line of in until in ends.
+func recheckLoop(in io.Reader, out io.Writer, check func() string) int {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		msg := check()
+		if msg == "" {
+			msg = recheckFine
+		}
+		if _, err := fmt.Fprintln(out, msg); err != nil {
+			return recheckUsage
+		}
 	}
 	return recheckOK
 }
