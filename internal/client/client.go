@@ -4,6 +4,7 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -88,8 +89,9 @@ func newClient(conn net.Conn) *Client {
 }
 
 func (c *Client) readLoop() {
+	br := bufio.NewReader(c.conn) // a frame in one read(2), not two
 	for {
-		f, err := protocol.ReadFrame(c.conn, 0)
+		f, err := protocol.ReadFrame(br, 0)
 		if err != nil {
 			c.fail(err)
 			return

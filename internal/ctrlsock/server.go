@@ -4,6 +4,7 @@
 package ctrlsock
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -180,8 +181,12 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	defer close(c.done)
 	ctx, cancel := context.WithCancel(context.WithValue(ctx, pusherKey{}, Pusher(c)))
 	defer cancel()
+	// Buffered: a frame's header and body then come in one read(2)
+	// rather than two, and every system call also wakes the Go runtime's
+	// monitor thread of an idle daemon.
+	br := bufio.NewReader(nc)
 	for {
-		f, err := protocol.ReadFrame(nc, 0)
+		f, err := protocol.ReadFrame(br, 0)
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.EOF) {
 				s.Log.WithError(err).Debug("Control connection closed")
