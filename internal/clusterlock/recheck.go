@@ -36,6 +36,13 @@ const recheckFine = "ok"
 // binary's start costs milliseconds of CPU; that was most of what a
 // holding helper cost at idle).
 //
+// Starting the child can hang too: at exec it closes its inherited copy
+// of the lock fd (close-on-exec), and a FUSE filesystem answers every
+// close with a FLUSH request, which a frozen one never answers. So the
+// child is started and fed by a goroutine of its own (run), never by the
+// holding loop, and a start that hangs is a re-check that does not
+// answer: the lock is lost after RecheckTimeout, as for a stuck check.
+//
 // The child's stdout is a pipe to the helper only, its stderr /dev/null:
 // a stuck child must not hold the parent's pipes open. A re-check that
 // does not answer within RecheckTimeout loses the lock and the helper
@@ -48,64 +55,86 @@ const recheckFine = "ok"
 type rechecker struct {
 	self, file string
 	id         fileID
-	in         io.WriteCloser
-	answers    chan error // one per request; the reader sends a last one at EOF
-	dead       error      // the child could not be started or has exited
+	requests   chan struct{} // one per re-check, to run
+	answers    chan error    // one per re-check; the reader adds a last one at EOF
+	done       chan struct{} // closed by close
+	started    bool
 }
 
 func newRechecker(self, file string, id fileID) *rechecker {
-	return &rechecker{self: self, file: file, id: id}
+	return &rechecker{self: self, file: file, id: id,
+		requests: make(chan struct{}, 1), answers: make(chan error, 2), done: make(chan struct{})}
 }
 
 // check starts one re-check. The returned channel yields nil (still ours)
 // or the reason the lock is lost; it yields nothing while the child is
-// stuck. hold never starts a re-check before the previous one answered.
+// stuck, or its start is. hold calls it from one goroutine and never
+// starts a re-check before the previous one answered.
 func (rc *rechecker) check() <-chan error {
-	if rc.dead == nil && rc.in == nil {
-		rc.dead = rc.start()
+	if !rc.started {
+		rc.started = true
+		go rc.run()
 	}
-	if rc.dead == nil {
-		if _, err := rc.in.Write([]byte("check\n")); err != nil {
-			rc.dead = err
-		}
-	}
-	if rc.dead != nil {
-		failed := make(chan error, 1)
-		failed <- fmt.Errorf("lock lost - re-check of %s failed: %v", rc.file, rc.dead)
-		return failed
+	select {
+	case rc.requests <- struct{}{}:
+	default: // an earlier request is still queued: its answer answers this one
 	}
 	return rc.answers
 }
 
 // close ends the child (it exits at stdin EOF) unless it is stuck.
-func (rc *rechecker) close() {
-	if rc.in != nil {
-		rc.in.Close()
+func (rc *rechecker) close() { close(rc.done) }
+
+// failed is the outcome of a re-check that could not be asked.
+func (rc *rechecker) failed(err error) error {
+	return fmt.Errorf("lock lost - re-check of %s failed: %v", rc.file, err)
+}
+
+// run starts the child and passes it the requests until close.
+func (rc *rechecker) run() {
+	in, err := rc.start()
+	if err == nil {
+		defer in.Close()
+	}
+	for {
+		select {
+		case <-rc.done:
+			return
+		case <-rc.requests:
+		}
+		if err == nil {
+			_, err = in.Write([]byte("check\n"))
+			if err == nil {
+				continue // the reader passes the answer on
+			}
+		}
+		select {
+		case rc.answers <- rc.failed(err):
+		default: // a failure is already waiting to be read
+		}
 	}
 }
 
-func (rc *rechecker) start() error {
+func (rc *rechecker) start() (io.WriteCloser, error) {
 	cmd := exec.Command(rc.self, RecheckVerb, rc.file,
 		strconv.FormatUint(rc.id.Dev, 10), strconv.FormatUint(rc.id.Ino, 10))
 	cmd.Args[0] = os.Args[0]
 	cmd.Dir = "/"
 	in, err := cmd.StdinPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		in.Close()
-		return err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
 		in.Close()
-		return err
+		return nil, err
 	}
-	rc.in = in
-	rc.answers = make(chan error, 1)
 	go rc.read(cmd, out)
-	return nil
+	return in, nil
 }
 
 // read turns the child's answer lines into re-check outcomes. At EOF
@@ -124,7 +153,10 @@ func (rc *rechecker) read(cmd *exec.Cmd, out io.Reader) {
 	if err == nil {
 		err = errors.New("re-check process exited")
 	}
-	rc.answers <- fmt.Errorf("lock lost - re-check of %s failed: %v", rc.file, err)
+	select {
+	case rc.answers <- rc.failed(err):
+	default: // a failure is already waiting to be read
+	}
 }
 
 // selfExe is how the helper re-executes itself: /proc/self/exe, so that an
