@@ -21,8 +21,11 @@
 // Hung cluster filesystems: a process blocked on a hung FUSE or cluster
 // filesystem cannot be killed and cannot be waited for until the filesystem
 // recovers. Hence:
-//   - the re-check (open + fstat of the lock file) runs in a child process
-//     with a deadline, and a stuck child is left behind, never waited for;
+//   - the re-check (open + fstat of the lock file) runs in one long-lived
+//     child process, started and fed by a goroutine of its own (its start
+//     can hang too: exec closes the inherited lock fd, and FUSE answers a
+//     close with a FLUSH), with a deadline per re-check; a stuck child is
+//     left behind, never waited for;
 //   - the helper closes stdout before it closes the lock fd, so the parent
 //     sees "lost" at once even though close(2) may block until thaw;
 //   - the parent never waits for a helper synchronously and keeps at most one
