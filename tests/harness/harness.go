@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -39,14 +40,68 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() string) {
 	}
 }
 
-// FreePort returns a TCP port that is free on 127.0.0.1 now.
+// FreePort returns a TCP port for a loopback test cluster, whose node i
+// listens on 127.0.0.(i+1): a port free now on each of 127.0.0.1 to
+// 127.0.0.MaxLoopbackNodes, picked outside the kernel's ephemeral range.
+//
+// A port that is merely free on 127.0.0.1 is not enough. Every node dials
+// its peers from its own address with an ephemeral port (bind before
+// connect), so while other clusters run (the test packages run side by
+// side) an outgoing connection can hold 127.0.0.2:P for a port P that is
+// free on 127.0.0.1, and node 1 of a cluster given P then cannot listen
+// ("bind: address already in use") and stays DISCONNECTED. Outside the
+// ephemeral range no outgoing connection takes the port between this
+// check and the nodes' bind; two test processes picking the same random
+// port in that moment is the remaining (1 in ~20,000) chance.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	lo, hi := portRangeBelowEphemeral()
+	for try := 0; try < 200; try++ {
+		port := lo + rand.IntN(hi-lo)
+		if freeOnLoopbacks(port) {
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("no port in %d-%d is free on 127.0.0.1 to 127.0.0.%d", lo, hi-1, MaxLoopbackNodes)
+}
+
+// MaxLoopbackNodes is the largest loopback cluster FreePort checks for.
+const MaxLoopbackNodes = 64
+
+// portRangeBelowEphemeral is [lo, hi): the ports from 10000 (1024 if the
+// ephemeral range starts lower) to the start of the kernel's ephemeral
+// range (net.ipv4.ip_local_port_range, 32768 when unreadable).
+func portRangeBelowEphemeral() (lo, hi int) {
+	hi = 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if v, err := strconv.Atoi(f[0]); err == nil && v > 1024 {
+				hi = v
+			}
+		}
+	}
+	lo = 10000
+	if hi-lo < 1000 {
+		lo = 1024
+	}
+	return lo, hi
+}
+
+// freeOnLoopbacks: port can be listened on at every loopback node address.
+func freeOnLoopbacks(port int) bool {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for i := 1; i <= MaxLoopbackNodes; i++ {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:%d", i, port))
+		if err != nil {
+			return false
+		}
+		ls = append(ls, l)
+	}
+	return true
 }
 
 // MustFreePort is FreePort that fails t on error.

@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +85,56 @@ func TestParseMachineNodes(t *testing.T) {
 	for pnn, f := range want {
 		if got[pnn] != f {
 			t.Errorf("node %d: %q, want %q", pnn, got[pnn], f)
+		}
+	}
+}
+
+// TestFreePortIsFreeOnEveryNodeAddress: the port can be listened on at
+// every loopback node address and lies below the ephemeral range, so an
+// outgoing connection from a node address (which binds an ephemeral port
+// there) can neither hold it now nor take it before the nodes bind. The
+// old check (a free port on 127.0.0.1, from the ephemeral range) failed
+// both: node 1 of a bench cluster once stayed DISCONNECTED for 4 minutes.
+func TestFreePortIsFreeOnEveryNodeAddress(t *testing.T) {
+	// An outgoing connection from 127.0.0.2, as a node dials its peers.
+	srv, err := net.Listen("tcp", "127.0.0.3:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	go func() {
+		for {
+			c, err := srv.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+	out, err := d.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	held := out.LocalAddr().(*net.TCPAddr).Port
+
+	_, ephemeral := portRangeBelowEphemeral()
+	for i := 0; i < 20; i++ {
+		port, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if port >= ephemeral || port == held {
+			t.Fatalf("FreePort gave %d: in the ephemeral range (from %d), where outgoing connections take ports (one holds %d on 127.0.0.2)",
+				port, ephemeral, held)
+		}
+		for _, addr := range []string{"127.0.0.1", "127.0.0.2", "127.0.0.64"} {
+			l, err := net.Listen("tcp", net.JoinHostPort(addr, strconv.Itoa(port)))
+			if err != nil {
+				t.Fatalf("FreePort gave %d, not free on %s: %v", port, addr, err)
+			}
+			l.Close()
 		}
 	}
 }

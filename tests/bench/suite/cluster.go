@@ -160,9 +160,23 @@ func (c *clu) converged(running []int, want map[int]func(string) bool) string {
 func (c *clu) waitConverged(running []int, want map[int]func(string) bool, timeout time.Duration) (time.Duration, error) {
 	t0 := time.Now()
 	if err := harness.Until(timeout, 50*time.Millisecond, func() string { return c.converged(running, want) }); err != nil {
-		return 0, fmt.Errorf("not converged: %w", err)
+		return 0, fmt.Errorf("not converged: %w%s", err, c.deadDaemons(running))
 	}
 	return time.Since(t0), nil
+}
+
+// deadDaemons names the nodes of running whose daemon is gone, with the
+// end of each one's log (why it stopped, or never started), for an error.
+func (c *clu) deadDaemons(running []int) string {
+	var b strings.Builder
+	for _, i := range running {
+		if c.DaemonPID(i) != 0 {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(c.Log(i)), "\n")
+		fmt.Fprintf(&b, "; node %d's daemon is not running, its log ends: %q", i, lines[max(0, len(lines)-3):])
+	}
+	return b.String()
 }
 
 // isOK, isDisconnected and hasFlag are flag predicates for converged.
