@@ -213,8 +213,8 @@ func killLeftovers(t *testing.T, base string) {
 	}
 }
 
-// freePort returns a TCP port that is free on 127.0.0.1 now; every node of
-// a test cluster listens on it on its own loopback address.
+// freePort returns a TCP port for a test cluster: every node listens on
+// it on its own loopback address (see harness.FreePort).
 func freePort(t *testing.T) int {
 	t.Helper()
 	return harness.MustFreePort(t)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/logging/logtest"
 	"github.com/ctdb-go/ctdb/internal/protocol"
+	"github.com/ctdb-go/ctdb/tests/harness"
 	"github.com/ctdb-go/ctdb/tests/harness/poll"
 	"github.com/sirupsen/logrus"
 )
@@ -44,16 +45,9 @@ func nodeList(pnns ...uint32) []Node {
 	return ns
 }
 
-// freePort returns a TCP port free on 127.0.0.1 now. Every node of a test
-// listens on it, each on its own address.
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// freePort returns a TCP port for a test cluster: every node listens on
+// it, each on its own loopback address (see harness.FreePort).
+func freePort(t *testing.T) int { return harness.MustFreePort(t) }
 
 // logCapture is a logrus hook that records messages so tests can wait for
 // a log line.

@@ -173,8 +173,7 @@ func (c *clu) deadDaemons(running []int) string {
 		if c.DaemonPID(i) != 0 {
 			continue
 		}
-		lines := strings.Split(strings.TrimSpace(c.Log(i)), "\n")
-		fmt.Fprintf(&b, "; node %d's daemon is not running, its log ends: %q", i, lines[max(0, len(lines)-3):])
+		fmt.Fprintf(&b, "; node %d's daemon is not running, its log ends: %q", i, tailLines(c.Log(i), 3))
 	}
 	return b.String()
 }
