@@ -120,8 +120,16 @@ func (d *Daemon) selfInfo() protocol.NodeSelf {
 	}
 }
 
+// peerSelf is what the other nodes are told of this node (see
+// protocol.PeerSelf).
+func (d *Daemon) peerSelf() protocol.PeerSelf {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return protocol.PeerSelf{PNN: d.st.Self, Flags: d.st.self().Flags, Runstate: d.st.runstate.String()}
+}
+
 func (d *Daemon) selfPayload() []byte {
-	b, _ := json.Marshal(d.selfInfo())
+	b, _ := json.Marshal(d.peerSelf())
 	return b
 }
 
@@ -137,21 +145,44 @@ func (d *Daemon) stateChanged() {
 	}
 }
 
+// updateLoop tells the other nodes when this node's state changed, and
+// its recovery daemon. A change of its flags or runstate goes to every
+// node; any other (recovery mode, generation...) concerns only the
+// leader, whose recovery daemon checks every node's state when woken by
+// it (see protocol.PeerSelf): a recovery's two changes of recovery mode
+// on every node are then 2N messages rather than 2N².
 func (d *Daemon) updateLoop(ctx context.Context) {
+	told := d.peerSelf() // what each peer is told when it connects
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.cl.updates:
 		}
-		d.broadcastSelf()
+		s := d.peerSelf()
+		body, _ := protocol.MarshalBody(s)
+		h := protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgNodeUpdate}
+		if s != told {
+			told = s
+			d.cl.tr.Broadcast(h, body)
+		} else if l, ok := d.otherLeader(); ok {
+			d.sendUpdate(l, h, body)
+		}
 		d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
 	}
 }
 
-func (d *Daemon) broadcastSelf() {
-	body, _ := protocol.MarshalBody(d.selfInfo())
-	d.cl.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgNodeUpdate}, body)
+// sendSelf tells one peer, newly connected, this node's flags and
+// runstate; the others have them already.
+func (d *Daemon) sendSelf(pnn uint32) {
+	body, _ := protocol.MarshalBody(d.peerSelf())
+	d.sendUpdate(pnn, protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgNodeUpdate}, body)
+}
+
+func (d *Daemon) sendUpdate(pnn uint32, h protocol.Header, body []byte) {
+	if err := d.cl.tr.Send(pnn, h, body); err != nil {
+		d.log.WithError(err).WithField("to", pnn).Debug("Cannot send node update")
+	}
 }
 
 // peerEvents marks peers connected or DISCONNECTED.
@@ -169,7 +200,7 @@ func (d *Daemon) peerEvents(ctx context.Context) {
 		}
 		acts := d.step(in)
 		if ev.Connected {
-			d.broadcastSelf()
+			d.sendSelf(ev.PNN)
 		} else {
 			d.peerGone(ev.PNN)
 		}
@@ -215,16 +246,24 @@ func (d *Daemon) onMessage(f protocol.Frame) {
 	case protocol.OpKeepalive:
 		var k protocol.Keepalive
 		if protocol.UnmarshalBody(f.Body, &k) == nil && len(k.Payload) > 0 {
-			var s protocol.NodeSelf
+			var s protocol.PeerSelf
 			if protocol.UnmarshalBody(k.Payload, &s) == nil {
 				d.learnPeer(f.SrcPNN, s)
 			}
 		}
 	case protocol.MsgNodeUpdate:
-		var s protocol.NodeSelf
+		var s protocol.PeerSelf
 		if err := protocol.UnmarshalBody(f.Body, &s); err == nil {
 			d.learnPeer(f.SrcPNN, s)
-			d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
+			// A changed flag wakes the recovery daemon through
+			// learnPeer's step (PeerFlagsChanged). Any other change of a
+			// peer's state matters only to the leader, which checks
+			// every node's (GET_NODEINFO): the recovery daemon of a node
+			// that knows another node leads is not woken N-1 times per
+			// recovery.
+			if _, ok := d.otherLeader(); !ok {
+				d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
+			}
 		}
 	case protocol.MsgTickleList:
 		d.onTickleList(f.SrcPNN, f.Body)
@@ -244,7 +283,7 @@ func (d *Daemon) onMessage(f protocol.Frame) {
 
 // learnPeer records a peer's own flags (a node is the authority on its own
 // flags) unless we see it disconnected.
-func (d *Daemon) learnPeer(pnn uint32, s protocol.NodeSelf) {
+func (d *Daemon) learnPeer(pnn uint32, s protocol.PeerSelf) {
 	if s.PNN != pnn {
 		return
 	}

@@ -161,6 +161,14 @@ func (d *Daemon) showsSelfLeader() bool {
 	return d.st.Leader == d.st.Self
 }
 
+// otherLeader returns the leader this node's ctdbd shows, if it is
+// another node.
+func (d *Daemon) otherLeader() (uint32, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.st.Leader, d.st.Leader != protocol.PNNUnknown && d.st.Leader != d.st.Self
+}
+
 // heldAddrs returns the addresses this node holds now.
 func (d *Daemon) heldAddrs() []netip.Addr {
 	d.ip.mu.Lock()

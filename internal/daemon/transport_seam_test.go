@@ -77,3 +77,63 @@ func TestDaemonUsesTransportFromOptions(t *testing.T) {
 		t.Fatal("node 0 did not see node 1 disconnect")
 	}
 }
+
+// A node tells every other node when its flags change, and only the
+// leader when its recovery mode changes: the others keep only its flags
+// and runstate (protocol.PeerSelf), and the leader checks every node's
+// full state when told. Nodes 0 and 2 are bare transports here, so the
+// frames node 1 sends them can be read; node 2 leads.
+func TestNodeUpdatesGoToTheLeaderUnlessFlagsChange(t *testing.T) {
+	net := transport.NewMemNetwork()
+	t0, t2 := net.Transport(0), net.Transport(2)
+	d1 := memDaemon(t, net, 1, 3)
+	if err := d1.startTransport(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	d1.mu.Lock()
+	d1.st.Leader = 2
+	d1.mu.Unlock()
+
+	// update returns the next node update tr receives from node 1.
+	update := func(tr transport.Transport, name string) protocol.PeerSelf {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case f := <-tr.Recv():
+				if f.Op != protocol.MsgNodeUpdate || f.SrcPNN != 1 {
+					continue
+				}
+				var s protocol.PeerSelf
+				if err := protocol.UnmarshalBody(f.Body, &s); err != nil {
+					t.Fatalf("%s: node update: %v", name, err)
+				}
+				return s
+			case <-timeout:
+				t.Fatalf("%s: no node update from node 1", name)
+			}
+		}
+	}
+	// Each peer is told node 1's state when it connects.
+	first0, first2 := update(t0, "node 0"), update(t2, "node 2")
+	if first0.Flags != first2.Flags || first0.PNN != 1 {
+		t.Fatalf("on connect: node 0 heard %+v, node 2 heard %+v", first0, first2)
+	}
+
+	d1.setRecMode(protocol.RecModeNormal)
+	if s := update(t2, "leader"); s != first2 {
+		t.Fatalf("leader told %+v after a change of recovery mode, want the unchanged %+v", s, first2)
+	}
+
+	// A flag change goes to every node; it is the next update node 0
+	// hears, so the change of recovery mode never reached it.
+	d1.do(t.Context(), d1.step(nodestate.Input{Kind: nodestate.ModifyFlags, Set: protocol.FlagPermanentlyDisabled}))
+	for _, c := range []struct {
+		tr   transport.Transport
+		name string
+	}{{t0, "node 0"}, {t2, "leader"}} {
+		if s := update(c.tr, c.name); s.Flags&protocol.FlagPermanentlyDisabled == 0 {
+			t.Fatalf("%s: next update %+v, want the DISABLED flag", c.name, s)
+		}
+	}
+}

@@ -25,7 +25,7 @@ const (
 // One-way messages.
 const (
 	MsgLeader     Op = 50 // LeaderMsg: "I lead" (Leader == From) or "election" (Leader unknown)
-	MsgNodeUpdate Op = 51 // NodeSelf: a node's own state, sent when it changes
+	MsgNodeUpdate Op = 51 // PeerSelf: a node's own flags and runstate, sent when they change
 	MsgPeer       Op = 52 // PeerEvent: pushed to the recovery daemon on connect/disconnect
 	MsgRecdWake   Op = 53 // Empty: something changed locally; look now
 	MsgTakeover   Op = 54 // TakeoverReq: pushed to the leader's recovery daemon: run a takeover now
@@ -92,8 +92,8 @@ func Expired(deadline int64, now time.Time) bool {
 	return deadline != 0 && now.UnixNano() > deadline
 }
 
-// NodeSelf is what a node says about itself: in keepalives, in node
-// updates, and as the answer to GET_NODEINFO.
+// NodeSelf is what a node says about itself in answer to GET_NODEINFO
+// (the other nodes hear PeerSelf).
 type NodeSelf struct {
 	PNN        uint32     `json:"pnn"`
 	Flags      uint32     `json:"flags"`
@@ -119,6 +119,19 @@ type NodeSelf struct {
 	TunableChanges uint64 `json:"tunable_changes,omitempty"`
 }
 
+// PeerSelf is what a node tells every other node of itself, in its
+// keepalives and in MSG_NODE_UPDATE: the peers keep only its flags (a node
+// is the authority on its own flags) and its runstate. The rest of a
+// node's state, with its view of every node, is NodeSelf, which the
+// leader's recovery daemon asks for (GET_NODEINFO) when it checks the
+// cluster: sent to every peer on every change, those N entries cost N²
+// decodes per change of one node.
+type PeerSelf struct {
+	PNN      uint32 `json:"pnn"`
+	Flags    uint32 `json:"flags"`
+	Runstate string `json:"runstate"`
+}
+
 // PeerEvent reports a peer's connection state change.
 type PeerEvent struct {
 	PNN       uint32 `json:"pnn"`
@@ -137,7 +150,7 @@ func init() {
 	Ops[OpGetNodeInfo] = OpInfo{"GET_NODEINFO", newOf[Empty](), newOf[NodeSelf]()}
 	Ops[OpLockHeld] = OpInfo{"LOCK_HELD", newOf[LockHeld](), newOf[Empty]()}
 	Ops[MsgLeader] = OpInfo{"MSG_LEADER", newOf[LeaderMsg](), newOf[Empty]()}
-	Ops[MsgNodeUpdate] = OpInfo{"MSG_NODE_UPDATE", newOf[NodeSelf](), newOf[Empty]()}
+	Ops[MsgNodeUpdate] = OpInfo{"MSG_NODE_UPDATE", newOf[PeerSelf](), newOf[Empty]()}
 	Ops[MsgPeer] = OpInfo{"MSG_PEER", newOf[PeerEvent](), newOf[Empty]()}
 	Ops[MsgRecdWake] = OpInfo{"MSG_RECD_WAKE", newOf[Empty](), newOf[Empty]()}
 	Ops[MsgTakeover] = OpInfo{"MSG_TAKEOVER", newOf[TakeoverReq](), newOf[Empty]()}

@@ -112,6 +112,11 @@ type Recoverd struct {
 	// rather than once a RecoverInterval: a killed leader's recovery
 	// daemon lets go of the lock within tens of milliseconds, and a
 	// survivor that raced first must not wait a whole pass for it.
+	// Only after a leader was known: a node that never saw one (the
+	// cluster or this node is starting) lost to a live node that has
+	// just taken the lock, whose claim comes within a BroadcastInterval;
+	// retrying ten times a second there only starts lock helpers (at 32
+	// nodes starting at once, about 400 of them in 2 s).
 	contended time.Time
 	// tunChanges is ctdbd's TunableChanges when the tunables were last
 	// fetched (at tunFetched).
@@ -791,7 +796,8 @@ func (r *Recoverd) race() {
 	default:
 		r.log.Infof("Cluster lock not taken: %s", res)
 		r.ls.OnLockFailed(r.now())
-		if res == clusterlock.ResultContended && r.ls.Leader() == protocol.PNNUnknown && r.contended.IsZero() {
+		if res == clusterlock.ResultContended && r.ls.Leader() == protocol.PNNUnknown && r.contended.IsZero() &&
+			r.lastLeader != protocol.PNNUnknown {
 			r.contended = r.now()
 		}
 	}

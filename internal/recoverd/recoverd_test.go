@@ -250,3 +250,28 @@ func TestPingEveryFollowsHoldBoundAndHelperTimeout(t *testing.T) {
 		}
 	}
 }
+
+// A lost lock race is retried every fastRaceEvery only by a node that
+// knew a leader: that leader may be letting go of the lock. A node that
+// never saw one lost to a live node whose claim is on its way, and
+// retries once a RecoverInterval (at 32 nodes starting at once, the fast
+// retries started about 400 lock helpers in 2 s).
+func TestLostRaceRetriedFastOnlyAfterALeader(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1")
+	r, clock, _ := newStubLockRecoverd(t, f, &stubLock{busy: true})
+	clock.advance(time.Second)
+	r.step(t.Context())
+	if r.ls.HoldsLock() || r.lastLeader != protocol.PNNUnknown {
+		t.Fatalf("holds %v, last leader %d: want a lost race and no leader seen", r.ls.HoldsLock(), r.lastLeader)
+	}
+	if w := r.wait(); w != r.interval() {
+		t.Errorf("starting node: next race in %v, want the RecoverInterval %v", w, r.interval())
+	}
+
+	r.lastLeader = 2 // node 2 led, and is gone: no leader is known now
+	clock.advance(time.Second)
+	r.race()
+	if w := r.wait(); w != fastRaceEvery {
+		t.Errorf("after leader 2 went: next race in %v, want %v", w, fastRaceEvery)
+	}
+}
