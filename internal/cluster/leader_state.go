@@ -246,6 +246,17 @@ func (s *LeaderState) Tick(now time.Time) (Action, string) {
 	return s.tickFollower(now)
 }
 
+// NoteBroadcast records that this node's claim was sent at when by other
+// means than an ActionBroadcast (the recovery daemon sends it with each
+// lock confirmation): the periodic broadcast is then due BroadcastInterval
+// after it. A broadcast asked for (a new term, an election call) is still
+// due at once.
+func (s *LeaderState) NoteBroadcast(at time.Time) {
+	if s.holdsLock && at.After(s.lastBroadcast) {
+		s.lastBroadcast = at
+	}
+}
+
 // tickLeader paces the leader broadcast.
 func (s *LeaderState) tickLeader(now time.Time) (Action, string) {
 	if !s.broadcastDue && now.Sub(s.lastBroadcast) < s.cfg.BroadcastInterval {

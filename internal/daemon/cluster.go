@@ -445,6 +445,13 @@ func (d *Daemon) ctlBroadcast(_ context.Context, _ protocol.Header, req any) (an
 	if err := d.expired(protocol.OpBroadcast, m.Deadline); err != nil {
 		return nil, err
 	}
+	d.announce(m)
+	return nil, nil
+}
+
+// announce shows the local recovery daemon's leader broadcast (a claim,
+// or a call for an election) and sends it to the other nodes.
+func (d *Daemon) announce(m protocol.LeaderMsg) {
 	m.From, m.Deadline = d.st.Self, 0
 	d.noteLeader(m)
 	if m.Leader == m.From {
@@ -453,7 +460,6 @@ func (d *Daemon) ctlBroadcast(_ context.Context, _ protocol.Header, req any) (an
 	body, _ := protocol.MarshalBody(m)
 	d.cl.tr.Broadcast(protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgLeader}, body)
 	d.statsTickIfDue() // on the leader, its own claims (see statsLoop)
-	return nil, nil
 }
 
 func (d *Daemon) ctlNodeInfo(context.Context, protocol.Header, any) (any, error) {

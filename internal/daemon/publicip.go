@@ -46,14 +46,22 @@ func (s *ipState) find(a netip.Addr) (config.PublicAddress, bool) {
 	return config.PublicAddress{}, false
 }
 
-// ctlLockHeld: the local recovery daemon holds the lock and has just
-// pinged its helper (refused without quorum, or read after the recovery
-// daemon gave up waiting: see protocol.LockHeld).
+// ctlLockHeld: the local recovery daemon holds the lock; it pings its
+// helper once this is accepted (refused without quorum, or read after the
+// recovery daemon gave up waiting: see protocol.LockHeld). While it leads,
+// its claim comes with it and is sent to the other nodes.
 func (d *Daemon) ctlLockHeld(ctx context.Context, _ protocol.Header, req any) (any, error) {
-	if err := d.expired(protocol.OpLockHeld, req.(*protocol.LockHeld).Deadline); err != nil {
+	lh := req.(*protocol.LockHeld)
+	if err := d.expired(protocol.OpLockHeld, lh.Deadline); err != nil {
 		return nil, err
 	}
-	return nil, d.do(ctx, d.step(nodestate.Input{Kind: nodestate.LockConfirmed}))
+	if err := d.do(ctx, d.step(nodestate.Input{Kind: nodestate.LockConfirmed})); err != nil {
+		return nil, err
+	}
+	if lh.Claim != nil && lh.Claim.Leader == d.st.Self {
+		d.announce(*lh.Claim) // only a claim: a confirmation never withdraws one
+	}
+	return nil, nil
 }
 
 // expired refuses a local request read after its sender stopped waiting.

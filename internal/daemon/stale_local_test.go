@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/transport"
 )
@@ -51,5 +52,71 @@ func TestLocalRequestsReadAfterTheirDeadlineAreRefused(t *testing.T) {
 	}
 	if _, after := leader(); !after.After(before) {
 		t.Fatalf("LOCK_HELD within its deadline left the last lock confirmation at %v", after)
+	}
+}
+
+// While the recovery daemon leads, its claim comes with each LOCK_HELD,
+// and ctdbd sends it to the other nodes once the confirmation is
+// accepted: one refused (read after its deadline) sends none.
+func TestLockHeldCarriesTheClaimToThePeers(t *testing.T) {
+	net := transport.NewMemNetwork()
+	peer := net.Transport(1)
+	d := memDaemon(t, net, 0, 2)
+	if err := d.startTransport(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// nextClaim returns the next leader message the peer hears, if one
+	// comes before the node update that marks the end of a step.
+	nextClaim := func() *protocol.LeaderMsg {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case f := <-peer.Recv():
+				switch f.Op {
+				case protocol.MsgLeader:
+					var m protocol.LeaderMsg
+					if err := protocol.UnmarshalBody(f.Body, &m); err != nil {
+						t.Fatal(err)
+					}
+					return &m
+				case protocol.MsgNodeUpdate:
+					return nil
+				}
+			case <-timeout:
+				t.Fatal("the peer heard nothing")
+			}
+		}
+	}
+	if m := nextClaim(); m != nil { // the node update sent on connect
+		t.Fatalf("claim %+v before any LOCK_HELD", m)
+	}
+	// marker ends a step: a flag change is sent to every node.
+	marker := func(set bool) {
+		in := nodestate.Input{Kind: nodestate.ModifyFlags, Set: protocol.FlagPermanentlyDisabled}
+		if !set {
+			in = nodestate.Input{Kind: nodestate.ModifyFlags, Clear: protocol.FlagPermanentlyDisabled}
+		}
+		d.do(t.Context(), d.step(in))
+	}
+
+	claim := &protocol.LeaderMsg{From: 0, Leader: 0, Epoch: 3}
+	late := time.Now().Add(-time.Second).UnixNano()
+	if _, err := d.ctlLockHeld(t.Context(), protocol.Header{}, &protocol.LockHeld{Deadline: late, Claim: claim}); err == nil {
+		t.Fatal("LOCK_HELD read after its deadline was accepted")
+	}
+	marker(true)
+	if m := nextClaim(); m != nil {
+		t.Fatalf("a refused LOCK_HELD sent its claim %+v", m)
+	}
+
+	in := time.Now().Add(time.Second).UnixNano()
+	if _, err := d.ctlLockHeld(t.Context(), protocol.Header{}, &protocol.LockHeld{Deadline: in, Claim: claim}); err != nil {
+		t.Fatalf("LOCK_HELD: %v", err)
+	}
+	marker(false)
+	m := nextClaim()
+	if m == nil || m.Leader != 0 || m.Epoch != 3 || m.From != 0 || m.Deadline != 0 {
+		t.Fatalf("the peer heard %+v after LOCK_HELD with a claim, want node 0's claim of epoch 3 without a deadline", m)
 	}
 }

@@ -84,6 +84,12 @@ type LockHeld struct {
 	// confirmation or leader claim could otherwise be applied after the
 	// LOCK_LOST queued behind it.
 	Deadline int64 `json:"deadline,omitempty"`
+	// Claim, while this node leads, is its leader broadcast: ctdbd sends
+	// it to the other nodes once the confirmation is accepted, as for
+	// BROADCAST. The claim rides on the confirmation, so an idle leader
+	// makes one control a period instead of two, and a claim goes out
+	// only while the lock is confirmed.
+	Claim *LeaderMsg `json:"claim,omitempty"`
 }
 
 // Expired reports whether a local request's Deadline (0: none) has

@@ -52,6 +52,8 @@ type fakeCluster struct {
 	// shownLeader is the leader every fake ctdbd shows (PNNUnknown
 	// unless a test sets it).
 	shownLeader uint32
+	// claimsWithLock counts the claims sent with a LOCK_HELD.
+	claimsWithLock int
 }
 
 // wake pushes MSG_RECD_WAKE, as ctdbd does when its own state or a
@@ -147,6 +149,10 @@ func (f *fakeCluster) call(dst, gen uint32, op protocol.Op, req, rep any, fenced
 		f.log = append(f.log, entry)
 	}
 	switch op {
+	case protocol.OpLockHeld:
+		if req.(protocol.LockHeld).Claim != nil {
+			f.claimsWithLock++
+		}
 	case protocol.OpGetPNN:
 		return answer(protocol.PNNReply{PNN: dst}, rep)
 	case protocol.OpGetNodeInfo:

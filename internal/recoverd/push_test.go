@@ -68,30 +68,42 @@ func TestLeaderRechecksWithoutPush(t *testing.T) {
 	}
 }
 
-// While the main loop is busy (a long recovery), pingLoop repeats the
-// leader's claim every BroadcastInterval so that the followers do not
-// call an election; a withdrawn claim is never repeated.
-func TestClaimRepeatedOnlyWhileLeading(t *testing.T) {
+// The leader's claim goes with each lock confirmation, on pingLoop's
+// goroutine, so it goes on while the main loop is busy (a long recovery)
+// and the followers do not call an election; the main loop sends no claim
+// of its own meanwhile, and a withdrawn claim is never sent again.
+func TestClaimRidesOnLockConfirmation(t *testing.T) {
 	f := newFakeCluster(3)
 	r, clock, _ := newTestRecoverd(t, f)
 	lead(t, r, clock)
-	r.broadcast(r.self)
-	sent := f.callCount(0, protocol.OpBroadcast)
-	clock.advance(broadcastEvery / 2)
-	r.repeatClaim(t.Context())
-	if n := f.callCount(0, protocol.OpBroadcast) - sent; n != 0 {
-		t.Fatalf("claim repeated %d times before BroadcastInterval", n)
+	counts := func() (bcasts, withLock int) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.calls[0][protocol.OpBroadcast], f.claimsWithLock
 	}
-	clock.advance(broadcastEvery / 2)
-	r.repeatClaim(t.Context())
-	if n := f.callCount(0, protocol.OpBroadcast) - sent; n != 1 {
-		t.Fatalf("claim repeated %d times after BroadcastInterval, want 1", n)
+	r.pingOnce(t.Context(), nil)
+	r.step(t.Context()) // the term's own broadcasts are done
+	b0, c0 := counts()
+	for range 5 {
+		clock.advance(r.pingEvery())
+		r.pingOnce(t.Context(), nil)
+		r.step(t.Context())
 	}
+	if b, c := counts(); b != b0 || c-c0 != 5 {
+		t.Fatalf("5 periods: %d claims with LOCK_HELD and %d BROADCASTs, want 5 and none", c-c0, b-b0)
+	}
+
+	clock.advance(2 * broadcastEvery) // confirmations stop: the main loop claims
+	r.step(t.Context())
+	if b, _ := counts(); b != b0+1 {
+		t.Fatalf("no confirmation for %v: %d BROADCASTs, want 1", 2*broadcastEvery, b-b0)
+	}
+
 	r.broadcast(protocol.PNNUnknown) // stepping down
-	sent = f.callCount(0, protocol.OpBroadcast)
-	clock.advance(10 * broadcastEvery)
-	r.repeatClaim(t.Context())
-	if n := f.callCount(0, protocol.OpBroadcast) - sent; n != 0 {
-		t.Fatalf("withdrawn claim repeated %d times", n)
+	_, c0 = counts()
+	clock.advance(r.pingEvery())
+	r.pingOnce(t.Context(), nil)
+	if _, c := counts(); c != c0 {
+		t.Fatalf("withdrawn claim sent %d times", c-c0)
 	}
 }

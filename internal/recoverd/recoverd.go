@@ -134,7 +134,7 @@ type Recoverd struct {
 	fetched, gathered time.Time
 	// claim is this node's last leader broadcast while it leads (nil
 	// otherwise), and claimAt when it was last sent; both under claimMu.
-	// pingLoop repeats it while the main loop is busy (see repeatClaim).
+	// pingLoop sends it with every lock confirmation (see claimNow).
 	claimMu sync.Mutex
 	claim   *protocol.LeaderMsg
 	claimAt time.Time
@@ -330,13 +330,16 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 	}
 }
 
-// pingEvery is how often pingLoop confirms a held lock to ctdbd and pings
-// the lock helper: a third of the hold bound, for which ctdbd keeps the
-// leader's addresses without a confirmation (833 ms with the default
-// tunables, 500 ms with KeepaliveInterval 1 and KeepaliveLimit 3), so two
-// confirmations can be late before ctdbd lets the addresses go; at most a
-// quarter of the helper's ping timeout (see lockPingTimeout); between
-// 100 ms and a second. Each ping wakes ctdbd, the helper and this daemon.
+// pingEvery is how often pingLoop confirms a held lock to ctdbd, with the
+// leader's claim, and pings the lock helper: two fifths of the hold bound,
+// for which ctdbd keeps the leader's addresses without a confirmation and
+// a follower keeps its own without a claim (1 s with the default
+// tunables, CTDB's leader broadcast interval; 600 ms with
+// KeepaliveInterval 1 and KeepaliveLimit 3), so a confirmation or a claim
+// can be 1.5 periods late before addresses go; at most a quarter of the
+// helper's ping timeout (see lockPingTimeout); between 100 ms and a
+// second. Each ping wakes ctdbd, the helper and this daemon, and each
+// claim every node.
 func (r *Recoverd) pingEvery() time.Duration {
 	if p := time.Duration(r.pingPeriod.Load()); p > 0 {
 		return p
@@ -350,7 +353,7 @@ func (r *Recoverd) setPingEvery() {
 	if p.KeepaliveInterval <= 0 || p.KeepaliveLimit <= 0 {
 		return
 	}
-	every := min(p.HoldBound()/3, lockPingTimeout(r.cfg.LockArgv)/4, time.Second)
+	every := min(p.HoldBound()*2/5, lockPingTimeout(r.cfg.LockArgv)/4, time.Second)
 	r.pingPeriod.Store(int64(max(every, 100*time.Millisecond)))
 }
 
@@ -427,8 +430,15 @@ func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) (_ <-chan
 	// still held; only then is the helper pinged, so a hung ctdbd makes
 	// the helper let go. ctdbd refuses LOCK_HELD without quorum: the lock
 	// is given up at once, even while the main loop is busy in a recovery.
+	// The leader's claim goes with it: the followers hear it at the
+	// same period as ctdbd hears the confirmation, and only while ctdbd
+	// accepts the confirmation.
+	req := r.lockHeld(time.Second)
+	if r.leading.Load() {
+		req.Claim = r.claimNow()
+	}
 	cctx, cancel := context.WithTimeout(ctx, time.Second)
-	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, r.lockHeld(time.Second), nil)
+	err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpLockHeld, req, nil)
 	cancel()
 	if protocol.StatusOf(err) == protocol.StatusNotPermitted && r.locker != nil && r.locker.Held() {
 		r.log.Warningf("Releasing the cluster lock: %v", err)
@@ -438,9 +448,6 @@ func (r *Recoverd) pingOnce(ctx context.Context, lost <-chan struct{}) (_ <-chan
 		if err = r.locker.Ping(); err != nil {
 			r.log.Warningf("Cannot ping the cluster lock helper: %v", err)
 		}
-	}
-	if err == nil && r.leading.Load() && (r.locker == nil || r.locker.Held()) {
-		r.repeatClaim(ctx)
 	}
 	return lost, true
 }
@@ -623,6 +630,7 @@ func (r *Recoverd) step(parent context.Context) {
 	r.ls.OnNodemap(nodeFlags(r.info.Nodes))
 	r.checkTerm(r.now())
 	r.checkQuorum(r.now())
+	r.ls.NoteBroadcast(r.claimSent()) // the claims pingLoop sends count
 	act, why := r.ls.Tick(r.now())
 	r.act(act, why)
 	if l := r.ls.Leader(); l != protocol.PNNUnknown {
@@ -713,27 +721,30 @@ func (r *Recoverd) broadcast(leader uint32) {
 	}
 }
 
-// repeatClaim sends the leader's last broadcast again when the main loop
-// has not sent one for BroadcastInterval: it is busy in a recovery,
-// which can take seconds on a large cluster. Without this, the followers
-// hear nothing for LeaderTimeout, call an election against a leader that
-// still holds the lock, and the election's lock races and the recoveries
-// that follow slowed a 32-node start to 13 s. Only pingLoop calls it,
-// after confirming that this node still holds the lock and that its
-// ctdbd answers; a step-down clears the claim under claimMu before it
-// broadcasts, so a withdrawn claim is never repeated.
-func (r *Recoverd) repeatClaim(ctx context.Context) {
+// claimNow returns the leader's last claim, to send with a lock
+// confirmation, and notes it as sent now (nil: none). pingLoop sends it
+// on its own goroutine, so the claim goes on while the main loop is busy
+// in a recovery, which can take seconds on a large cluster: without it
+// the followers would hear nothing for LeaderTimeout and call an election
+// against a leader that still holds the lock (that slowed a 32-node start
+// to 13 s). A step-down clears the claim under claimMu before it
+// broadcasts, so a withdrawn claim is never sent again.
+func (r *Recoverd) claimNow() *protocol.LeaderMsg {
 	r.claimMu.Lock()
 	defer r.claimMu.Unlock()
-	if r.claim == nil || r.now().Sub(r.claimAt) < broadcastEvery {
-		return
+	if r.claim == nil {
+		return nil
 	}
 	r.claimAt = r.now()
-	cctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	if err := r.c.Call(cctx, protocol.PNNCurrent, protocol.OpBroadcast, r.stamped(*r.claim, time.Second), nil); err != nil {
-		r.log.Warningf("Leader broadcast failed: %v", err)
-	}
+	m := *r.claim
+	return &m
+}
+
+// claimSent is when the leader's claim last went out (zero: never).
+func (r *Recoverd) claimSent() time.Time {
+	r.claimMu.Lock()
+	defer r.claimMu.Unlock()
+	return r.claimAt
 }
 
 // lockHeld is a LOCK_HELD request whose caller waits for wait: ctdbd

@@ -235,13 +235,13 @@ func TestPingEveryFollowsHoldBoundAndHelperTimeout(t *testing.T) {
 		want    time.Duration
 		what    string
 	}{
-		{[]string{"/usr/libexec/ctdb/ctdb_mutex_fcntl_helper", "/gluster/reclock", "5", "5", "5"}, 5, 5, 833333333, "default tunables: a third of the 2.5 s hold bound"},
-		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "1", "5", "1"}, 1, 3, 500 * time.Millisecond, "tests' tunables: a third of 1.5 s"},
+		{[]string{"/usr/libexec/ctdb/ctdb_mutex_fcntl_helper", "/gluster/reclock", "5", "5", "5"}, 5, 5, time.Second, "default tunables: two fifths of the 2.5 s hold bound"},
+		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "1", "5", "1"}, 1, 3, 600 * time.Millisecond, "tests' tunables: two fifths of 1.5 s"},
 		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "5", "1"}, 5, 5, 250 * time.Millisecond, "a 1 s ping timeout: a quarter of it"},
 		{[]string{"/x/ctdb_etcd_lock", "--endpoints", "a", "--ping-timeout=2"}, 5, 5, 500 * time.Millisecond, "etcd -ping-timeout=2"},
 		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "0.8"}, 5, 5, 200 * time.Millisecond, "etcd -ping-timeout 0.8"},
-		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "bogus"}, 5, 5, 833333333, "an unreadable value: the default"},
-		{[]string{"/x/some_other_helper", "a", "b", "0.1"}, 5, 5, 833333333, "a foreign helper's arguments are not read"},
+		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "bogus"}, 5, 5, time.Second, "an unreadable value: the default"},
+		{[]string{"/x/some_other_helper", "a", "b", "0.1"}, 5, 5, time.Second, "a foreign helper's arguments are not read"},
 	} {
 		r := &Recoverd{cfg: Config{LockArgv: c.argv}, tun: map[string]uint32{"KeepaliveInterval": c.ka, "KeepaliveLimit": c.lim}}
 		r.setPingEvery()

@@ -291,6 +291,18 @@ func (s *sim) learnPeer(p, from *simNode) {
 	p.step(s, nodestate.Input{Kind: nodestate.PeerSelf, PNN: from.pnn, Flags: from.st.SelfInfo().Flags, Connected: true})
 }
 
+// announce is ctdbd's announce: node n (PNN dst) shows its recovery
+// daemon's broadcast and sends it to the peers it reaches.
+func (s *sim) announce(n *simNode, dst uint32, m protocol.LeaderMsg) {
+	m.From, m.Deadline = dst, 0
+	n.step(s, nodestate.Input{Kind: nodestate.LeaderAnnounced, Leader: m})
+	for _, p := range s.nodes {
+		if p != n && n.connected[p.pnn] && s.reach(n, p) {
+			s.deliverLeader(p, m)
+		}
+	}
+}
+
 func (s *sim) deliverLeader(p *simNode, m protocol.LeaderMsg) {
 	p.step(s, nodestate.Input{Kind: nodestate.LeaderAnnounced, Leader: m})
 	p.c.push(protocol.MsgLeader, m)
@@ -447,18 +459,18 @@ func (c *simCtdb) call(dst, gen, flags uint32, op protocol.Op, req, rep any) err
 		if protocol.Expired(m.Deadline, s.now()) {
 			return protocol.Errorf(protocol.StatusTimeout, "BROADCAST read after its deadline")
 		}
-		m.From, m.Deadline = dst, 0
-		n.step(s, nodestate.Input{Kind: nodestate.LeaderAnnounced, Leader: m})
-		for _, p := range s.nodes {
-			if p != n && n.connected[p.pnn] && s.reach(n, p) {
-				s.deliverLeader(p, m)
-			}
-		}
+		s.announce(n, dst, m)
 	case protocol.OpLockHeld:
-		if protocol.Expired(req.(protocol.LockHeld).Deadline, s.now()) {
+		lh := req.(protocol.LockHeld)
+		if protocol.Expired(lh.Deadline, s.now()) {
 			return protocol.Errorf(protocol.StatusTimeout, "LOCK_HELD read after its deadline")
 		}
-		return n.step(s, nodestate.Input{Kind: nodestate.LockConfirmed})
+		if err := n.step(s, nodestate.Input{Kind: nodestate.LockConfirmed}); err != nil {
+			return err
+		}
+		if lh.Claim != nil && lh.Claim.Leader == dst {
+			s.announce(n, dst, *lh.Claim)
+		}
 	case protocol.OpLockLost:
 		return n.step(s, nodestate.Input{Kind: nodestate.LockLost, Held: len(n.held)})
 	case protocol.OpBan:
