@@ -107,3 +107,42 @@ func TestClaimRidesOnLockConfirmation(t *testing.T) {
 		t.Fatalf("withdrawn claim sent %d times", c-c0)
 	}
 }
+
+// A leader whose cluster is settled sleeps until the next re-check of
+// every node's view (or the next address check when there are addresses)
+// instead of passing every RecoverInterval: its claims go with the lock
+// confirmations. A push, or a takeover owed, brings back the short wait.
+func TestSettledLeaderSleepsUntilARecheckIsDue(t *testing.T) {
+	for _, c := range []struct {
+		addrs []string
+		want  time.Duration // wait right after a pass that gathered
+		what  string
+	}{
+		{nil, 5 * time.Second, "no public address: until the views' re-check (stateRecheck)"},
+		{[]string{"10.0.0.1"}, ipCheckInterval, "public addresses: until the next address check"},
+	} {
+		f := newFakeCluster(3, c.addrs...)
+		r, clock, _ := newTestRecoverd(t, f)
+		lead(t, r, clock)
+		for range 10 { // until a pass has gathered and checked the addresses
+			pass(t, r, clock)
+			if r.leaderIdle() && r.now().Equal(r.gathered) && (r.to.none || r.now().Equal(r.to.lastCheck)) {
+				break
+			}
+		}
+		if !r.leaderIdle() || !r.now().Equal(r.gathered) {
+			t.Fatalf("%s: leader not settled after 10 passes", c.what)
+		}
+		if w := r.wait(); w != c.want {
+			t.Errorf("%s: settled leader waits %v, want %v", c.what, w, c.want)
+		}
+		r.stale = true // ctdbd pushed a change
+		if w := r.wait(); w != r.interval() {
+			t.Errorf("%s: after a push the leader waits %v, want a RecoverInterval", c.what, w)
+		}
+		r.stale, r.to.need = false, true
+		if w := r.wait(); w != r.interval() {
+			t.Errorf("%s: with a takeover owed the leader waits %v, want a RecoverInterval", c.what, w)
+		}
+	}
+}

@@ -269,26 +269,42 @@ func (r *Recoverd) drainMessages() {
 // wait is how long the main loop sleeps when nothing happens: a
 // RecoverInterval, or fastRaceEvery while a lost race is retried. The
 // pass it paces is cheap while nothing changed (no control, see
-// needFetch); it remains periodic because time itself is an input: the
-// leader's broadcast is due every BroadcastInterval, a follower starts an
-// election when no broadcast came for LeaderTimeout, and the leader checks
-// the public addresses every ipCheckInterval.
+// needFetch); it remains periodic while time itself is an input: an
+// election, a recovery or a takeover in progress or owed.
 //
 // A follower of a known leader has nothing timed to do before the leader
 // timeout runs out or its state is due for a re-check: every change it
-// acts on is pushed and wakes the loop anyway. It sleeps until then (at
-// least a RecoverInterval), instead of a pass every RecoverInterval.
+// acts on is pushed and wakes the loop anyway. A leader whose last pass
+// found the cluster settled has nothing timed to do before every node's
+// view is due for a re-check, the next address check or the tunables'
+// refetch: its claims go with pingLoop's lock confirmations, and a change
+// (a node's update, a disconnect, an election call, a request) is pushed.
+// Both sleep until then (at least a RecoverInterval), instead of a pass
+// every RecoverInterval.
 func (r *Recoverd) wait() time.Duration {
 	now := r.now()
 	if !r.contended.IsZero() && now.Sub(r.contended) < fastRaceWindow && r.leaderless() {
 		return min(fastRaceEvery, r.interval())
 	}
+	recheck := min(r.fetched.Add(r.stateRecheck()).Sub(now), r.tunFetched.Add(tunablesRefetch).Sub(now))
+	if r.ls.HoldsLock() && r.leaderIdle() {
+		left := min(recheck, r.gathered.Add(r.stateRecheck()).Sub(now))
+		if !r.to.none {
+			left = min(left, r.to.lastCheck.Add(ipCheckInterval).Sub(now))
+		}
+		return max(r.interval(), left)
+	}
 	if l := r.ls.Leader(); l == protocol.PNNUnknown || l == r.self || r.ls.HoldsLock() || r.ls.Electing() || r.stale {
 		return r.interval()
 	}
-	left := min(r.ls.LeaderTimeoutAt().Sub(now), r.fetched.Add(r.stateRecheck()).Sub(now),
-		r.tunFetched.Add(tunablesRefetch).Sub(now))
-	return max(r.interval(), left)
+	return max(r.interval(), min(r.ls.LeaderTimeoutAt().Sub(now), recheck))
+}
+
+// leaderIdle: this leader's last pass found every node's view in order
+// and owes neither a recovery nor a takeover, and nothing was pushed
+// since.
+func (r *Recoverd) leaderIdle() bool {
+	return r.settled && !r.stale && !r.viewsStale && !r.newTerm && !r.forceRec && !r.to.need && !r.ls.Electing()
 }
 
 // pingLoop keeps the lock helper alive while this node holds the lock and
