@@ -153,6 +153,7 @@ func (c *conn) Push(op protocol.Op, v any) error {
 	h := protocol.Header{Kind: protocol.KindMessage, Op: op, SrcPNN: protocol.PNNCurrent, DstPNN: protocol.PNNCurrent}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	_ = c.c.SetWriteDeadline(time.Now().Add(2 * time.Second))
 	return protocol.WriteFrame(c.c, h, body)
 }
 

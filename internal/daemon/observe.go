@@ -166,7 +166,9 @@ func (d *Daemon) statsTickIfDue() time.Duration {
 		d.sdStatus(d.runningStatus())
 	}
 	d.obs.reg.Tick()
-
+	if d.obs.backstop != nil {
+		d.obs.backstop.Reset(every + every/2) // pushed back: this tick came from an event
+	}
 	return every
 }
 
