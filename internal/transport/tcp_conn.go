@@ -87,8 +87,10 @@ func (c *conn) take(max int) net.Buffers {
 	n := min(len(c.queue), max)
 	bufs := make(net.Buffers, n)
 	copy(bufs, c.queue)
-	c.queue = append(c.queue[:0], c.queue[n:]...)
-	if len(c.queue) == 0 && cap(c.queue) > 64 {
+	left := copy(c.queue, c.queue[n:])
+	clear(c.queue[left:]) // the written frames are not kept alive by the backing array
+	c.queue = c.queue[:left]
+	if left == 0 && cap(c.queue) > 64 {
 		c.queue = nil // let a burst's backlog go
 	}
 	return bufs
