@@ -160,26 +160,28 @@ func (d *Daemon) updateLoop(ctx context.Context) {
 		case <-d.cl.updates:
 		}
 		s := d.peerSelf()
-		body, _ := protocol.MarshalBody(s)
-		h := protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgNodeUpdate}
 		if s != told {
 			told = s
-			d.cl.tr.Broadcast(h, body)
+			d.cl.tr.Broadcast(nodeUpdate(s))
 		} else if l, ok := d.otherLeader(); ok {
-			d.sendUpdate(l, h, body)
+			d.sendUpdate(l, s)
 		}
 		d.pushRecd(protocol.MsgRecdWake, protocol.Empty{})
 	}
 }
 
-// sendSelf tells one peer, newly connected, this node's flags and
-// runstate; the others have them already.
-func (d *Daemon) sendSelf(pnn uint32) {
-	body, _ := protocol.MarshalBody(d.peerSelf())
-	d.sendUpdate(pnn, protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgNodeUpdate}, body)
+// nodeUpdate is the MSG_NODE_UPDATE frame that says s.
+func nodeUpdate(s protocol.PeerSelf) (protocol.Header, []byte) {
+	body, _ := protocol.MarshalBody(s)
+	return protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgNodeUpdate}, body
 }
 
-func (d *Daemon) sendUpdate(pnn uint32, h protocol.Header, body []byte) {
+// sendSelf tells one peer, newly connected, this node's flags and
+// runstate; the others have them already.
+func (d *Daemon) sendSelf(pnn uint32) { d.sendUpdate(pnn, d.peerSelf()) }
+
+func (d *Daemon) sendUpdate(pnn uint32, s protocol.PeerSelf) {
+	h, body := nodeUpdate(s)
 	if err := d.cl.tr.Send(pnn, h, body); err != nil {
 		d.log.WithError(err).WithField("to", pnn).Debug("Cannot send node update")
 	}
