@@ -2,6 +2,8 @@ package eventd
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -13,9 +15,11 @@ import (
 // scriptCache holds the merged script list of the script directories. An
 // fsnotify watch invalidates it on any change, so scripts added, removed or
 // chmod-ed take effect at the next event. The data directory is watched too,
-// so a package upgrade of a symlinked script is seen. Without a working watch
-// on every script directory (one that does not exist yet, say) it rescans
-// every time.
+// so a package upgrade of a symlinked script is seen. A script directory
+// that does not exist yet (a CTDB 4.x layout has no events.d, an older one
+// no events/legacy) is watched through its nearest existing ancestor, and
+// for itself once it is created. Without a working watch it rescans every
+// time.
 type scriptCache struct {
 	layout scriptdir.Layout
 	extra  []string // more directories to watch (the data directory)
@@ -23,6 +27,10 @@ type scriptCache struct {
 	w      *fsnotify.Watcher // nil when not watching
 	// loopDone is closed when the watch goroutine has ended.
 	loopDone chan struct{}
+	// missing are the script directories watched through an ancestor
+	// because they did not exist; only the watch goroutine uses it once
+	// it runs.
+	missing map[string]bool
 
 	gen      atomic.Uint64 // bumped by every change notification
 	watching atomic.Bool
@@ -55,8 +63,9 @@ func (c *scriptCache) startWatch() {
 		return
 	}
 	all := true
+	c.missing = map[string]bool{}
 	for _, d := range c.layout.Dirs() {
-		if err := w.Add(d.Path); err != nil {
+		if err := c.watchDir(w, d.Path); err != nil {
 			all = false
 			if !os.IsNotExist(err) {
 				c.log.Warningf("Cannot watch script directory %s (%v): rescanning it before every event", d.Path, err)
@@ -69,6 +78,40 @@ func (c *scriptCache) startWatch() {
 	c.w = w
 	c.watching.Store(all)
 	go c.loop()
+}
+
+// watchDir watches script directory dir or, while it does not exist, its
+// nearest existing ancestor, whose changes then say when dir appears.
+func (c *scriptCache) watchDir(w *fsnotify.Watcher, dir string) error {
+	err := w.Add(dir)
+	if err == nil || !os.IsNotExist(err) {
+		delete(c.missing, dir)
+		return err
+	}
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		aerr := w.Add(p)
+		if aerr == nil {
+			c.missing[dir] = true
+			return nil
+		}
+		if !os.IsNotExist(aerr) || p == filepath.Dir(p) {
+			return err
+		}
+	}
+}
+
+// rearm watches again the missing script directories on the way to
+// path, which was created: they may exist now.
+func (c *scriptCache) rearm(path string) {
+	for dir := range c.missing {
+		if dir != path && !strings.HasPrefix(dir, path+string(filepath.Separator)) {
+			continue
+		}
+		if err := c.watchDir(c.w, dir); err != nil {
+			c.log.Warningf("Cannot watch script directory %s (%v): rescanning it before every event", dir, err)
+			c.watching.Store(false)
+		}
+	}
 }
 
 // isScriptDir reports whether p is one of the script directories.
@@ -106,6 +149,9 @@ func (c *scriptCache) onEvent(ev fsnotify.Event) {
 	if c.isScriptDir(ev.Name) && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 		c.log.Warningf("Script directory %s was removed or renamed: rescanning before every event", ev.Name)
 		c.watching.Store(false)
+	}
+	if ev.Has(fsnotify.Create) {
+		c.rearm(ev.Name)
 	}
 	c.invalidate()
 }

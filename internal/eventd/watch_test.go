@@ -68,3 +68,34 @@ func TestWatch_UnavailableRescansEveryEvent(t *testing.T) {
 		t.Errorf("without a watch the new script must be seen at once: %q", got)
 	}
 }
+
+// A layout with a script directory that does not exist yet (here
+// events/legacy, two levels missing) still caches between changes, and
+// sees the directory once it is created, with its scripts.
+func TestWatch_MissingDirectoryStillCachesAndIsSeenOnCreation(t *testing.T) {
+	var legacy string
+	h := newHarness(t, func(c *Config) {
+		legacy = filepath.Join(filepath.Dir(c.Dir), "events", "legacy")
+		c.LegacyDir = legacy
+	})
+	h.script("10.a", `true`)
+	h.pollSummary("monitor", "10.a=OK")
+	if !h.r.scripts.watching.Load() {
+		t.Fatal("not watching although every missing directory has an existing ancestor")
+	}
+	waitFor(t, "a cached scan", 3*time.Second, func() bool {
+		h.r.scripts.mu.Lock()
+		h.r.scripts.cached = append(h.r.scripts.cached, scriptEntry{Name: "99.sentinel"})
+		h.r.scripts.mu.Unlock()
+		list, err := h.r.scripts.get()
+		return err == nil && len(list) == 2
+	})
+
+	if err := os.MkdirAll(legacy, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, filepath.Join(legacy, "05.b"+ScriptSuffix), preamble+"true\n", 0o755)
+	h.pollSummary("monitor", "05.b=OK 10.a=OK")
+	writeAtomic(t, filepath.Join(legacy, "30.c"+ScriptSuffix), preamble+"true\n", 0o755)
+	h.pollSummary("monitor", "05.b=OK 10.a=OK 30.c=OK")
+}
