@@ -3,6 +3,7 @@ package eventd
 import (
 	"errors"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,12 +54,14 @@ func startRetryingBusy(path string, args, env []string, out *os.File) (*os.Proce
 	}
 }
 
+// devNull is the scripts' stdin, opened once: each child gets a copy.
+var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+
 func startOnce(path string, args, env []string, out *os.File) (*os.Process, error) {
-	null, err := os.Open(os.DevNull)
+	null, err := devNull()
 	if err != nil {
 		return nil, err
 	}
-	defer null.Close()
 	return os.StartProcess(path, append([]string{path}, args...), &os.ProcAttr{
 		Env:   env,
 		Files: []*os.File{null, out, out},
