@@ -9,7 +9,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
+	rtmetrics "runtime/metrics"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -75,9 +75,7 @@ func (d *Daemon) statGauges() map[stats.Field]uint64 {
 	d.mu.Lock()
 	g[stats.Recovering] = uint64(d.st.recmode)
 	d.mu.Unlock()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	g[stats.MemoryUsed] = ms.HeapAlloc
+	g[stats.MemoryUsed] = heapInUse()
 	if d.dbs != nil {
 		g[stats.PendingChildwriteCalls] = uint64(d.dbs.store.Pending())
 	}
@@ -312,4 +310,16 @@ func (d *Daemon) serveMetrics(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// heapInUse is the bytes of live and not yet swept heap objects
+// (MemStats.HeapAlloc), read without runtime.ReadMemStats, which stops
+// the world: the stats tick runs every second on every node.
+func heapInUse() uint64 {
+	s := []rtmetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	rtmetrics.Read(s)
+	if s[0].Value.Kind() != rtmetrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
