@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/ctdb-go/ctdb/internal/config"
+	"github.com/ctdb-go/ctdb/internal/recoverd/rdconf"
 )
 
 // RecoverdName is the recovery daemon's binary, looked up in HelperDir.
@@ -40,9 +43,22 @@ func (d *Daemon) superviseRecoverd(ctx context.Context) {
 	}
 }
 
+// recoverdConfig is the recovery daemon's share of ctdbd's settings.
+func (d *Daemon) recoverdConfig() rdconf.Config {
+	c := d.cfg
+	loc := d.opts.RecoverdLog
+	if loc == "" {
+		loc = c.Logging.Location
+	}
+	return rdconf.Config{Socket: c.Paths.Socket, LogLocation: loc, LogLevel: c.Logging.Level,
+		ClusterLock: c.Cluster.ClusterLock, LeaderTimeout: c.Cluster.LeaderTimeout,
+		LeaderCapability: c.Cluster.LeaderCapability, QuorumMajority: c.Cluster.Quorum == config.QuorumMajority,
+		FailoverDisabled: c.Failover.Disabled, VarDir: c.Paths.VarDir}
+}
+
 func (d *Daemon) runRecoverd(ctx context.Context) error {
 	cmd := exec.Command(filepath.Join(d.opts.HelperDir, RecoverdName))
-	cmd.Env = append(d.scriptEnv(), "CTDB_RECOVERD_LOG="+d.opts.RecoverdLog)
+	cmd.Env = append(d.scriptEnv(), d.recoverdConfig().EnvEntry())
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {

@@ -11,24 +11,20 @@ import (
 
 	"github.com/ctdb-go/ctdb/internal/client"
 	"github.com/ctdb-go/ctdb/internal/clusterlock"
-	"github.com/ctdb-go/ctdb/internal/config"
 	"github.com/ctdb-go/ctdb/internal/logging"
+	"github.com/ctdb-go/ctdb/internal/recoverd/rdconf"
 )
 
 // Main is ctdb-recoverd's entry point. ctdbd starts it with its own
-// environment (CTDB_BASE, CTDB_SOCKET, CTDB_HELPER_BINDIR) and
-// CTDB_RECOVERD_LOG (the log location, "" = the configured one).
+// environment (CTDB_BASE, CTDB_SOCKET, CTDB_HELPER_BINDIR) and its
+// settings in rdconf.Env.
 func Main() int {
-	cfg, err := config.Load(config.Options{})
+	cfg, err := rdconf.FromEnv()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ctdb-recoverd: %v\n", err)
 		return 1
 	}
-	loc := os.Getenv("CTDB_RECOVERD_LOG")
-	if loc == "" {
-		loc = cfg.Logging.Location
-	}
-	logger, err := logging.New(logging.Options{Location: loc, Level: cfg.Logging.Level, Tag: "ctdb-recoverd"})
+	logger, err := logging.New(logging.Options{Location: cfg.LogLocation, Level: cfg.LogLevel, Tag: "ctdb-recoverd"})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ctdb-recoverd: %v\n", err)
 		return 1
@@ -36,25 +32,25 @@ func Main() int {
 	defer logger.Close()
 	log := logger.WithField(logging.TagField, "ctdb-recoverd")
 
-	c, err := client.Dial(cfg.Paths.Socket, 10*time.Second)
+	c, err := client.Dial(cfg.Socket, 10*time.Second)
 	if err != nil {
 		log.Errorf("Cannot connect to ctdbd: %v", err)
 		return 1
 	}
 	defer c.Close()
 	var argv []string
-	if cfg.Cluster.ClusterLock != "" {
+	if cfg.ClusterLock != "" {
 		helper := filepath.Join(os.Getenv("CTDB_HELPER_BINDIR"), clusterlock.HelperName)
-		if argv, err = clusterlock.ParseSpec(cfg.Cluster.ClusterLock, helper); err != nil {
+		if argv, err = clusterlock.ParseSpec(cfg.ClusterLock, helper); err != nil {
 			log.Errorf("Bad cluster lock setting: %v", err)
 			return 1
 		}
 	}
 	r, err := New(Config{Client: c, Log: log, LockArgv: argv,
-		LeaderTimeout: time.Duration(cfg.Cluster.LeaderTimeout) * time.Second,
-		Capable:       cfg.Cluster.LeaderCapability, FailoverDisabled: cfg.Failover.Disabled,
-		LockDir: clusterlock.LockDir(cfg.Cluster.ClusterLock), VarDir: cfg.Paths.VarDir,
-		Quorum: cfg.Cluster.Quorum == config.QuorumMajority})
+		LeaderTimeout: time.Duration(cfg.LeaderTimeout) * time.Second,
+		Capable:       cfg.LeaderCapability, FailoverDisabled: cfg.FailoverDisabled,
+		LockDir: clusterlock.LockDir(cfg.ClusterLock), VarDir: cfg.VarDir,
+		Quorum: cfg.QuorumMajority})
 	if err != nil {
 		log.Errorf("Cannot start: %v", err)
 		return 1
