@@ -46,14 +46,20 @@ func TestWatch_CachesBetweenChanges(t *testing.T) {
 	h := newHarness(t, nil)
 	h.script("10.a", `true`)
 	h.pollSummary("monitor", "10.a=OK")
-	// Let the notifications of the initial write settle: from then on a
-	// run must use the cache, which the sentinel below detects.
-	waitFor(t, "a cached scan", 3*time.Second, func() bool {
+	h.waitCached(1)
+}
+
+// waitCached waits until the script list of n scripts is served from the
+// cache: a sentinel added to the cached list shows in the next get. The
+// notifications of the initial writes settle first.
+func (h *harness) waitCached(n int) {
+	h.t.Helper()
+	waitFor(h.t, "a cached scan", 3*time.Second, func() bool {
 		h.r.scripts.mu.Lock()
 		h.r.scripts.cached = append(h.r.scripts.cached, scriptEntry{Name: "99.sentinel"})
 		h.r.scripts.mu.Unlock()
 		list, err := h.r.scripts.get()
-		return err == nil && len(list) == 2
+		return err == nil && len(list) == n+1
 	})
 }
 
@@ -83,13 +89,7 @@ func TestWatch_MissingDirectoryStillCachesAndIsSeenOnCreation(t *testing.T) {
 	if !h.r.scripts.watching.Load() {
 		t.Fatal("not watching although every missing directory has an existing ancestor")
 	}
-	waitFor(t, "a cached scan", 3*time.Second, func() bool {
-		h.r.scripts.mu.Lock()
-		h.r.scripts.cached = append(h.r.scripts.cached, scriptEntry{Name: "99.sentinel"})
-		h.r.scripts.mu.Unlock()
-		list, err := h.r.scripts.get()
-		return err == nil && len(list) == 2
-	})
+	h.waitCached(1)
 
 	if err := os.MkdirAll(legacy, 0o755); err != nil {
 		t.Fatal(err)
