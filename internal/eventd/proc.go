@@ -54,11 +54,29 @@ func startRetryingBusy(path string, args, env []string, out *os.File) (*os.Proce
 	}
 }
 
-// devNull is the scripts' stdin, opened once: each child gets a copy.
-var devNull = sync.OnceValues(func() (*os.File, error) { return os.Open(os.DevNull) })
+// devNull is the scripts' stdin, opened once: each child gets a copy. A
+// failed open (out of file descriptors, say) is not kept: the next script
+// tries again, as it did when every script opened its own.
+var devNull struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func openDevNull() (*os.File, error) {
+	devNull.mu.Lock()
+	defer devNull.mu.Unlock()
+	if devNull.f == nil {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			return nil, err
+		}
+		devNull.f = f
+	}
+	return devNull.f, nil
+}
 
 func startOnce(path string, args, env []string, out *os.File) (*os.Process, error) {
-	null, err := devNull()
+	null, err := openDevNull()
 	if err != nil {
 		return nil, err
 	}
