@@ -10,10 +10,10 @@
 package rdconf
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // Env is the environment variable that carries the configuration.
@@ -51,7 +51,7 @@ func FromEnv() (Config, error) {
 // socket set.
 func Parse(v string) (Config, error) {
 	var c Config
-	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+	dec := json.NewDecoder(strings.NewReader(v))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("%s: %v", Env, err)
