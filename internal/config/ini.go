@@ -4,12 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"sort"
 	"strings"
 )
 
 // iniEntry is one "key = value" line. Section and key are lower-cased and
-// trimmed (viper lower-cases keys anyway); the value is trimmed only.
+// trimmed (CTDB matches them case-insensitively); the value is trimmed only.
 type iniEntry struct {
 	section, key, value string
 	line                int
@@ -109,54 +108,12 @@ func parseKeyValue(line, section string) (iniEntry, error) {
 	return iniEntry{section: section, key: key, value: strings.TrimSpace(value)}, nil
 }
 
-// iniCodec lets viper read and write our INI format. Decode produces
-// {section: {key: value}} with string values.
-type iniCodec struct{}
-
-func (iniCodec) Decode(b []byte, v map[string]any) error {
-	doc, err := parseINI(b)
-	if err != nil {
-		return err
+// values maps "section.key" to the value the file gives it: the later one
+// when a key is set twice in a section, as in CTDB.
+func (d *iniDoc) values() map[string]string {
+	m := make(map[string]string, len(d.entries))
+	for _, e := range d.entries {
+		m[e.section+"."+e.key] = e.value
 	}
-	for _, s := range doc.sections {
-		if _, ok := v[s.name]; !ok {
-			v[s.name] = map[string]any{}
-		}
-	}
-	for _, e := range doc.entries {
-		v[e.section].(map[string]any)[e.key] = e.value
-	}
-	return nil
-}
-
-// Encode writes sections and keys in sorted order so output is stable.
-func (iniCodec) Encode(v map[string]any) ([]byte, error) {
-	var b bytes.Buffer
-	for i, section := range sortedKeys(v) {
-		m, ok := v[section].(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("ini: top-level key %q is not a section", section)
-		}
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		fmt.Fprintf(&b, "[%s]\n", section)
-		for _, key := range sortedKeys(m) {
-			val := m[key]
-			if _, nested := val.(map[string]any); nested {
-				return nil, fmt.Errorf("ini: [%s] %s: nested sections are not supported", section, key)
-			}
-			fmt.Fprintf(&b, "\t%s = %v\n", key, val)
-		}
-	}
-	return b.Bytes(), nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return m
 }

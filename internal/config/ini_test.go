@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"reflect"
 	"strings"
@@ -90,74 +89,22 @@ func TestParseINI_Bad(t *testing.T) {
 	}
 }
 
-// TestViper_ReadsINI checks that viper, with our codec, returns the values
-// under "section.key with spaces", case-insensitively.
-func TestViper_ReadsINI(t *testing.T) {
-	v, err := readViper([]byte("[Cluster]\nCluster Lock = /shared/.lock\ntransport port = 4400\n[failover]\ndisabled = yes\n"))
+// TestINIValues_LaterValueWins checks the lookup ParseConf applies:
+// "section.key with spaces", case-folded, the later value of a key set
+// twice, unset keys absent, values kept verbatim.
+func TestINIValues_LaterValueWins(t *testing.T) {
+	doc, err := parseINI([]byte("[Cluster]\nCluster Lock = /shared/.lock\ntransport port = 4400\n" +
+		"[failover]\ndisabled = yes\n[cluster]\ntransport port = 4401\n[event]\ndebug script = !/bin/x a=b #c\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := map[string]string{
+	want := map[string]string{
 		"cluster.cluster lock":   "/shared/.lock",
-		"CLUSTER.Cluster Lock":   "/shared/.lock",
-		"cluster.transport port": "4400",
+		"cluster.transport port": "4401",
 		"failover.disabled":      "yes",
+		"event.debug script":     "!/bin/x a=b #c",
 	}
-	for key, want := range checks {
-		if got := v.GetString(key); got != want {
-			t.Errorf("GetString(%q) = %q, want %q", key, got, want)
-		}
-	}
-	if v.IsSet("cluster.leader timeout") {
-		t.Error("unset key reported as set")
-	}
-}
-
-// TestViper_RoundTrip writes a config through viper with our encoder and
-// reads it back: the settings must survive unchanged.
-func TestViper_RoundTrip(t *testing.T) {
-	in := `[logging]
-location = syslog:unix:/dev/log
-log level = debug
-[cluster]
-cluster lock = !/usr/bin/helper a=b #c
-node address = 10.0.0.1
-[event]
-debug script =
-`
-	v1, err := readViper([]byte(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := v1.WriteConfigTo(&buf); err != nil {
-		t.Fatalf("WriteConfigTo: %v", err)
-	}
-	v2, err := readViper(buf.Bytes())
-	if err != nil {
-		t.Fatalf("re-read %q: %v", buf.String(), err)
-	}
-	if !reflect.DeepEqual(v1.AllSettings(), v2.AllSettings()) {
-		t.Errorf("round trip changed settings:\n before %v\n after  %v\n text:\n%s",
-			v1.AllSettings(), v2.AllSettings(), buf.String())
-	}
-	if got := v2.GetString("cluster.cluster lock"); got != "!/usr/bin/helper a=b #c" {
-		t.Errorf("cluster lock after round trip = %q", got)
-	}
-}
-
-func TestINICodec_EncodeRejectsNonSections(t *testing.T) {
-	if _, err := (iniCodec{}).Encode(map[string]any{"top": "value"}); err == nil {
-		t.Error("top-level scalar encoded without error")
-	}
-	nested := map[string]any{"s": map[string]any{"k": map[string]any{"x": 1}}}
-	if _, err := (iniCodec{}).Encode(nested); err == nil {
-		t.Error("nested map encoded without error")
-	}
-}
-
-func TestINICodec_DecodeError(t *testing.T) {
-	if _, err := readViper([]byte("[cluster\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
-		t.Errorf("viper read of bad INI: err = %v, want line 1 error", err)
+	if got := doc.values(); !reflect.DeepEqual(got, want) {
+		t.Errorf("values() = %v, want %v", got, want)
 	}
 }

@@ -4,9 +4,9 @@
 // ctdbd has read and checked ctdb.conf when it starts the recovery daemon,
 // so the daemon runs with exactly its ctdbd's settings (as CTDB's, a fork
 // of ctdbd, does), even if the file has changed since. The recovery daemon
-// does not link the configuration reader either: viper and what it pulls
-// in (an HTTP stack, TLS, TOML and YAML codecs) made up more than half of
-// its binary, and a binary's mapped pages count in every process's RSS.
+// does not link the configuration reader either: it (then with viper, an
+// HTTP stack, TLS, TOML and YAML codecs) made up more than half of its
+// binary, and a binary's mapped pages count in every process's RSS.
 package rdconf
 
 import (
