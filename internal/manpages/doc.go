@@ -7,7 +7,8 @@
 // To document a new ctdb command, add commands/COMMAND.md; a test of
 // internal/cli fails while a command of its table has none.
 //
-// The same Markdown is embedded in the ctdb tool: `ctdb help COMMAND` prints
-// the command's section as plain text (CommandHelp), and a test checks that
-// it has the same words as `man -l` shows for that section.
+// `ctdb help COMMAND` prints the command's section as plain text
+// (CommandHelp), and a test checks that it has the same words as `man -l`
+// shows for that section. The tool embeds that text rendered ahead of time
+// (internal/manpages/helptext, go generate), not this package.
 package manpages
