@@ -480,7 +480,7 @@ func runTstore(e *env, args []string) error {
 		}
 	}
 	h.DMaster, h.Flags = uint32(*nums[1]), uint32(*nums[2])
-	return tdbStore(args[0], key, dbfmt.Value(h, data))
+	return e.tdbStore(args[0], key, dbfmt.Value(h, data))
 }
 
 func runTfetch(e *env, args []string) error {
@@ -488,7 +488,7 @@ func runTfetch(e *env, args []string) error {
 	if err != nil {
 		return failf("%v", err)
 	}
-	v, ok, err := tdbFetch(args[0], key)
+	v, ok, err := e.tdbFetch(args[0], key)
 	if err != nil {
 		return err
 	}

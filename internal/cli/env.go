@@ -23,6 +23,7 @@ type env struct {
 	opts   options
 	now    func() time.Time
 	poll   time.Duration // between nodemap polls while waiting for flags
+	getenv func(string) string
 
 	pnn    uint32 // the local node
 	cmdPNN uint32 // the node the command is about: -n, else the local node

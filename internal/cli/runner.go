@@ -125,7 +125,7 @@ func (r *Runner) report(ctx context.Context, err error) int {
 // about and runs it.
 func (r *Runner) runCommand(ctx context.Context, cmd *command, opts options, args []string, getenv func(string) string) error {
 	e := &env{ctx: ctx, in: r.Stdin, out: r.Stdout, errOut: r.Stderr, opts: opts,
-		now: r.Now, poll: r.PollInterval, dst: protocol.PNNCurrent}
+		now: r.Now, poll: r.PollInterval, dst: protocol.PNNCurrent, getenv: getenv}
 	if e.in == nil {
 		e.in = os.Stdin
 	}

@@ -1,32 +1,55 @@
 package cli
 
 import (
-	"github.com/ctdb-go/ctdb/internal/tdb"
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"os/exec"
+	"strings"
+
+	"github.com/ctdb-go/ctdb/internal/helperbin"
 )
+
+// tdbHelper is the program that reads and writes TDB files for tstore and
+// tfetch: the tool does not link libtdb, so that it stays a static binary
+// that starts fast (see tools/ctdb_tdb_helper).
+const tdbHelper = "ctdb_tdb_helper"
+
+// tdbHelperNoRecord is its exit code for "no record" (fetch).
+const tdbHelperNoRecord = 3
+
+// runTDBHelper runs "ctdb_tdb_helper OP FILE HEXKEY" with stdin, and
+// returns its stdout and exit code; a failure comes back as its message.
+func (e *env) runTDBHelper(op, path string, key []byte, stdin []byte) ([]byte, int, error) {
+	cmd := exec.CommandContext(e.ctx, helperbin.Path(e.getenv, tdbHelper), op, path, hex.EncodeToString(key))
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out.Bytes(), 0, nil
+	case errors.As(err, &exit) && exit.ExitCode() == tdbHelperNoRecord && op == "fetch":
+		return nil, tdbHelperNoRecord, nil
+	case errors.As(err, &exit) && errb.Len() > 0:
+		return nil, exit.ExitCode(), failf("%s", strings.TrimSpace(errb.String()))
+	default:
+		return nil, -1, failf("Failed to run %s: %v", cmd.Path, err)
+	}
+}
 
 // tdbStore and tdbFetch are tstore and tfetch on a TDB file: the file
 // must exist (TDB's locks make it safe while ctdbd has it open).
-func tdbStore(path string, key, value []byte) error {
-	db, err := tdb.Open(path, tdb.OpenOptions{})
-	if err != nil {
-		return failf("Failed to open TDB file %s", path)
-	}
-	defer db.Close()
-	if err := db.Store(key, value); err != nil {
-		return failf("Failed to store record: %v", err)
-	}
-	return nil
+func (e *env) tdbStore(path string, key, value []byte) error {
+	_, _, err := e.runTDBHelper("store", path, key, value)
+	return err
 }
 
-func tdbFetch(path string, key []byte) ([]byte, bool, error) {
-	db, err := tdb.Open(path, tdb.OpenOptions{ReadOnly: true})
-	if err != nil {
-		return nil, false, failf("Failed to open TDB file %s", path)
+func (e *env) tdbFetch(path string, key []byte) ([]byte, bool, error) {
+	v, code, err := e.runTDBHelper("fetch", path, key, nil)
+	if err != nil || code == tdbHelperNoRecord {
+		return nil, false, err
 	}
-	defer db.Close()
-	v, ok, err := db.Fetch(key)
-	if err != nil {
-		return nil, false, failf("Failed to fetch record: %v", err)
-	}
-	return v, ok, nil
+	return v, true, nil
 }

@@ -8,10 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/ctdb-go/ctdb/internal/config"
+	"github.com/ctdb-go/ctdb/internal/helperbin"
 	"github.com/ctdb-go/ctdb/internal/logging"
 )
 
@@ -158,30 +158,9 @@ func readyReport(f *os.File, err error) {
 }
 
 // helperDirs finds ctdb_probe and the other helpers, and the directories
-// to put first on the eventscripts' PATH (so they find `ctdb` too):
-// $CTDB_HELPER_BINDIR if set, else ctdbd's own directory if the helpers are
-// there (a build tree), else the installed PREFIX/libexec/ctdb next to
-// PREFIX/sbin, with PREFIX/bin for the ctdb tool.
+// to put first on the eventscripts' PATH (so they find `ctdb` too): the
+// helpers' directory, ctdbd's own and PREFIX/bin (see helperbin.Dirs).
 func helperDirs() (helpers string, path []string) {
-	exe, err := os.Executable()
-	if err != nil {
-		exe = "/usr/sbin/ctdbd"
-	}
-	dir := filepath.Dir(exe)
-	prefix := filepath.Dir(dir)
-	installed := filepath.Join(prefix, "libexec", "ctdb")
-	switch {
-	case os.Getenv("CTDB_HELPER_BINDIR") != "":
-		helpers = os.Getenv("CTDB_HELPER_BINDIR")
-	case exists(filepath.Join(dir, "ctdb_probe")):
-		helpers = dir
-	default:
-		helpers = installed
-	}
-	return helpers, []string{helpers, dir, filepath.Join(prefix, "bin")}
-}
-
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	helpers, exeDir, toolDir := helperbin.Dirs(nil, "", "ctdb_probe")
+	return helpers, []string{helpers, exeDir, toolDir}
 }

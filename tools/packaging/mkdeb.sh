@@ -26,7 +26,7 @@ inst 0755 "$bin/ctdbd" /usr/sbin/ctdbd
 for p in ctdb onnode ctdb_diagnostics ctdb_local; do
 	inst 0755 "$bin/$p" "/usr/bin/$p"
 done
-for p in ctdb-recoverd ctdb_probe ctdb_mutex_fcntl_helper ctdb-config ctdb-path ctdb_ipguard; do
+for p in ctdb-recoverd ctdb_probe ctdb_mutex_fcntl_helper ctdb_etcd_lock ctdb-config ctdb-path ctdb_ipguard ctdb_tdb_helper; do
 	inst 0755 "$bin/$p" "/usr/libexec/ctdb/$p"
 done
 
