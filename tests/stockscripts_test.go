@@ -590,12 +590,15 @@ func TestScriptEnvironment(t *testing.T) {
 	t.Parallel() // independent: own namespaces, temp dirs and ports (see README, Tests)
 	c := cluster(t, localcluster.Options{Scripts: []string{"00.ctdb"}, Tunables: map[string]uint32{"MonitorInterval": 3600}})
 	out := filepath.Join(c.Base, "env.out")
+	// The leader's own takeover run after the node turns RUNNING also
+	// runs ipreallocated, possibly just after ours: the file is replaced
+	// whole, so that a read never sees it truncated by the next run.
 	addScript(t, c, 0, "90.env", fmt.Sprintf(`. "$CTDB_BASE/functions"
 [ "$1" = ipreallocated ] || exit 0
 {
 	env | grep '^CTDB' | sort
 	echo "pnn=$(ctdb_get_pnn) ip=$(ctdb_get_ip_address) tool=$($CTDB pnn)"
-} >%s
+} >%[1]s.tmp && mv %[1]s.tmp %[1]s
 `, out), 0o755)
 	start(t, c, 0)
 	waitRunning(t, c, 0)
