@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/scriptdir"
 )
 
-// eventNameRE: an event name is a simple word.
-var eventNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+// eventNameRE: an event name is a simple word (compiled on first use, so
+// that ctdbd's start does not pay for it).
+var eventNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`) })
 
 const monitorEvent = "monitor"
 
@@ -21,7 +23,7 @@ func validScriptName(name string) bool {
 
 // checkRequest validates the arguments of Run.
 func checkRequest(event string, args []string, timeout time.Duration) error {
-	if !eventNameRE.MatchString(event) {
+	if !eventNameRE().MatchString(event) {
 		return fmt.Errorf("eventd: invalid event name %q: want a word of letters, digits, '_' or '-'", event)
 	}
 	for i, a := range args {

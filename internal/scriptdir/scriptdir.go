@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Suffix ends the name of a script in events/legacy and in the data
@@ -39,14 +40,15 @@ func (e *NotScriptFileError) Error() string {
 
 func (e *NotScriptFileError) Is(target error) bool { return target == ErrNotScriptFile }
 
-// nameRE matches script names (without Suffix). Anything else in a
+// nameRE matches script names (without Suffix), compiled on first use so that
+// a start of the tool or ctdbd does not pay for it. Anything else in a
 // directory (backup files such as "50.x~", "50.x.rpmnew", "50.x.dpkg-old",
 // "50.x.swp", names with extra or leading dots, README...) is ignored. It
 // also excludes '/', so a valid name never leaves the directory.
-var nameRE = regexp.MustCompile(`^[0-9]{2}\.[A-Za-z0-9_-]+$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{2}\.[A-Za-z0-9_-]+$`) })
 
 // ValidName reports whether name (NN.name, no suffix) is a script name.
-func ValidName(name string) bool { return nameRE.MatchString(name) }
+func ValidName(name string) bool { return nameRE().MatchString(name) }
 
 // Script is one script found in a script directory.
 type Script struct {

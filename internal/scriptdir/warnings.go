@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // scriptLikeRE matches entries that look like scripts (NN.something) and
-// so deserve a warning when their name does not fit the directory.
-var scriptLikeRE = regexp.MustCompile(`^[0-9]{2}\.`)
+// so deserve a warning when their name does not fit the directory
+// (compiled on first use, as nameRE).
+var scriptLikeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{2}\.`) })
 
 // ignoredSuffixes are entries that are never scripts: per-script options,
 // editor and package-manager leftovers.
@@ -55,7 +57,7 @@ func (l Layout) Warnings() []string {
 				if w := danglingWarning(d.Path, e.Name()); w != "" {
 					out = append(out, w)
 				}
-			case scriptLikeRE.MatchString(e.Name()) && !ignoredEntry(e.Name()):
+			case scriptLikeRE().MatchString(e.Name()) && !ignoredEntry(e.Name()):
 				odd = append(odd, e.Name())
 			}
 		}
