@@ -125,6 +125,35 @@ func TestRequests(t *testing.T) {
 	}
 }
 
+// status without -n sends one control: its reply names the local node,
+// so the tool does not ask for the PNN first. When it fails, the error
+// still names the node.
+func TestStatusIsOneRoundTrip(t *testing.T) {
+	f := newFakeCluster()
+	f.local = 1
+	path := f.serve(t)
+	r := runTool(path, nil, "status")
+	if r.code != 0 || !strings.Contains(r.stdout, "pnn:1 10.97.0.2        OK (THIS NODE)") {
+		t.Fatalf("exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	var ops []protocol.Op
+	for _, c := range f.allCalls() {
+		ops = append(ops, c.op)
+	}
+	if !reflect.DeepEqual(ops, []protocol.Op{protocol.OpGetStatus}) {
+		t.Errorf("controls sent: %v, want only OpGetStatus", ops)
+	}
+	f.failOp = protocol.OpGetStatus
+	r = runTool(path, nil, "status")
+	if r.code == 0 || !strings.Contains(r.stderr, "Failed to get status from node 1:") {
+		t.Errorf("failing status: exit %d stderr %q", r.code, r.stderr)
+	}
+	r = runTool(path, nil, "-n", "2", "status")
+	if r.code == 0 || !strings.Contains(r.stderr, "Failed to get status from node 2:") {
+		t.Errorf("failing status -n 2: exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
 // disable returns only once the local nodemap shows the change.
 func TestFlagChangeWaits(t *testing.T) {
 	f := newFakeCluster()

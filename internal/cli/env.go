@@ -28,6 +28,9 @@ type env struct {
 	pnn    uint32 // the local node
 	cmdPNN uint32 // the node the command is about: -n, else the local node
 	dst    uint32 // destination of controls about cmdPNN
+	// pnnLater: pnn and cmdPNN are not known yet; the command's reply
+	// gives them (see command.replyPNN) or localPNN asks.
+	pnnLater bool
 }
 
 // call sends a control about cmdPNN with the -t time limit.

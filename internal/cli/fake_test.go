@@ -76,6 +76,8 @@ type fakeCluster struct {
 	// connection, as a daemon that exits does. dropAll is set by serve.
 	shutdown bool
 	dropAll  func()
+	// failOp: controls of this op fail with StatusError (0: none).
+	failOp protocol.Op
 }
 
 type pendingFlags struct {
@@ -245,6 +247,9 @@ func (f *fakeCluster) handle(ctx context.Context, h protocol.Header, req any) (a
 		dst = f.local
 	}
 	f.calls = append(f.calls, fakeCall{dst, h.Op, req})
+	if f.failOp != 0 && h.Op == f.failOp {
+		return nil, protocol.Errorf(protocol.StatusError, "op %d fails", h.Op)
+	}
 	n := f.node[dst]
 	if n == nil || int(dst) >= len(f.nodes) || f.nodes[dst].Flags&protocol.FlagDisconnected != 0 {
 		return nil, protocol.Errorf(protocol.StatusUnreachable, "node %d is not connected", dst)

@@ -158,6 +158,17 @@ func (r *Runner) runCommand(ctx context.Context, cmd *command, opts options, arg
 	return cmd.run(e, args)
 }
 
+// localPNN asks the local daemon for its PNN and makes it the node the
+// command is about.
+func (e *env) localPNN() error {
+	var p protocol.PNNReply
+	if err := e.callLocal(protocol.OpGetPNN, nil, &p); err != nil {
+		return fmt.Errorf("cannot get the PNN of this node: %w", err)
+	}
+	e.pnn, e.cmdPNN, e.pnnLater = p.PNN, p.PNN, false
+	return nil
+}
+
 // dial connects to ctdbd. A missing socket, a refused connection (no
 // daemon) or a permission problem fails at once, as in CTDB. Other
 // failures (a full accept queue...) are retried until the time limit.
@@ -176,11 +187,13 @@ func dial(path string, timelimit time.Duration) (*client.Client, error) {
 // resolveNodes finds the local PNN and checks the -n node, as CTDB's
 // verify_pnn does: it must exist and be neither disconnected nor deleted.
 func (e *env) resolveNodes(cmd *command) error {
-	var p protocol.PNNReply
-	if err := e.callLocal(protocol.OpGetPNN, nil, &p); err != nil {
-		return fmt.Errorf("cannot get the PNN of this node: %w", err)
+	if cmd.replyPNN && e.opts.node < 0 {
+		e.pnnLater = true
+		return nil
 	}
-	e.pnn, e.cmdPNN = p.PNN, p.PNN
+	if err := e.localPNN(); err != nil {
+		return err
+	}
 	if e.opts.node < 0 || uint32(e.opts.node) == e.pnn {
 		return nil
 	}

@@ -30,7 +30,13 @@ func runStatus(e *env, args []string) error {
 func fetchStatus(e *env) (protocol.Status, error) {
 	var st protocol.Status
 	if err := e.call(protocol.OpGetStatus, nil, &st); err != nil {
+		if e.pnnLater && e.localPNN() != nil {
+			return st, fmt.Errorf("Failed to get status from the local node: %w", err)
+		}
 		return st, fmt.Errorf("Failed to get status from node %d: %w", e.cmdPNN, err)
+	}
+	if e.pnnLater {
+		e.pnn, e.cmdPNN, e.pnnLater = st.PNN, st.PNN, false
 	}
 	return st, nil
 }
