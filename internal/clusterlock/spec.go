@@ -51,6 +51,50 @@ func ParseSpec(value, helperPath string) ([]string, error) {
 		seconds(DefaultRecheckInterval), seconds(DefaultPingTimeout), seconds(DefaultRecheckTimeout)}, nil
 }
 
+// PingTimeout is the lock helper's ping timeout as its argv (ParseSpec)
+// sets it: the fcntl helper's third argument (PING_TIMEOUT) or a
+// "-ping-timeout" option (the etcd helper); otherwise DefaultPingTimeout,
+// both helpers' default. A leader's addresses must be let go within half
+// of it (nodestate.Params.HoldBound), so ctdbd and the recovery daemon
+// both take it from here.
+func PingTimeout(argv []string) time.Duration {
+	secs := func(s string) (time.Duration, bool) {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(f > 0) || f > 86400 {
+			return 0, false
+		}
+		return time.Duration(f * float64(time.Second)), true
+	}
+	if len(argv) >= 4 && filepath.Base(argv[0]) == HelperName {
+		if d, ok := secs(argv[3]); ok {
+			return d
+		}
+	}
+	for i, a := range argv {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "ping-timeout" {
+			continue
+		}
+		if !hasVal && i+1 < len(argv) {
+			val = argv[i+1]
+		}
+		if d, ok := secs(val); ok {
+			return d
+		}
+	}
+	return DefaultPingTimeout
+}
+
+// SettingPingTimeout is PingTimeout of the [cluster] "cluster lock" value
+// ("" or a bad value: DefaultPingTimeout).
+func SettingPingTimeout(value string) time.Duration {
+	argv, err := ParseSpec(value, HelperName)
+	if err != nil {
+		return DefaultPingTimeout
+	}
+	return PingTimeout(argv)
+}
+
 // LockDir is the directory of a plain lock file value ("" for a
 // "!helper" command, whose file, if any, is the helper's business). It is
 // what 01.reclock probes, so callers can ask the probe state whether the

@@ -42,6 +42,34 @@ func TestParseSpec(t *testing.T) {
 	}
 }
 
+// The hold bound is derived from the helper's ping timeout, so it must be
+// read from the argv the helper really gets.
+func TestPingTimeout(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		setting string
+		want    time.Duration
+	}{
+		{"", DefaultPingTimeout},
+		{"/cluster/.reclock", DefaultPingTimeout},
+		{"!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /c/lock 5 2", 2 * time.Second},
+		{"!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /c/lock 5 0.5 3", 500 * time.Millisecond},
+		{"!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /c/lock 5", DefaultPingTimeout},
+		{"!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /c/lock 5 zero", DefaultPingTimeout},
+		{"!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /c/lock 5 -1", DefaultPingTimeout},
+		{"!/usr/libexec/ctdb/ctdb_etcd_lock -ping-timeout=3 -endpoints http://127.0.0.1:2379", 3 * time.Second},
+		{"!/usr/libexec/ctdb/ctdb_etcd_lock --ping-timeout 1.5", 1500 * time.Millisecond},
+		{"!/usr/libexec/ctdb/ctdb_etcd_lock -endpoints http://127.0.0.1:2379", DefaultPingTimeout},
+		{"!/bin/other-helper /c/lock 5 2", DefaultPingTimeout}, // positional arguments are the fcntl helper's only
+		{"relative/lock", DefaultPingTimeout},
+	}
+	for _, c := range cases {
+		if got := SettingPingTimeout(c.setting); got != c.want {
+			t.Errorf("SettingPingTimeout(%q) = %v, want %v", c.setting, got, c.want)
+		}
+	}
+}
+
 func TestResultString(t *testing.T) {
 	t.Parallel()
 	for r, want := range map[Result]string{ResultLocked: "locked", ResultContended: "contention",

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ctdb-go/ctdb/internal/clock"
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/config"
 	"github.com/ctdb-go/ctdb/internal/ctrlsock"
 	"github.com/ctdb-go/ctdb/internal/eventd"
@@ -74,11 +75,14 @@ type Daemon struct {
 	pid    *pidFile
 
 	clk clock.Clock
-	mu  sync.Mutex
-	st  nodeState
-	cl  clusterState
-	ip  ipState
-	obs observer
+	// lockPing is the cluster lock helper's ping timeout (the hold
+	// bound's upper limit), fixed by the configuration.
+	lockPing time.Duration
+	mu       sync.Mutex
+	st       nodeState
+	cl       clusterState
+	ip       ipState
+	obs      observer
 	// qkick wakes quorumLoop at once (kickQuorum); nil while the quorum
 	// rule is off.
 	qkick chan struct{}
@@ -109,6 +113,7 @@ func New(o Options) (*Daemon, error) {
 		tun:        cfg.Tunables,
 		opts:       o,
 		clk:        o.Clock,
+		lockPing:   clusterlock.SettingPingTimeout(cfg.Cluster.ClusterLock),
 		shutdownCh: make(chan struct{}),
 		notifyCh:   make(chan string, 16),
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ctdb-go/ctdb/internal/clock"
+	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 	"github.com/ctdb-go/ctdb/internal/tunables"
@@ -12,7 +13,8 @@ import (
 
 func testDaemon(gen, maxEpoch uint32) *Daemon {
 	lg := logrus.New()
-	d := &Daemon{log: logrus.NewEntry(lg), clk: clock.Real(), tun: tunables.Defaults()}
+	d := &Daemon{log: logrus.NewEntry(lg), clk: clock.Real(), tun: tunables.Defaults(),
+		lockPing: clusterlock.DefaultPingTimeout}
 	d.st.State = *nodestate.New(0, []protocol.NodeInfo{{}}, false, d.clk.Now())
 	d.st.Generation, d.st.MaxEpoch = gen, maxEpoch
 	return d

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/ctdb-go/ctdb/internal/clusterlock"
 	"github.com/ctdb-go/ctdb/internal/nodestate"
 	"github.com/ctdb-go/ctdb/internal/protocol"
 )
@@ -19,7 +18,7 @@ func (d *Daemon) params() nodestate.Params {
 	count, _ := d.tun.Get("MonitorTimeoutCount")
 	return nodestate.Params{KeepaliveInterval: iv, KeepaliveLimit: lim,
 		MonitorInterval: d.monitorInterval(), EventScriptTimeout: d.eventTimeout(),
-		MonitorTimeoutCount: int(count), LockPingTimeout: clusterlock.DefaultPingTimeout}
+		MonitorTimeoutCount: int(count), LockPingTimeout: d.lockPing}
 }
 
 // stepLocked feeds one input, at the clock's now; the caller holds d.mu.

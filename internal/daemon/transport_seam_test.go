@@ -37,6 +37,37 @@ func memDaemon(t *testing.T, net *transport.MemNetwork, pnn uint32, n int) *Daem
 	return d
 }
 
+// A node lets its addresses go within half the lock helper's ping
+// timeout of losing the leader, as the configured helper has it: with
+// "cluster lock" setting a 2 s ping timeout, the hold bound is 1 s, not
+// the default helper's 2.5 s.
+func TestHoldBoundFollowsLockHelperPingTimeout(t *testing.T) {
+	for _, c := range []struct {
+		lock string
+		want time.Duration
+	}{
+		{"", 2500 * time.Millisecond},
+		{"/shared/.reclock", 2500 * time.Millisecond},
+		{"!/usr/libexec/ctdb/ctdb_mutex_fcntl_helper /shared/.reclock 5 2", time.Second},
+	} {
+		net := transport.NewMemNetwork()
+		d := memDaemon(t, net, 0, 1)
+		d2, err := New(Options{Config: withLock(d.cfg, c.lock), Logger: d.logger, Transport: net.Transport(0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d2.params().HoldBound(); got != c.want {
+			t.Errorf("cluster lock %q: hold bound %v, want %v", c.lock, got, c.want)
+		}
+	}
+}
+
+func withLock(cfg *config.Config, lock string) *config.Config {
+	c := *cfg
+	c.Cluster.ClusterLock = lock
+	return &c
+}
+
 // The daemon serves the transport its options give: two daemons over the
 // in-memory network see each other connect, learn each other's state and
 // follow a leader claim, as they would over TCP.

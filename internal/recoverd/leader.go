@@ -144,7 +144,7 @@ func (r *Recoverd) seconds(name string) time.Duration {
 // computed from (nodestate.Params), as this daemon last read them.
 func (r *Recoverd) boundParams() nodestate.Params {
 	return nodestate.Params{KeepaliveInterval: r.seconds("KeepaliveInterval"), KeepaliveLimit: int(r.tun["KeepaliveLimit"]),
-		LockPingTimeout: clusterlock.DefaultPingTimeout}
+		LockPingTimeout: clusterlock.PingTimeout(r.cfg.LockArgv)}
 }
 
 // banCulprits bans nodes with too many credits; true if it banned any.

@@ -9,9 +9,6 @@ package recoverd
 import (
 	"context"
 	"errors"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -352,9 +349,10 @@ func (r *Recoverd) pingLoop(ctx context.Context) {
 // a follower keeps its own without a claim (1 s with the default
 // tunables, CTDB's leader broadcast interval; 600 ms with
 // KeepaliveInterval 1 and KeepaliveLimit 3), so a confirmation or a claim
-// can be 1.5 periods late before addresses go; at most a quarter of the
-// helper's ping timeout (see lockPingTimeout); between 100 ms and a
-// second. Each ping wakes ctdbd, the helper and this daemon, and each
+// can be 1.5 periods late before addresses go; between 100 ms and a
+// second. The hold bound is at most half the helper's ping timeout
+// (clusterlock.PingTimeout), so the helper is pinged at least five times
+// within its timeout. Each ping wakes ctdbd, the helper and this daemon, and each
 // claim every node.
 func (r *Recoverd) pingEvery() time.Duration {
 	if p := time.Duration(r.pingPeriod.Load()); p > 0 {
@@ -369,40 +367,8 @@ func (r *Recoverd) setPingEvery() {
 	if p.KeepaliveInterval <= 0 || p.KeepaliveLimit <= 0 {
 		return
 	}
-	every := min(p.HoldBound()*2/5, lockPingTimeout(r.cfg.LockArgv)/4, time.Second)
+	every := min(p.HoldBound()*2/5, time.Second)
 	r.pingPeriod.Store(int64(max(every, 100*time.Millisecond)))
-}
-
-// lockPingTimeout is the lock helper's ping timeout as its command line
-// sets it: PING_TIMEOUT, the fcntl helper's third argument, or the etcd
-// helper's -ping-timeout; otherwise clusterlock.DefaultPingTimeout, both
-// helpers' default (a helper without one never times out).
-func lockPingTimeout(argv []string) time.Duration {
-	secs := func(s string) (time.Duration, bool) {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(f > 0) || f > 86400 {
-			return 0, false
-		}
-		return time.Duration(f * float64(time.Second)), true
-	}
-	if len(argv) >= 4 && filepath.Base(argv[0]) == clusterlock.HelperName {
-		if d, ok := secs(argv[3]); ok {
-			return d
-		}
-	}
-	for i, a := range argv {
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "ping-timeout" {
-			continue
-		}
-		if !hasVal && i+1 < len(argv) {
-			val = argv[i+1]
-		}
-		if d, ok := secs(val); ok {
-			return d
-		}
-	}
-	return clusterlock.DefaultPingTimeout
 }
 
 // setLeading records whether this node leads, waking pingLoop when it

@@ -226,8 +226,8 @@ func TestLockTakenWithoutMajorityAnswerIsGivenBack(t *testing.T) {
 	t.Fatalf("node 1 does not lead with node 2 answering:\n%s", buf.String())
 }
 
-// The lock ping period follows the hold bound and the helper's own ping
-// timeout, read from its command line.
+// The lock ping period follows the hold bound, which the helper's own
+// ping timeout, read from its command line, caps at half of it.
 func TestPingEveryFollowsHoldBoundAndHelperTimeout(t *testing.T) {
 	for _, c := range []struct {
 		argv    []string
@@ -237,9 +237,9 @@ func TestPingEveryFollowsHoldBoundAndHelperTimeout(t *testing.T) {
 	}{
 		{[]string{"/usr/libexec/ctdb/ctdb_mutex_fcntl_helper", "/gluster/reclock", "5", "5", "5"}, 5, 5, time.Second, "default tunables: two fifths of the 2.5 s hold bound"},
 		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "1", "5", "1"}, 1, 3, 600 * time.Millisecond, "tests' tunables: two fifths of 1.5 s"},
-		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "5", "1"}, 5, 5, 250 * time.Millisecond, "a 1 s ping timeout: a quarter of it"},
-		{[]string{"/x/ctdb_etcd_lock", "--endpoints", "a", "--ping-timeout=2"}, 5, 5, 500 * time.Millisecond, "etcd -ping-timeout=2"},
-		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "0.8"}, 5, 5, 200 * time.Millisecond, "etcd -ping-timeout 0.8"},
+		{[]string{"/x/ctdb_mutex_fcntl_helper", "/l/reclock", "5", "1"}, 5, 5, 200 * time.Millisecond, "a 1 s ping timeout: two fifths of its 0.5 s hold bound"},
+		{[]string{"/x/ctdb_etcd_lock", "--endpoints", "a", "--ping-timeout=2"}, 5, 5, 400 * time.Millisecond, "etcd -ping-timeout=2: two fifths of 1 s"},
+		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "0.8"}, 5, 5, 160 * time.Millisecond, "etcd -ping-timeout 0.8: two fifths of 0.4 s"},
 		{[]string{"/x/ctdb_etcd_lock", "-ping-timeout", "bogus"}, 5, 5, time.Second, "an unreadable value: the default"},
 		{[]string{"/x/some_other_helper", "a", "b", "0.1"}, 5, 5, time.Second, "a foreign helper's arguments are not read"},
 	} {
@@ -247,6 +247,9 @@ func TestPingEveryFollowsHoldBoundAndHelperTimeout(t *testing.T) {
 		r.setPingEvery()
 		if got := r.pingEvery(); got != c.want {
 			t.Errorf("%s: pingEvery %v, want %v", c.what, got, c.want)
+		}
+		if hb, limit := r.boundParams().HoldBound(), clusterlock.PingTimeout(c.argv)/2; hb > limit {
+			t.Errorf("%s: hold bound %v beyond half the helper's ping timeout", c.what, hb)
 		}
 	}
 }
