@@ -267,7 +267,16 @@ func TestRecheckChild(t *testing.T) {
 	if code := runRecheck([]string{file, "x", ino}, strings.NewReader("check\n"), &out); code != recheckUsage {
 		t.Errorf("bad dev: code %d, output %q", code, out.String())
 	}
+	// The holding helper gone (its end of the pipe closed): the child
+	// stops at the first answer it cannot write, and says so.
+	if code := runRecheck([]string{file, dev, ino}, strings.NewReader("check\ncheck\n"), failingWriter{}); code != recheckWriteFailed {
+		t.Errorf("answers cannot be written: code %d, want %d", code, recheckWriteFailed)
+	}
 }
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
 
 // TestHelperRechecksInOneChild: the holding helper runs all its re-checks
 // in one long-lived child instead of starting a process for each (a Go

@@ -20,8 +20,9 @@ const RecheckVerb = "__recheck"
 
 // Exit codes of the re-check child.
 const (
-	recheckOK    = 0 // stdin closed: the holding helper is done with it
-	recheckUsage = 2
+	recheckOK          = 0 // stdin closed: the holding helper is done with it
+	recheckWriteFailed = 1 // stdout closed: the holding helper is gone
+	recheckUsage       = 2
 )
 
 // recheckFine is the child's answer for a lock file that still leads to the
@@ -210,7 +211,7 @@ func recheckLoop(in io.Reader, out io.Writer, check func() string) int {
 			msg = recheckFine
 		}
 		if _, err := fmt.Fprintln(out, msg); err != nil {
-			return recheckUsage
+			return recheckWriteFailed
 		}
 	}
 	return recheckOK
