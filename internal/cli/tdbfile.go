@@ -10,18 +10,10 @@ import (
 	"github.com/ctdb-go/ctdb/internal/helperbin"
 )
 
-// tdbHelper is the program that reads and writes TDB files for tstore and
-// tfetch: the tool does not link libtdb, so that it stays a static binary
-// that starts fast (see tools/ctdb_tdb_helper).
-const tdbHelper = "ctdb_tdb_helper"
-
-// tdbHelperNoRecord is its exit code for "no record" (fetch).
-const tdbHelperNoRecord = 3
-
-// runTDBHelper runs "ctdb_tdb_helper OP FILE HEXKEY" with stdin, and
+// runTDBHelper runs "ctdb_tdb_helper OP FILE HEXKEY" (helperbin.TDBHelper) with stdin, and
 // returns its stdout and exit code; a failure comes back as its message.
 func (e *env) runTDBHelper(op, path string, key []byte, stdin []byte) ([]byte, int, error) {
-	cmd := exec.CommandContext(e.ctx, helperbin.Path(e.getenv, tdbHelper), op, path, hex.EncodeToString(key))
+	cmd := exec.CommandContext(e.ctx, helperbin.Path(e.getenv, helperbin.TDBHelper), op, path, hex.EncodeToString(key))
 	cmd.Stdin = bytes.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -30,8 +22,8 @@ func (e *env) runTDBHelper(op, path string, key []byte, stdin []byte) ([]byte, i
 	switch {
 	case err == nil:
 		return out.Bytes(), 0, nil
-	case errors.As(err, &exit) && exit.ExitCode() == tdbHelperNoRecord && op == "fetch":
-		return nil, tdbHelperNoRecord, nil
+	case errors.As(err, &exit) && exit.ExitCode() == helperbin.TDBNoRecord && op == "fetch":
+		return nil, helperbin.TDBNoRecord, nil
 	case errors.As(err, &exit) && errb.Len() > 0:
 		return nil, exit.ExitCode(), failf("%s", strings.TrimSpace(errb.String()))
 	default:
@@ -48,7 +40,7 @@ func (e *env) tdbStore(path string, key, value []byte) error {
 
 func (e *env) tdbFetch(path string, key []byte) ([]byte, bool, error) {
 	v, code, err := e.runTDBHelper("fetch", path, key, nil)
-	if err != nil || code == tdbHelperNoRecord {
+	if err != nil || code == helperbin.TDBNoRecord {
 		return nil, false, err
 	}
 	return v, true, nil

@@ -7,6 +7,15 @@ import (
 	"path/filepath"
 )
 
+// TDBHelper is the program that reads and writes TDB files for `ctdb
+// tstore` and `ctdb tfetch` (tools/ctdb_tdb_helper): the tool does not
+// link libtdb, so that it stays a static binary that starts fast. The
+// helper exits with TDBNoRecord when fetch finds no record.
+const (
+	TDBHelper   = "ctdb_tdb_helper"
+	TDBNoRecord = 3
+)
+
 // Dirs says where the helpers are for the program running from exe:
 // $CTDB_HELPER_BINDIR if set; else exe's own directory if it holds marker
 // (a build tree, where every binary sits in one directory); else the

@@ -18,13 +18,14 @@ import (
 	"io"
 	"os"
 
+	"github.com/ctdb-go/ctdb/internal/helperbin"
 	"github.com/ctdb-go/ctdb/internal/tdb"
 )
 
 const (
 	exitFailed   = 1
 	exitUsage    = 2
-	exitNoRecord = 3
+	exitNoRecord = helperbin.TDBNoRecord // the ctdb tool's side of the contract
 )
 
 func main() {
