@@ -21,21 +21,25 @@ DATADIR   ?= $(PREFIX)/share/ctdb
 ENABLED_SCRIPTS ?= 00.ctdb 01.reclock 05.system 10.interface
 LDFLAGS   := -X github.com/ctdb-go/ctdb/internal/config.DefaultDataDir=$(DATADIR)
 
-.PHONY: all build test unit fuzz vet install demo clean man deb deps cdeps setup check
+.PHONY: all binaries build test unit fuzz vet install demo clean man deb deps cdeps setup check
 
 all: build
 
+# binaries builds each name:package of CMDS into BIN (the test harness
+# runs it too, with its own CMDS, BIN and LDFLAGS, so both build alike).
 # A binary links libc only when one of our packages needs cgo (ctdbd and
 # ctdb_tdb_helper: Samba's libtdb); the others are static, which saves each
 # start the dynamic loader and libc's set-up (about 2 ms of CPU here), and
 # the tool, ctdb_probe, ctdb-config and ctdb-path start many times a minute.
-build: cdeps
+binaries: cdeps
 	@mkdir -p $(BIN)
 	@set -e; for c in $(CMDS); do \
 		name=$${c%%:*}; pkg=$${c#*:}; cgo=0; \
 		if $(GO) list -deps -f '{{if .CgoFiles}}{{.ImportPath}}{{end}}' $$pkg | grep -q '^github.com/ctdb-go/'; then cgo=1; fi; \
 		CGO_ENABLED=$$cgo $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/$$name $$pkg; \
 	done
+
+build: binaries
 	@$(BIN)/mkman -out $(BIN)/man
 	@echo "built: $$(ls $(BIN) | tr '\n' ' ')"
 

@@ -2,9 +2,8 @@ package harness
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -17,26 +16,20 @@ var NodeBinaries = map[string]string{
 }
 
 // Build compiles each binary in bins (name: package) of the source tree
-// at src into dir, as the Makefile does: with cgo only when one of our
-// packages needs it, so the others are static.
+// at src into dir with the Makefile's own rule (`make binaries`: cgo only
+// for binaries whose packages need it, the others static), without the
+// Makefile's link flags, so the binaries keep their built-in defaults.
 func Build(src, dir string, bins map[string]string) error {
+	var cmds []string
 	for name, pkg := range bins {
-		list := exec.Command("go", "list", "-deps", "-f", "{{if .CgoFiles}}{{.ImportPath}}{{end}}", pkg)
-		list.Dir = src
-		deps, err := list.Output()
-		if err != nil {
-			return fmt.Errorf("listing the packages of %s in %s: %v", name, src, err)
-		}
-		cgo := "0"
-		if strings.Contains("\n"+string(deps), "\ngithub.com/ctdb-go/") {
-			cgo = "1"
-		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
-		cmd.Dir = src
-		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("building %s in %s: %v\n%s", name, src, err, out)
-		}
+		cmds = append(cmds, name+":"+pkg)
+	}
+	sort.Strings(cmds)
+	cmd := exec.Command("make", "-s", "--no-print-directory", "binaries",
+		"BIN="+dir, "CMDS="+strings.Join(cmds, " "), "LDFLAGS=")
+	cmd.Dir = src
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building %s from %s: %v\n%s", strings.Join(cmds, " "), src, err, out)
 	}
 	return nil
 }
