@@ -31,7 +31,10 @@ type Env struct {
 	Reps  int
 	Smoke bool
 	Logf  func(format string, args ...any)
-	tmp   string
+	// KeepDir, when set (the -out directory), receives the nodes' logs of
+	// repetitions that a scenario finds slow enough to explain.
+	KeepDir string
+	tmp     string
 }
 
 // TempDir makes a fresh directory for one cluster under the run's
@@ -101,7 +104,7 @@ func Run(cfg Config, systems []system.System, scenarios []Scenario, log io.Write
 		}
 	})()
 	sweepStale(logf)
-	env := &Env{Reps: cfg.Reps, Smoke: cfg.Smoke, Logf: logf, tmp: tmp}
+	env := &Env{Reps: cfg.Reps, Smoke: cfg.Smoke, Logf: logf, KeepDir: cfg.Out, tmp: tmp}
 	rep := &Report{Started: time.Now(), Config: cfg, Machine: machineInfo(), env: env, scenarios: scenarios}
 	var prev *Report
 	if cfg.Resume != "" {

@@ -2,6 +2,8 @@ package suite
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -54,7 +56,9 @@ func failoverScenario(name string, leader bool) Scenario {
 			return []string{"A killed daemon's TCP connections close at once, so its peers notice it before any keepalive " +
 				"timeout: the overhead is then negative (failover faster than KeepaliveInterval x KeepaliveLimit). " +
 				fmt.Sprintf("The client tries a new connection every %v (each with a %v timeout), so times are accurate to about %v.",
-					attemptEvery, attemptTimeout, attemptEvery)}
+					attemptEvery, attemptTimeout, attemptEvery),
+				fmt.Sprintf("A repetition faster than KeepaliveInterval x KeepaliveLimit but slower than %v keeps every node's log "+
+					"under the -out directory's slow/ (the run's log says where).", slowFailover)}
 		},
 		Run: func(e *Env, sys system.System, r *Rec) error {
 			for _, set := range failoverSets {
@@ -101,6 +105,9 @@ func runFailoverSet(e *Env, sys system.System, r *Rec, set tunableSet, leader bo
 		}
 		r.Add("failover "+set.label(), seconds(d))
 		r.Add("overhead "+set.label(), seconds(d-set.detection()))
+		if d > slowFailover && d < set.detection() {
+			keepSlowLogs(e, nc, fmt.Sprintf("%s-%s-rep%d", sys.Name(), set.label(), rep+1), d, t0)
+		}
 		if rep == e.Reps-1 {
 			break // no need to restore after the last one
 		}
@@ -179,6 +186,32 @@ func runDisable(e *Env, sys system.System, r *Rec) error {
 		}
 	}
 	return nil
+}
+
+// slowFailover: a failover that did not wait for keepalive detection (the
+// killed daemon's connections closed at once) yet took longer than this
+// is out of line (0.14-0.22 s is usual for ctdb-go); keepSlowLogs keeps
+// the nodes' logs of such repetitions so that the cause can be read.
+const slowFailover = 300 * time.Millisecond
+
+// keepSlowLogs writes every node's log to KeepDir/slow/NAME/nodeI.log,
+// after a pause so the logs show what followed, and says where.
+func keepSlowLogs(e *Env, nc *netClu, name string, d time.Duration, t0 time.Time) {
+	if e.KeepDir == "" {
+		return
+	}
+	time.Sleep(2 * time.Second) // Deliberate pause: only for a slow repetition, so the kept logs show what followed
+	dir := filepath.Join(e.KeepDir, "slow", strings.NewReplacer("[", "", "]", "", ",", "-", "=", "").Replace(name))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		e.Logf("  slow repetition: %v", err)
+		return
+	}
+	for i := 0; i < netNodes; i++ {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("node%d.log", i)), []byte(nc.Log(i)), 0o644); err != nil {
+			e.Logf("  slow repetition: %v", err)
+		}
+	}
+	e.Logf("  slow repetition (%.3f s, kill at %s): nodes' logs kept in %s", d.Seconds(), t0.UTC().Format("15:04:05.000000"), dir)
 }
 
 // tailLines is the last n lines of s.
