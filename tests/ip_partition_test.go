@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -750,16 +749,14 @@ func (w *ippWatch) final(t *testing.T) {
 func ippKeepLogs(t *testing.T, c *localcluster.Cluster) {
 	t.Cleanup(func() {
 		dir := os.Getenv("CTDB_IP_PARTITION_LOGDIR")
-		for i := 0; i < c.Nodes; i++ {
-			if t.Failed() {
+		if t.Failed() {
+			for i := 0; i < c.Nodes; i++ {
 				t.Logf("node %d log before shutdown (end, repeats collapsed):\n%s", i, ippCollapse(c.Log(i), 80))
 			}
-			if dir == "" {
-				continue
-			}
-			dst := filepath.Join(dir, fmt.Sprintf("%s.node%d.log", t.Name(), i))
-			if err := os.WriteFile(dst, []byte(c.Log(i)), 0o644); err != nil {
-				t.Errorf("keeping node %d's log: %v", i, err)
+		}
+		if dir != "" {
+			if err := harness.KeepLogs(dir, t.Name()+".", c.Nodes, c.Log); err != nil {
+				t.Error(err)
 			}
 		}
 	})

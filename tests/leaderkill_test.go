@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // TestLeaderKillFailover: kill -9 of the leader's daemon, again and again;
@@ -39,9 +41,8 @@ func TestLeaderKillFailover(t *testing.T) {
 			slow = append(slow, fmt.Sprintf("repetition %d: %.3f s", rep, d.Seconds()))
 			if dir := os.Getenv("CTDB_TEST_KEEP_SLOW"); dir != "" {
 				time.Sleep(2 * time.Second) // Deliberate pause: only with CTDB_TEST_KEEP_SLOW, so the kept logs show what followed
-				for i := 0; i < 3; i++ {
-					os.MkdirAll(filepath.Join(dir, fmt.Sprint(rep)), 0o755)
-					os.WriteFile(filepath.Join(dir, fmt.Sprint(rep), fmt.Sprintf("node%d.log", i)), []byte(ic.Log(i)), 0o644)
+				if err := harness.KeepLogs(filepath.Join(dir, fmt.Sprint(rep)), "", 3, ic.Log); err != nil {
+					t.Logf("repetition %d: %v", rep, err)
 				}
 				t.Logf("kill at %s", t0.UTC().Format("15:04:05.000000"))
 			}

@@ -1,11 +1,13 @@
 package harness
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -248,4 +250,21 @@ func Every(interval time.Duration, fn func()) (stop func()) {
 		once.Do(func() { close(quit) })
 		<-done
 	}
+}
+
+// KeepLogs writes every node's whole log, as logOf gives it, to
+// dir/PREFIXnodeI.log, making dir if needed: the logs of a failed or slow
+// run, to read after its cluster is gone.
+func KeepLogs(dir, prefix string, nodes int, logOf func(int) string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var errs []error
+	for i := 0; i < nodes; i++ {
+		dst := filepath.Join(dir, fmt.Sprintf("%snode%d.log", prefix, i))
+		if err := os.WriteFile(dst, []byte(logOf(i)), 0o644); err != nil {
+			errs = append(errs, fmt.Errorf("keeping node %d's log: %w", i, err))
+		}
+	}
+	return errors.Join(errs...)
 }

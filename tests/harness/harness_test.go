@@ -1,7 +1,10 @@
 package harness
 
 import (
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,5 +139,24 @@ func TestFreePortIsFreeOnEveryNodeAddress(t *testing.T) {
 			}
 			l.Close()
 		}
+	}
+}
+
+func TestKeepLogsWritesEveryNodesLog(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "kept", "rep1")
+	logs := []string{"zero\n", "one\n"}
+	if err := KeepLogs(dir, "T.", len(logs), func(i int) string { return logs[i] }); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range logs {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("T.node%d.log", i)))
+		if err != nil || string(b) != want {
+			t.Errorf("node %d: read %q, %v; want %q", i, b, err, want)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	if err := KeepLogs(filepath.Join(file, "sub"), "", 1, func(int) string { return "" }); err == nil {
+		t.Error("a directory under a plain file: no error")
 	}
 }

@@ -2,13 +2,13 @@ package suite
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ctdb-go/ctdb/tests/bench/system"
+	"github.com/ctdb-go/ctdb/tests/harness"
 )
 
 // tunableSet is one keepalive setting the failover scenarios run with.
@@ -202,14 +202,8 @@ func keepSlowLogs(e *Env, nc *netClu, name string, d time.Duration, t0 time.Time
 	}
 	time.Sleep(2 * time.Second) // Deliberate pause: only for a slow repetition, so the kept logs show what followed
 	dir := filepath.Join(e.KeepDir, "slow", strings.NewReplacer("[", "", "]", "", ",", "-", "=", "").Replace(name))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := harness.KeepLogs(dir, "", netNodes, nc.Log); err != nil {
 		e.Logf("  slow repetition: %v", err)
-		return
-	}
-	for i := 0; i < netNodes; i++ {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("node%d.log", i)), []byte(nc.Log(i)), 0o644); err != nil {
-			e.Logf("  slow repetition: %v", err)
-		}
 	}
 	e.Logf("  slow repetition (%.3f s, kill at %s): nodes' logs kept in %s", d.Seconds(), t0.UTC().Format("15:04:05.000000"), dir)
 }
