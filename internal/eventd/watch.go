@@ -82,23 +82,47 @@ func (c *scriptCache) startWatch() {
 
 // watchDir watches script directory dir or, while it does not exist, its
 // nearest existing ancestor, whose changes then say when dir appears.
+//
+// A directory on the way to dir may be created after adding dir failed
+// and before its parent's watch is in place: that creation gives no event.
+// So once an ancestor is watched, its child on the way to dir is looked
+// for again, and if it exists now the walk starts over from dir (a bounded
+// number of times: a directory created and removed over and over stays
+// watched through its ancestor).
 func (c *scriptCache) watchDir(w *fsnotify.Watcher, dir string) error {
-	err := w.Add(dir)
-	if err == nil || !os.IsNotExist(err) {
-		delete(c.missing, dir)
-		return err
-	}
-	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
-		aerr := w.Add(p)
-		if aerr == nil {
-			c.missing[dir] = true
-			return nil
-		}
-		if !os.IsNotExist(aerr) || p == filepath.Dir(p) {
+	for attempt := 0; ; attempt++ {
+		err := w.Add(dir)
+		if err == nil || !os.IsNotExist(err) {
+			delete(c.missing, dir)
 			return err
+		}
+		if missingDirHook != nil {
+			missingDirHook(dir)
+		}
+		child := dir
+		for p := filepath.Dir(dir); ; child, p = p, filepath.Dir(p) {
+			aerr := w.Add(p)
+			if aerr == nil {
+				break
+			}
+			if !os.IsNotExist(aerr) || p == filepath.Dir(p) {
+				return err
+			}
+		}
+		c.missing[dir] = true
+		if _, serr := os.Lstat(child); serr != nil || attempt == maxWatchAttempts-1 {
+			return nil
 		}
 	}
 }
+
+// maxWatchAttempts bounds watchDir's walks for one directory.
+const maxWatchAttempts = 8
+
+// missingDirHook, when set (by tests only), runs after watching a script
+// directory failed because it does not exist, before its ancestor is
+// watched: the window in which its creation would go unseen.
+var missingDirHook func(dir string)
 
 // rearm watches again the missing script directories on the way to
 // path, which was created: they may exist now.

@@ -99,3 +99,27 @@ func TestWatch_MissingDirectoryStillCachesAndIsSeenOnCreation(t *testing.T) {
 	writeAtomic(t, filepath.Join(legacy, "30.c"+ScriptSuffix), preamble+"true\n", 0o755)
 	h.pollSummary("monitor", "05.b=OK 10.a=OK 30.c=OK")
 }
+
+// A missing script directory created just after watching it failed, before
+// its ancestor's watch is in place, gives no event: the watch must still
+// find it (this raced in CI: scripts added to it were never seen).
+func TestWatch_DirectoryCreatedWhileTheAncestorWatchIsAdded(t *testing.T) {
+	var legacy string
+	missingDirHook = func(dir string) {
+		if dir == legacy {
+			if err := os.MkdirAll(legacy, 0o755); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Cleanup(func() { missingDirHook = nil })
+	h := newHarness(t, func(c *Config) {
+		legacy = filepath.Join(filepath.Dir(c.Dir), "events", "legacy")
+		c.LegacyDir = legacy
+	})
+	h.script("10.a", `true`)
+	h.pollSummary("monitor", "10.a=OK")
+	h.waitCached(1)
+	writeAtomic(t, filepath.Join(legacy, "05.b"+ScriptSuffix), preamble+"true\n", 0o755)
+	h.pollSummary("monitor", "05.b=OK 10.a=OK")
+}
