@@ -33,6 +33,8 @@ type clusterState struct {
 	gone map[uint32]chan struct{}
 	// tunables is signalled when a tunable is set (keepaliveTuner).
 	tunables chan struct{}
+	// updateLoopHook, set by tests only, runs as updateLoop starts.
+	updateLoopHook func()
 }
 
 func (d *Daemon) keepaliveParams() (time.Duration, int) {
@@ -79,8 +81,12 @@ func (d *Daemon) startClusterLoops(ctx context.Context) {
 	d.cl.gone = map[uint32]chan struct{}{}
 	d.cl.updates = make(chan struct{}, 1)
 	go d.recvLoop(ctx)
+	// What each peer is told when it connects is read before any peer
+	// can connect: read in updateLoop, a change made before that
+	// goroutine ran would be taken as already told and never sent.
+	told := d.peerSelf()
 	go d.peerEvents(ctx)
-	go d.updateLoop(ctx)
+	go d.updateLoop(ctx, told)
 	if d.quorumOn() {
 		d.qkick = make(chan struct{}, 1)
 		go d.quorumLoop(ctx)
@@ -151,8 +157,13 @@ func (d *Daemon) stateChanged() {
 // leader, whose recovery daemon checks every node's state when woken by
 // it (see protocol.PeerSelf): a recovery's two changes of recovery mode
 // on every node are then 2N messages rather than 2N².
-func (d *Daemon) updateLoop(ctx context.Context) {
-	told := d.peerSelf() // what each peer is told when it connects
+//
+// told is what the peers were told so far: this node's state before any
+// of them connected.
+func (d *Daemon) updateLoop(ctx context.Context, told protocol.PeerSelf) {
+	if d.cl.updateLoopHook != nil {
+		d.cl.updateLoopHook()
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -120,3 +120,45 @@ func TestLockHeldCarriesTheClaimToThePeers(t *testing.T) {
 		t.Fatalf("the peer heard %+v after LOCK_HELD with a claim, want node 0's claim of epoch 3 without a deadline", m)
 	}
 }
+
+// A flag change made after the transport started but before the update
+// loop first ran still reaches the peers: the loop once took the state
+// of that moment as already told, so the change was never sent (seen as
+// a CI failure of TestLockHeldCarriesTheClaimToThePeers).
+func TestFlagChangeBeforeTheUpdateLoopRunsReachesThePeers(t *testing.T) {
+	net := transport.NewMemNetwork()
+	peer := net.Transport(1)
+	d := memDaemon(t, net, 0, 2)
+	gate := make(chan struct{})
+	d.cl.updateLoopHook = func() { <-gate }
+	if err := d.startTransport(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	flags := func() uint32 {
+		t.Helper()
+		timeout := time.After(5 * time.Second)
+		for {
+			select {
+			case f := <-peer.Recv():
+				if f.Op != protocol.MsgNodeUpdate {
+					continue
+				}
+				var s protocol.PeerSelf
+				if err := protocol.UnmarshalBody(f.Body, &s); err != nil {
+					t.Fatal(err)
+				}
+				return s.Flags
+			case <-timeout:
+				t.Fatal("the peer heard no node update")
+			}
+		}
+	}
+	if f := flags(); f&protocol.FlagPermanentlyDisabled != 0 { // sent on connect
+		t.Fatalf("flags %#x on connect, before any change", f)
+	}
+	d.do(t.Context(), d.step(nodestate.Input{Kind: nodestate.ModifyFlags, Set: protocol.FlagPermanentlyDisabled}))
+	close(gate)
+	if f := flags(); f&protocol.FlagPermanentlyDisabled == 0 {
+		t.Fatalf("the peer was told flags %#x after the node was disabled", f)
+	}
+}
