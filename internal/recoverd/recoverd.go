@@ -570,9 +570,18 @@ func (r *Recoverd) onMessage(f protocol.Frame) {
 		r.stale = true
 		var p protocol.PeerEvent
 		if protocol.UnmarshalBody(f.Body, &p) == nil && !p.Connected {
+			known := r.ls.Leader()
 			r.ls.OnDisconnect(p.PNN)
-			if p.PNN == r.ls.Leader() {
+			switch {
+			case p.PNN == known:
 				r.log.Warningf("Leader node %d disconnected: election now", p.PNN)
+			case known == protocol.PNNUnknown && p.PNN == r.lastLeader:
+				// The leader ctdbd showed, whose claim this daemon never
+				// took (it came before this node connected; the next one
+				// comes a ping interval later). Its lock may be free now:
+				// the race is not held back by the last lost one.
+				r.log.Warningf("Leader node %d disconnected: racing for the cluster lock now", p.PNN)
+				r.raced = time.Time{}
 			}
 		}
 	}

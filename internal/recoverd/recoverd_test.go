@@ -278,3 +278,48 @@ func TestLostRaceRetriedFastOnlyAfterALeader(t *testing.T) {
 		t.Errorf("after leader 2 went: next race in %v, want %v", w, fastRaceEvery)
 	}
 }
+
+// Seen in the bench (failover-kill-leader, 1.12 s instead of 0.1 s): the
+// leader was killed 0.45 s after the cluster started. A survivor's
+// recovery daemon had lost its start-up race and never took the leader's
+// claim (sent before the nodes were connected; the next comes a second
+// later), though its ctdbd showed that leader. When the leader's
+// disconnect was pushed, nothing called for a race: the next quiet retry
+// was due a RecoverInterval after the lost one. The disconnect of the
+// leader ctdbd showed starts a race at once.
+func TestDisconnectOfTheLeaderCtdbdShowedRacesAtOnce(t *testing.T) {
+	f := newFakeCluster(3, "10.0.0.1")
+	lock := &stubLock{busy: true}
+	r, clock, buf := newStubLockRecoverd(t, f, lock)
+	r.startupRace() // node 2 holds the lock; nobody is known to lead yet
+	if lock.tries != 1 || r.ls.HoldsLock() {
+		t.Fatalf("start-up race: %d tries, holds %v; want one lost race", lock.tries, r.ls.HoldsLock())
+	}
+
+	f.mu.Lock()
+	f.shownLeader = 2 // ctdbd took node 2's claim; this daemon never did
+	f.mu.Unlock()
+	clock.advance(100 * time.Millisecond)
+	f.wake()
+	r.step(t.Context())
+	if lock.tries != 1 {
+		t.Fatalf("%d tries with a leader shown, want no race", lock.tries)
+	}
+
+	// Node 2 is killed: its lock is free, ctdbd pushes the disconnect.
+	f.mu.Lock()
+	f.shownLeader = protocol.PNNUnknown
+	f.nodes[2].flags = protocol.FlagDisconnected
+	f.mu.Unlock()
+	lock.busy = false
+	body, err := protocol.MarshalBody(protocol.PeerEvent{PNN: 2, Connected: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.msgs <- protocol.Frame{Header: protocol.Header{Kind: protocol.KindMessage, Op: protocol.MsgPeer}, Body: body}
+	clock.advance(100 * time.Millisecond)
+	r.step(t.Context())
+	if !r.ls.HoldsLock() {
+		t.Fatalf("0.2 s after the lost race, the pass that read node 2's disconnect did not take the free lock (%d tries):\n%s", lock.tries, buf.String())
+	}
+}

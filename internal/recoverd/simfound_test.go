@@ -94,9 +94,13 @@ func TestTermStartsAboveOwnCtdbdEpoch(t *testing.T) {
 }
 
 // stubLock is a cluster lock the test frees by hand.
-type stubLock struct{ busy, held bool }
+type stubLock struct {
+	busy, held bool
+	tries      int // TryLock calls
+}
 
 func (l *stubLock) TryLock(time.Duration) (clusterlock.Result, error) {
+	l.tries++
 	if l.busy {
 		return clusterlock.ResultContended, nil
 	}
