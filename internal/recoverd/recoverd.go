@@ -138,7 +138,9 @@ type Recoverd struct {
 	// raced is when the lock was last tried. The quiet retry while no
 	// leader is known is paced by wait(), not by the pushed messages that
 	// wake the loop: each try starts a lock helper, and a starting node
-	// gets a message for every peer that connects.
+	// gets a message for every peer that connects. onMessage zeroes it
+	// when the leader ctdbd showed disconnects, so that no lost race
+	// holds the next one back.
 	raced time.Time
 	// viewsStale: r.info was fetched since the leader last gathered the
 	// views. settled: the last gathering found nothing to recover.

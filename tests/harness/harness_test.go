@@ -155,7 +155,9 @@ func TestKeepLogsWritesEveryNodesLog(t *testing.T) {
 		}
 	}
 	file := filepath.Join(t.TempDir(), "file")
-	os.WriteFile(file, nil, 0o644)
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := KeepLogs(filepath.Join(file, "sub"), "", 1, func(int) string { return "" }); err == nil {
 		t.Error("a directory under a plain file: no error")
 	}

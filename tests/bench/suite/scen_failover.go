@@ -203,7 +203,8 @@ func keepSlowLogs(e *Env, nc *netClu, name string, d time.Duration, t0 time.Time
 	time.Sleep(2 * time.Second) // Deliberate pause: only for a slow repetition, so the kept logs show what followed
 	dir := filepath.Join(e.KeepDir, "slow", strings.NewReplacer("[", "", "]", "", ",", "-", "=", "").Replace(name))
 	if err := harness.KeepLogs(dir, "", netNodes, nc.Log); err != nil {
-		e.Logf("  slow repetition: %v", err)
+		e.Logf("  slow repetition (%.3f s, kill at %s): %v", d.Seconds(), t0.UTC().Format("15:04:05.000000"), err)
+		return
 	}
 	e.Logf("  slow repetition (%.3f s, kill at %s): nodes' logs kept in %s", d.Seconds(), t0.UTC().Format("15:04:05.000000"), dir)
 }
